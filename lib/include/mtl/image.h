@@ -1,0 +1,33 @@
+// Image decoding and the HSEmotion preprocessing, with OpenCV. No LibTorch here.
+// Preprocessing: decode -> RGB -> resize to S x S (bilinear) -> scale to [0,1] -> (x - mean) / std,
+// laid out channel-major (3 x S x S floats), as torchvision's ToTensor + Normalize produce.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mtl {
+
+struct Preprocess {
+  int size = 224;  // S: 224 for EfficientNet-B0, 260 for B2
+  std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};
+  std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
+  size_t floats() const { return 3u * size * size; }
+};
+
+// Preprocesses an interleaved 8-bit BGR image of h x w pixels (OpenCV's layout) into `out`
+// (p.floats() values). Throws std::invalid_argument on an empty image.
+void preprocess_bgr(const uint8_t* bgr, int h, int w, const Preprocess& p, float* out);
+
+// Reads and decodes the image file at `path`, then preprocesses it into `out`.
+// Throws InputError "path: cannot read image" or "path: cannot decode image".
+void load_preprocessed(const std::string& path, const Preprocess& p, float* out);
+
+// Writes an 8-bit BGR image as JPEG (quality 0-100) to `path`. Throws OutputError.
+void write_jpeg(const std::string& path, const uint8_t* bgr, int h, int w, int quality);
+
+// Joins an image root and a relative path from an input list ("" root: the path as is).
+std::string join_image_path(const std::string& root, const std::string& rel);
+
+}  // namespace mtl

@@ -1,0 +1,24 @@
+// Process-wide compute settings: thread counts (LibTorch and OpenBLAS), the device, versions.
+// The header is free of LibTorch.
+#pragma once
+#include <string>
+
+namespace mtl {
+
+// Sets LibTorch's intra-op threads and OpenBLAS's threads to n (0: all cores). Returns the count used.
+int set_threads(int n);
+
+// Resolves "auto", "cpu" or "cuda" to "cpu" or "cuda". Throws UsageError for another value, or
+// for "cuda" when LibTorch sees no CUDA device.
+std::string resolve_device(const std::string& device);
+
+// Whether LibTorch sees a CUDA device.
+bool cuda_available();
+
+// LibTorch's version, e.g. "1.13.1".
+std::string libtorch_version();
+
+// The toolkit's version.
+std::string toolkit_version();
+
+}  // namespace mtl

@@ -1,0 +1,35 @@
+// mtl-score: predictions (JSONL) + truth -> P_AU, P_EX, P_VA, P_MTL.
+#include <iostream>
+
+#include "mtl/cli.h"
+#include "mtl/error.h"
+#include "mtl/score.h"
+
+int main(int argc, char** argv) {
+  return mtl::cli::run("mtl-score", [&] {
+    mtl::cli::Parser p("mtl-score", "[PRED.jsonl|-]",
+                       "Scores predictions against the truth with the ABAW multi-task measures: mean F1 over 12 "
+                       "AUs, macro F1 over 8 expressions, mean CCC of valence and arousal, and their sum P_MTL.",
+                       0);
+    std::string truth_path;
+    p.add()
+      ("truth", "ABAW annotation file or feature store holding the labels (required)", cxxopts::value(truth_path))
+      ("json", "print one JSON object instead of a table")
+      ("strict", "fail when a prediction has no truth or a labelled image has no prediction")
+      ("predictions", "predictions, JSON lines ('-' or none: stdin)", cxxopts::value<std::vector<std::string>>());
+    p.positional("predictions");
+    auto r = p.parse(argc, argv);
+    if (truth_path.empty()) throw mtl::UsageError("--truth is required");
+    if (r.count("predictions") > 1) throw mtl::UsageError("one prediction file expected");
+    std::string pred_path = r.count("predictions") ? r["predictions"].as<std::vector<std::string>>()[0] : "-";
+    mtl::Truth truth = mtl::read_truth(truth_path);
+    auto preds = mtl::read_predictions(pred_path);
+    auto report = mtl::score(preds, truth, pred_path == "-" ? "<stdin>" : pred_path);
+    if (r.count("strict") && (report.predictions_without_truth || report.truth_without_predictions))
+      throw mtl::InputError(std::to_string(report.predictions_without_truth) + " predictions without truth and " +
+                            std::to_string(report.truth_without_predictions) +
+                            " images of the truth without a prediction (--strict)");
+    std::cout << (r.count("json") ? mtl::format_json(report) : mtl::format_table(report));
+    return 0;
+  });
+}
