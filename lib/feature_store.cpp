@@ -120,6 +120,7 @@ std::string read_attr_string(hid_t obj, const char* name, const std::string& fil
   std::string out(n, '\0');
   Hid mt(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(mt, n);
+  H5Tset_cset(mt, H5Tget_cset(ft));
   check(H5Aread(a, mt, out.data()), file + ": cannot read attribute " + name, false);
   out.resize(std::strlen(out.c_str()));
   return out;
