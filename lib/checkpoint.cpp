@@ -48,7 +48,19 @@ void save_checkpoint(const std::string& path, torch::nn::Module& head, const nlo
     torch::serialize::OutputArchive archive;
     head.save(archive);
     archive.write("metadata", c10::IValue(meta.dump()));
-    archive.save_to(tmp);
+    // Written through a writer function rather than to the path, so that the archive's inner
+    // name does not depend on the file name: same training, same bytes.
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw OutputError(tmp + ": cannot create: " + std::strerror(errno));
+    archive.save_to([&](const void* data, size_t n) -> size_t {
+      out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+      return out ? n : 0;
+    });
+    out.close();
+    if (!out) throw OutputError(tmp + ": cannot write (disk full?)");
+  } catch (const OutputError&) {
+    std::remove(tmp.c_str());
+    throw;
   } catch (const c10::Error& e) {
     std::remove(tmp.c_str());
     std::string msg = e.what_without_backtrace();

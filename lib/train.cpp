@@ -253,7 +253,9 @@ void run_train(const TrainOptions& o) {
     log_file.open(o.log, std::ios::trunc);
     if (!log_file) throw OutputError(o.log + ": cannot create log");
   }
-  std::ostream& log = o.log.empty() ? std::cerr : log_file;
+  // Without --log the epochs go to stderr, unless --quiet.
+  std::ostream null_log(nullptr);
+  std::ostream& log = !o.log.empty() ? log_file : cli::verbosity() >= 1 ? std::cerr : null_log;
 
   const int64_t n = x_train.size(0);
   std::vector<torch::Tensor> best;

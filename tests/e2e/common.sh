@@ -1,0 +1,50 @@
+# Helpers for the end-to-end tests. Each test script is run by CTest as
+#   bash tests/e2e/NAME.sh BIN_DIR DATA_DIR
+# with BIN_DIR holding the built programs and DATA_DIR the demo data made by the setup fixture.
+set -u
+BIN=$1
+DATA=$2
+export PATH="$BIN:$PATH"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mtl-e2e.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+FAILED=0
+
+fail() { echo "FAIL: $*" >&2; FAILED=1; }
+pass() { echo "ok: $*"; }
+
+# expect_exit CODE DESC -- command...: runs the command, keeps its stdout/stderr in $WORK/out, $WORK/err.
+expect_exit() {
+  local want=$1 desc=$2
+  shift 3
+  "$@" >"$WORK/out" 2>"$WORK/err"
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    fail "$desc: exit $got, expected $want; stderr: $(head -c 400 "$WORK/err")"
+    return 1
+  fi
+  pass "$desc"
+}
+
+# expect_grep PATTERN FILE DESC
+expect_grep() {
+  if grep -q -e "$1" "$2"; then pass "$3"; else fail "$3: '$1' not in $(basename "$2"): $(head -c 400 "$2")"; fi
+}
+
+# expect_true DESC -- command: passes when the command succeeds.
+expect_true() {
+  local desc=$1
+  shift 2
+  if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+finish() { exit $FAILED; }
+
+# numeric_match A B TOL: the files have the same lines up to numbers that differ by at most TOL.
+numeric_match() {
+  awk -v tol="$3" '
+    function toks(s, arr) { gsub(/[^-0-9.eE]+/, " ", s); return split(s, arr, " ") }
+    NR == FNR { a[FNR] = $0; na = FNR; next }
+    { nb = FNR; n1 = toks(a[FNR], x); n2 = toks($0, y); if (n1 != n2) exit 1
+      for (i = 1; i <= n1; i++) { d = x[i] - y[i]; if (d < 0) d = -d; if (d > tol) exit 1 } }
+    END { if (na != nb) exit 1 }' "$1" "$2"
+}

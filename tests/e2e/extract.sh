@@ -1,0 +1,61 @@
+# mtl-extract on a few dozen images: rows, paths, labels, attributes; bad images with and without
+# --skip-bad; stdin input; a plain image list.
+. "$(dirname "$0")/common.sh"
+head -n 41 "$DATA/train.txt" > "$WORK/ann.txt"  # header + 40 rows
+expect_exit 0 "extract 40 images" -- mtl-extract --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" \
+  --batch 16 -o "$WORK/f.h5" "$WORK/ann.txt"
+[ -e "$WORK/f.h5.part" ] && fail "a .part file was left behind"
+h5dump -H "$WORK/f.h5" > "$WORK/h" 2>&1
+expect_grep 'DATASET "features"' "$WORK/h" "store has features"
+expect_grep 'SIMPLE { ( 40, 256 ) / ( H5S_UNLIMITED, 256 ) }' "$WORK/h" "features are 40 x 256, extendable"
+expect_grep 'SIMPLE { ( 40, 8 )' "$WORK/h" "logits stored"
+expect_grep 'SIMPLE { ( 40, 12 )' "$WORK/h" "AU labels stored"
+h5dump -a rows_committed "$WORK/f.h5" > "$WORK/a" 2>&1
+expect_grep '(0): 40' "$WORK/a" "rows_committed is 40"
+# The paths and labels were carried over: the second row of the annotations is the first row.
+h5dump -d image -s 0 -c 1 "$WORK/f.h5" > "$WORK/i" 2>&1
+first=$(sed -n 2p "$WORK/ann.txt" | cut -d, -f1)
+expect_grep "\"$first\"" "$WORK/i" "first image path stored"
+h5dump -d ex -s 0 -c 1 "$WORK/f.h5" > "$WORK/e" 2>&1
+ex=$(sed -n 2p "$WORK/ann.txt" | cut -d, -f4)
+expect_grep "(0): $ex\$" "$WORK/e" "first expression label stored"
+h5dump -a backbone_sha256 "$WORK/f.h5" > "$WORK/s" 2>&1
+expect_grep "$(sha256sum "$DATA/backbone.pt" | cut -c1-64)" "$WORK/s" "backbone checksum recorded"
+
+# Same rows from stdin: the same features.
+expect_exit 0 "extract from stdin" -- sh -c "mtl-extract -q --batch 16 --backbone '$DATA/backbone.pt' --image-root '$DATA/cropped_aligned' -o '$WORK/g.h5' - < '$WORK/ann.txt'"
+tail -n +2 "$WORK/ann.txt" | cut -d, -f1 > "$WORK/list.txt"
+expect_exit 0 "extract from a plain list" -- mtl-extract -q --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" -o "$WORK/l.h5" "$WORK/list.txt"
+h5dump -d features "$WORK/f.h5" | tail -n +3 > "$WORK/f1"
+h5dump -d features "$WORK/g.h5" | tail -n +3 > "$WORK/f2"
+expect_true "stdin and file inputs give the same features" -- cmp -s "$WORK/f1" "$WORK/f2"
+h5dump -a labelled "$WORK/l.h5" > "$WORK/lab" 2>&1
+expect_grep '(0): 0' "$WORK/lab" "a plain list makes an unlabelled store"
+
+# A bad image: without --skip-bad the run stops, names it, and leaves no output.
+mkdir -p "$WORK/root"
+cp -r "$DATA/cropped_aligned/." "$WORK/root/"
+bad=$(sed -n 10p "$WORK/ann.txt" | cut -d, -f1)
+echo "this is not a jpeg" > "$WORK/root/$bad"
+expect_exit 3 "a bad image stops the run" -- mtl-extract --backbone "$DATA/backbone.pt" --image-root "$WORK/root" -o "$WORK/b.h5" "$WORK/ann.txt"
+expect_grep "$bad: cannot decode image" "$WORK/err" "the bad image is named"
+expect_grep "input line 10" "$WORK/err" "its input line is named"
+[ -e "$WORK/b.h5" ] && fail "an output file was left after the error"
+[ -e "$WORK/b.h5.part" ] && fail "a .part file was left after the error"
+# With --skip-bad it goes on, reports and records the skipped image.
+expect_exit 0 "--skip-bad goes on" -- mtl-extract --skip-bad --backbone "$DATA/backbone.pt" --image-root "$WORK/root" -o "$WORK/b.h5" "$WORK/ann.txt"
+expect_grep "skipping .*$bad" "$WORK/err" "the skipped image is reported"
+expect_grep "1 of 40 images skipped" "$WORK/err" "the count of skipped images is reported"
+h5dump -d skipped "$WORK/b.h5" > "$WORK/sk" 2>&1
+expect_grep "\"$bad\"" "$WORK/sk" "the skipped image is recorded in the store"
+h5dump -a rows_committed "$WORK/b.h5" > "$WORK/a" 2>&1
+expect_grep '(0): 39' "$WORK/a" "39 rows written"
+# A missing image is an error too.
+rm "$WORK/root/$bad"
+expect_exit 3 "a missing image stops the run" -- mtl-extract --backbone "$DATA/backbone.pt" --image-root "$WORK/root" -o "$WORK/c.h5" "$WORK/ann.txt"
+expect_grep "$bad: cannot read image" "$WORK/err" "the missing image is named"
+# A malformed annotation row.
+{ head -n 3 "$WORK/ann.txt"; echo "x.jpg,0.1,0.2"; } > "$WORK/badann.txt"
+expect_exit 3 "a malformed annotation row" -- mtl-extract --backbone "$DATA/backbone.pt" -o "$WORK/d.h5" "$WORK/badann.txt"
+expect_grep "badann.txt:4: expected 16 comma-separated fields" "$WORK/err" "the row is named by file:line"
+finish

@@ -1,0 +1,229 @@
+// Unit tests of the heads, losses and SAM: hand-derived cases and finite differences.
+#define BOOST_TEST_MODULE mtl_heads
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+
+#include "mtl/heads.h"
+
+using namespace mtl;
+
+namespace {
+
+// Central finite-difference gradient of f at x (double precision).
+torch::Tensor fd_grad(const std::function<torch::Tensor(const torch::Tensor&)>& f, const torch::Tensor& x) {
+  auto g = torch::zeros_like(x);
+  auto flat = x.reshape(-1);
+  const double h = 1e-6;
+  for (int64_t i = 0; i < flat.numel(); ++i) {
+    auto xp = flat.clone(), xm = flat.clone();
+    xp[i] += h;
+    xm[i] -= h;
+    g.view(-1)[i] = (f(xp.view(x.sizes())).item<double>() - f(xm.view(x.sizes())).item<double>()) / (2 * h);
+  }
+  return g;
+}
+
+torch::Tensor autograd_grad(const std::function<torch::Tensor(const torch::Tensor&)>& f, const torch::Tensor& x) {
+  auto xv = x.clone().set_requires_grad(true);
+  f(xv).backward();
+  return xv.grad();
+}
+
+double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
+}  // namespace
+
+// ------------------------------------------------------------------------------------ graph
+BOOST_AUTO_TEST_CASE(knn_graph_keeps_ties) {
+  // One-channel nodes 1, 2, 3, 0: S_ij = v_i v_j.
+  auto v = torch::tensor({1.f, 2.f, 3.f, 0.f}).view({1, 4, 1});
+  auto a = AuHeadImpl::knn_adjacency(v, 2);
+  // Row 0 (1, 2, 3, 0): the two largest are 3 and 2 -> nodes 2 and 1.
+  BOOST_TEST(a[0][0].equal(torch::tensor({0.f, 1.f, 1.f, 0.f})));
+  // Row 3 is all zeros: every entry ties with the second largest, so all four are kept.
+  BOOST_TEST(a[0][3].equal(torch::tensor({1.f, 1.f, 1.f, 1.f})));
+  // Equal nodes tie: with 1, 1, 1, 2 row 0 is (1, 1, 1, 2) and keeps all four at k = 2.
+  auto w = torch::tensor({1.f, 1.f, 1.f, 2.f}).view({1, 4, 1});
+  BOOST_TEST(AuHeadImpl::knn_adjacency(w, 2)[0][0].sum().item<float>() == 4.f);
+  // k = 1 keeps only the largest of row 0 (node 3, value 2).
+  BOOST_TEST(AuHeadImpl::knn_adjacency(w, 1)[0][0].equal(torch::tensor({0.f, 0.f, 0.f, 1.f})));
+}
+
+BOOST_AUTO_TEST_CASE(graph_normalisation) {
+  // A path graph 0-1-2 with self loops: degrees 2, 3, 2.
+  auto a = torch::tensor({1.f, 1.f, 0.f, 1.f, 1.f, 1.f, 0.f, 1.f, 1.f}).view({1, 3, 3});
+  auto n = AuHeadImpl::normalize_adjacency(a);
+  BOOST_TEST(std::abs(n[0][0][0].item<float>() - 0.5f) < 1e-6);
+  BOOST_TEST(std::abs(n[0][0][1].item<float>() - 1 / std::sqrt(6.f)) < 1e-6);
+  BOOST_TEST(std::abs(n[0][1][1].item<float>() - 1 / 3.f) < 1e-6);
+  BOOST_TEST(n[0][0][2].item<float>() == 0.f);
+}
+
+BOOST_AUTO_TEST_CASE(au_head_outputs_probabilities) {
+  torch::manual_seed(3);
+  AuHeadOptions o;
+  o.in_dim = 20;
+  o.node_dim = 6;
+  AuHead h(o);
+  BOOST_TEST(h->node_fc->weight.sizes() == torch::IntArrayRef({12 * 6, 20}));
+  BOOST_TEST(h->sc.sizes() == torch::IntArrayRef({12, 6}));
+  auto x = torch::randn({16, 20});
+  for (bool train : {true, false}) {
+    h->train(train);
+    auto p = h->forward(x);
+    BOOST_TEST(p.sizes() == torch::IntArrayRef({16, 12}));
+    BOOST_TEST(p.min().item<float>() >= 0.f);
+    BOOST_TEST(p.max().item<float>() <= 1.f + 1e-6f);
+  }
+  // The initialisation: per-AU weights have std sqrt(1/C), GCN weights sqrt(2/C).
+  BOOST_TEST(std::abs(h->node_fc->weight.std().item<double>() - std::sqrt(1.0 / 6)) < 0.05);
+  BOOST_TEST(std::abs(h->gnn_u->weight.std().item<double>() - std::sqrt(2.0 / 6)) < 0.2);
+  BOOST_TEST(h->gnn_bn->weight.eq(1).all().item<bool>());
+  BOOST_TEST(h->node_bn->bias.eq(0).all().item<bool>());
+}
+
+// ----------------------------------------------------------------------------------- EX head
+BOOST_AUTO_TEST_CASE(ex_attention_hand_derived) {
+  torch::NoGradGuard ng;
+  auto x = torch::ones({1, 1});
+  auto p_au = torch::rand({1, 12});
+  // z = fc(x) = (0, 1, 0, ..., 0).
+  auto set_fc = [](ExHead& h) {
+    h->fc->weight.zero_();
+    h->fc->bias.zero_();
+    h->fc->bias[1] = 1;
+  };
+  {  // paper: a = tanh(W_q p + W_k z) with W_q = 0, W_k = I -> y = tanh(z) * z.
+    ExHead h(ExHeadOptions{1, Attention::Paper, 64});
+    set_fc(h);
+    h->att_q->weight.zero_();
+    h->att_k->weight.copy_(torch::eye(8));
+    auto y = h->forward(x, p_au);
+    BOOST_TEST(std::abs(y[0][1].item<float>() - std::tanh(1.f)) < 1e-6);
+    BOOST_TEST(y[0][0].item<float>() == 0.f);
+  }
+  {  // additive, hidden 1: e_j = tanh(z_j), alpha = softmax(e), y = alpha * z.
+    ExHead h(ExHeadOptions{1, Attention::Additive, 1});
+    set_fc(h);
+    h->att_q->weight.zero_();
+    h->att_k->weight.fill_(1);
+    h->att_v->weight.fill_(1);
+    auto y = h->forward(x, p_au);
+    double e1 = std::exp(std::tanh(1.0));
+    BOOST_TEST(std::abs(y[0][1].item<double>() - e1 / (7 + e1)) < 1e-6);
+  }
+  {  // none: y = z.
+    ExHead h(ExHeadOptions{1, Attention::None, 64});
+    set_fc(h);
+    BOOST_TEST(h->forward(x, p_au).equal(torch::tensor({0.f, 1.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f}).view({1, 8})));
+    BOOST_TEST(h->parameters().size() == 2u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(va_head_range) {
+  torch::manual_seed(5);
+  VaHead h(10);
+  auto y = h->forward(10 * torch::randn({32, 10}));
+  BOOST_TEST(y.sizes() == torch::IntArrayRef({32, 2}));
+  BOOST_TEST(y.abs().max().item<float>() <= 1.f);
+}
+
+// ------------------------------------------------------------------------------------ losses
+BOOST_AUTO_TEST_CASE(au_loss_value_and_gradient) {
+  auto p = torch::tensor({0.8, 0.3}, torch::kFloat64).view({1, 2});
+  auto y = torch::tensor({1.0, 0.0}, torch::kFloat64).view({1, 2});
+  auto w = torch::tensor({2.0, 0.5}, torch::kFloat64);
+  // Hand value: -(1/2) [2 log 0.8 + 0.5 * 0.3 log 0.7].
+  double want = -0.5 * (2 * std::log(0.8) + 0.5 * 0.3 * std::log(0.7));
+  BOOST_TEST(std::abs(au_loss(p, y, w).item<double>() - want) < 1e-12);
+  // Gradient: the stop-gradient weight p of the negative term is a constant, so
+  // dL/dp = -(1/2) w [y / p - (1 - y) sg(p) / (1 - p)].
+  auto g = autograd_grad([&](const torch::Tensor& q) { return au_loss(q, y, w); }, p);
+  BOOST_TEST(std::abs(g[0][0].item<double>() - (-0.5 * 2 / 0.8)) < 1e-12);
+  BOOST_TEST(std::abs(g[0][1].item<double>() - (0.5 * 0.5 * 0.3 / 0.7)) < 1e-12);
+  // With all labels positive the loss has no stop-gradient term: compare with finite differences.
+  auto pr = torch::rand({4, 12}, torch::kFloat64) * 0.8 + 0.1;
+  auto ones = torch::ones({4, 12}, torch::kFloat64);
+  auto wr = torch::rand({12}, torch::kFloat64) + 0.5;
+  auto f = [&](const torch::Tensor& q) { return au_loss(q, ones, wr); };
+  BOOST_TEST(max_abs(autograd_grad(f, pr) - fd_grad(f, pr)) < 1e-7);
+}
+
+BOOST_AUTO_TEST_CASE(au_weights_from_rates) {
+  // Rates 1/2 and 1/4 for the first two AUs, 1/4 (clamped floor 1/4) for the rest.
+  auto y = torch::zeros({4, 12});
+  y[0][0] = 1;
+  y[1][0] = 1;
+  y[0][1] = 1;
+  auto w = au_weights(y);
+  // 1/r: 2, then 4 for the other eleven (rate 0 is clamped to 1/n = 1/4); sum 46.
+  BOOST_TEST(std::abs(w[0].item<double>() - 12 * 2.0 / 46) < 1e-6);
+  BOOST_TEST(std::abs(w[1].item<double>() - 12 * 4.0 / 46) < 1e-6);
+  BOOST_TEST(std::abs(w.sum().item<double>() - 12) < 1e-5);
+}
+
+BOOST_AUTO_TEST_CASE(ex_loss_value_and_gradient) {
+  auto y = torch::tensor({0, 3, 3, 7}, torch::kInt64);
+  auto w = ex_weights(y);
+  // n = 4: P_0 = 4 / 8, P_3 = 4 / 16, P_7 = 4 / 8, classes without rows 0.
+  BOOST_TEST(w[0].item<float>() == 0.5f);
+  BOOST_TEST(w[3].item<float>() == 0.25f);
+  BOOST_TEST(w[1].item<float>() == 0.f);
+  auto wd = w.to(torch::kFloat64);
+  torch::manual_seed(1);
+  auto z = torch::randn({4, 8}, torch::kFloat64);
+  // Hand value of the authors' mean: (1/4) sum_b P_y CE_b.
+  auto lse = torch::logsumexp(z, 1);
+  double want = 0, wsum = 0;
+  for (int b = 0; b < 4; ++b) {
+    int c = static_cast<int>(y[b].item<int64_t>());
+    double ce = lse[b].item<double>() - z[b][c].item<double>();
+    want += wd[c].item<double>() * ce;
+    wsum += wd[c].item<double>();
+  }
+  BOOST_TEST(std::abs(ex_loss(z, y, wd, true).item<double>() - want / 4) < 1e-12);
+  BOOST_TEST(std::abs(ex_loss(z, y, wd, false).item<double>() - want / wsum) < 1e-12);
+  for (bool authors : {true, false}) {
+    auto f = [&](const torch::Tensor& q) { return ex_loss(q, y, wd, authors); };
+    BOOST_TEST(max_abs(autograd_grad(f, z) - fd_grad(f, z)) < 1e-7);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(va_loss_value_and_gradient) {
+  auto truth = torch::tensor({0.1, 0.5, -0.2, 0.3, 0.4, -0.6, 0.0, 0.2}, torch::kFloat64).view({4, 2});
+  // A perfect prediction has loss 0; predicting the negation of a centred series gives CCC -1.
+  BOOST_TEST(std::abs(va_loss(truth, truth).item<double>()) < 1e-9);
+  // CCC of x = (0, 1) and y = (1, 2) is 1/3 (hand-worked in the metrics test).
+  auto a = torch::tensor({0.0, 1.0}, torch::kFloat64), b = torch::tensor({1.0, 2.0}, torch::kFloat64);
+  BOOST_TEST(std::abs(ccc_tensor(a, b).item<double>() - 1.0 / 3) < 1e-9);
+  torch::manual_seed(2);
+  auto pred = torch::rand({4, 2}, torch::kFloat64) * 2 - 1;
+  auto f = [&](const torch::Tensor& q) { return va_loss(q, truth); };
+  BOOST_TEST(max_abs(autograd_grad(f, pred) - fd_grad(f, pred)) < 1e-6);
+}
+
+// -------------------------------------------------------------------------------------- SAM
+BOOST_AUTO_TEST_CASE(sam_two_parameter_hand_computed) {
+  // f(w) = w1^2 + 2 w2^2 from w = (1, 1); lr 0.1, momentum 0.9, weight decay 0.01, rho 0.05.
+  auto w1 = torch::tensor({1.0}, torch::kFloat64).set_requires_grad(true);
+  auto w2 = torch::tensor({1.0}, torch::kFloat64).set_requires_grad(true);
+  Sam sam({w1, w2}, SamOptions{0.1, 0.9, 0.01, 0.05});
+  auto loss = [&] { return (w1 * w1 + 2 * w2 * w2).sum(); };
+  // By hand, in doubles.
+  double a = 1, b = 1, m1 = 0, m2 = 0;
+  for (int step = 0; step < 2; ++step) {
+    double g1 = 2 * a, g2 = 4 * b, norm = std::sqrt(g1 * g1 + g2 * g2);
+    double e1 = 0.05 * g1 / norm, e2 = 0.05 * g2 / norm;
+    double h1 = 2 * (a + e1), h2 = 4 * (b + e2);  // gradient at w + e
+    double d1 = h1 + 0.01 * a, d2 = h2 + 0.01 * b;  // weight decay at w
+    m1 = step == 0 ? d1 : 0.9 * m1 + d1;
+    m2 = step == 0 ? d2 : 0.9 * m2 + d2;
+    a -= 0.1 * m1;
+    b -= 0.1 * m2;
+    double reported = sam.step(loss);
+    BOOST_TEST(std::abs(w1.item<double>() - a) < 1e-12);
+    BOOST_TEST(std::abs(w2.item<double>() - b) < 1e-12);
+    BOOST_TEST(reported > 0);
+  }
+  // After the first step: w = (1 - 0.1 * (2.0447214 + 0.01), 1 - 0.1 * (4.1788854 + 0.01)).
+  BOOST_TEST(std::abs((1 - 0.1 * (2 * (1 + 0.05 * 2 / std::sqrt(20.0)) + 0.01)) - 0.79452786) < 1e-7);
+}
