@@ -13,6 +13,29 @@
 
 namespace mtl {
 
+void add_image_options(cli::Parser& p, const std::string& group, ExtractOptions& o) {
+  p.add(group)
+    ("image-root", "folder that the listed paths are relative to (cropped_aligned)", cxxopts::value(o.image_root))
+    ("skip-bad", "skip unreadable or undecodable images, name them on stderr, and go on")
+    ("batch", "images per backbone forward", cxxopts::value(o.batch)->default_value("64"))
+    ("size", "input size S of the S x S backbone input (224 for B0, 260 for B2)",
+     cxxopts::value(o.pre.size)->default_value("224"))
+    ("mean", "normalisation mean, R,G,B", cxxopts::value<std::vector<float>>()->default_value("0.485,0.456,0.406"))
+    ("std", "normalisation standard deviation, R,G,B",
+     cxxopts::value<std::vector<float>>()->default_value("0.229,0.224,0.225"));
+}
+
+void finish_image_options(const cxxopts::ParseResult& r, ExtractOptions& o) {
+  for (auto [name, dst] : {std::pair{"mean", &o.pre.mean}, std::pair{"std", &o.pre.std}}) {
+    auto v = r[name].as<std::vector<float>>();
+    if (v.size() != 3) throw UsageError(std::string("--") + name + " takes three values, R,G,B");
+    std::copy(v.begin(), v.end(), dst->begin());
+  }
+  for (float sd : o.pre.std)
+    if (!(sd > 0)) throw UsageError("--std values must be positive");
+  o.skip_bad = r.count("skip-bad") > 0;
+}
+
 ExtractResult extract_rows(const InputList& list, const ExtractOptions& opt, Backbone& backbone,
                            const std::function<void(const FeatureRows&)>& sink) {
   if (opt.batch <= 0) throw UsageError("--batch must be positive");

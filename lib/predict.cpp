@@ -76,7 +76,7 @@ struct Heads {
 void run_predict(const PredictOptions& o, std::ostream& out) {
   if (o.au.empty() && o.ex.empty() && o.va.empty())
     throw UsageError("give at least one checkpoint: --au, --ex or --va");
-  if (o.inputs.empty()) throw UsageError(o.backbone.empty() ? "no feature store given" : "no image list given");
+  if (o.inputs.empty()) throw UsageError(o.images.backbone.empty() ? "no feature store given" : "no image list given");
   set_threads(o.threads);
   const std::string device_name = resolve_device(o.device);
   Heads h;
@@ -99,7 +99,7 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   for (auto* c : {&h.au, &h.ex, &h.va})
     if (*c) (*c)->module().to(h.device);
 
-  if (o.backbone.empty()) {
+  if (o.images.backbone.empty()) {
     for (const auto& path : o.inputs) {
       FeatureStoreReader store(path);
       for (size_t start = 0; start < store.rows(); start += kStoreChunk) {
@@ -109,16 +109,12 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
     }
     return;
   }
-  Backbone backbone(o.backbone, device_name, o.pre.size);
-  ExtractOptions eo;
-  eo.image_root = o.image_root;
-  eo.batch = o.batch;
+  Backbone backbone(o.images.backbone, device_name, o.images.pre.size);
+  ExtractOptions eo = o.images;
   eo.threads = o.threads;
-  eo.skip_bad = o.skip_bad;
-  eo.pre = o.pre;
   for (const auto& path : o.inputs) {
     InputList list = read_input_list(path);
-    auto res = extract_rows(list, eo, backbone, [&](const FeatureRows& r) { h.predict(r, o.backbone, out); });
+    auto res = extract_rows(list, eo, backbone, [&](const FeatureRows& r) { h.predict(r, o.images.backbone, out); });
     if (!res.skipped.empty())
       cli::warn(std::to_string(res.skipped.size()) + " of " + std::to_string(list.images.size()) + " images skipped");
   }

@@ -14,24 +14,14 @@ int main(int argc, char** argv) {
     p.add()
       ("backbone", "TorchScript backbone file (required)", cxxopts::value(o.backbone))
       ("o,output", "feature store to write (required)", cxxopts::value(o.output))
-      ("image-root", "folder that the listed paths are relative to (cropped_aligned)", cxxopts::value(o.image_root))
-      ("skip-bad", "skip unreadable or undecodable images, record them, and go on")
-      ("batch", "images per backbone forward", cxxopts::value(o.batch)->default_value("64"))
-      ("size", "input size S of the S x S backbone input (224 for B0, 260 for B2)", cxxopts::value(o.pre.size)->default_value("224"))
-      ("mean", "normalisation mean, R,G,B", cxxopts::value<std::vector<float>>()->default_value("0.485,0.456,0.406"))
-      ("std", "normalisation standard deviation, R,G,B", cxxopts::value<std::vector<float>>()->default_value("0.229,0.224,0.225"))
       ("half", "store features as float16")
       ("input", "annotation file or image list ('-': stdin)", cxxopts::value<std::vector<std::string>>());
+    mtl::add_image_options(p, "Images", o);
     p.positional("input");
     auto r = p.parse(argc, argv);
     if (r.count("input") > 1) throw mtl::UsageError("one input list expected, got " + std::to_string(r.count("input")));
     if (r.count("input")) o.input = r["input"].as<std::vector<std::string>>()[0];
-    for (auto [name, dst] : {std::pair{"mean", &o.pre.mean}, std::pair{"std", &o.pre.std}}) {
-      auto v = r[name].as<std::vector<float>>();
-      if (v.size() != 3) throw mtl::UsageError(std::string("--") + name + " takes three values, R,G,B");
-      std::copy(v.begin(), v.end(), dst->begin());
-    }
-    o.skip_bad = r.count("skip-bad") > 0;
+    mtl::finish_image_options(r, o);
     o.half = r.count("half") > 0;
     o.device = p.common().device;
     o.threads = mtl::set_threads(p.common().threads);

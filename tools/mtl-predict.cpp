@@ -17,15 +17,12 @@ int main(int argc, char** argv) {
       ("ex", "EX checkpoint (mtl-train-ex); with attention it needs --au", cxxopts::value(o.ex))
       ("va", "VA checkpoint (mtl-train-va)", cxxopts::value(o.va))
       ("inputs", "feature stores, or image lists with --backbone", cxxopts::value(o.inputs));
-    p.add("From images")
-      ("backbone", "TorchScript backbone: read images from lists instead of feature stores", cxxopts::value(o.backbone))
-      ("image-root", "folder that the listed paths are relative to", cxxopts::value(o.image_root))
-      ("size", "backbone input size S", cxxopts::value(o.pre.size)->default_value("224"))
-      ("skip-bad", "skip unreadable images")
-      ("batch", "images per backbone forward", cxxopts::value(o.batch)->default_value("64"));
+    p.add("From images")("backbone", "TorchScript backbone: read images from lists instead of feature stores",
+                         cxxopts::value(o.images.backbone));
+    mtl::add_image_options(p, "From images", o.images);
     p.positional("inputs");
     auto r = p.parse(argc, argv);
-    o.skip_bad = r.count("skip-bad") > 0;
+    mtl::finish_image_options(r, o.images);
     o.threads = p.common().threads;
     o.device = p.common().device;
     mtl::cli::install_stop_signals();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mtl/annotations.h"
+#include "mtl/cli.h"
 #include "mtl/feature_store.h"
 #include "mtl/image.h"
 
@@ -30,6 +31,12 @@ struct ExtractResult {
   size_t rows = 0;
   std::vector<std::string> skipped;  // input paths left out by skip_bad
 };
+
+// Adds the options that say how images are read (--image-root, --skip-bad, --batch, --size,
+// --mean, --std) to `p` under `group`, bound to `o`; shared by mtl-extract and mtl-predict --backbone.
+void add_image_options(cli::Parser& p, const std::string& group, ExtractOptions& o);
+// Completes `o` from a parse (--mean, --std, --skip-bad). Throws UsageError for a bad value.
+void finish_image_options(const cxxopts::ParseResult& r, ExtractOptions& o);
 
 // Decodes, preprocesses and runs the backbone over `list` in batches of opt.batch, calling `sink`
 // with each batch of rows (labels carried over). Throws InputError naming an unreadable image unless

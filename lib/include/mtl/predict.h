@@ -5,17 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "mtl/image.h"
+#include "mtl/extract.h"
 
 namespace mtl {
 
 struct PredictOptions {
   std::string au, ex, va;           // checkpoints ("" = task not predicted)
-  std::vector<std::string> inputs;  // feature stores, or image lists when `backbone` is set
-  std::string backbone, image_root; // predict from images through this backbone
-  Preprocess pre;
-  bool skip_bad = false;
-  int batch = 256;
+  std::vector<std::string> inputs;  // feature stores, or image lists when images.backbone is set
+  ExtractOptions images;            // how images are read when predicting from them (backbone set)
   int threads = 0;
   std::string device = "auto";
 };
