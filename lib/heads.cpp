@@ -165,10 +165,12 @@ double Sam::step(const std::function<torch::Tensor()>& loss_fn) {
   std::vector<torch::Tensor> e(params_.size());
   {
     torch::NoGradGuard ng;
-    double sq = 0;
+    std::vector<torch::Tensor> norms;
     for (auto& p : params_)
-      if (p.grad().defined()) sq += p.grad().pow(2).sum().item<double>();
-    const double scale = opt_.rho / (std::sqrt(sq) + 1e-12);
+      if (p.grad().defined()) norms.push_back(p.grad().norm());
+    // One host read for the whole gradient norm (|g| = the norm of the per-parameter norms).
+    const double norm = norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();
+    const double scale = opt_.rho / (norm + 1e-12);
     for (size_t i = 0; i < params_.size(); ++i) {
       if (!params_[i].grad().defined()) continue;
       e[i] = params_[i].grad() * scale;

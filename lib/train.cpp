@@ -106,8 +106,10 @@ double task_score(const std::string& task, const torch::Tensor& out, const torch
     return *acc.compute().p_au;
   }
   if (task == "ex") {
-    auto pred = out.argmax(1);
-    for (int64_t i = 0; i < n; ++i) acc.add_ex(static_cast<int>(y[i].item<int64_t>()), static_cast<int>(pred[i].item<int64_t>()));
+    auto pred_t = out.argmax(1);
+    auto pred = pred_t.accessor<int64_t, 1>();
+    auto t = y.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < n; ++i) acc.add_ex(static_cast<int>(t[i]), static_cast<int>(pred[i]));
     return *acc.compute().p_ex;
   }
   auto o = out.accessor<float, 2>();
