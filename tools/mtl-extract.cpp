@@ -1,8 +1,10 @@
 // mtl-extract: images -> backbone features in an HDF5 feature store.
-#include "mtl/cli.h"
-#include "mtl/error.h"
-#include "mtl/extract.h"
-#include "mtl/runtime.h"
+#include "cli.h"
+#include "mtl/core/error.h"
+#include "mtl/core/signals.h"
+#include "mtl/model/runtime.h"
+#include "mtl/pipeline/extract.h"
+#include "options.h"
 
 int main(int argc, char** argv) {
   return mtl::cli::run("mtl-extract", [&] {
@@ -16,16 +18,16 @@ int main(int argc, char** argv) {
       ("o,output", "feature store to write (required)", cxxopts::value(o.output))
       ("half", "store features as float16")
       ("input", "annotation file or image list ('-': stdin)", cxxopts::value<std::vector<std::string>>());
-    mtl::add_image_options(p, "Images", o);
+    mtl::cli::add_image_options(p, "Images", o);
     p.positional("input");
     auto r = p.parse(argc, argv);
     if (r.count("input") > 1) throw mtl::UsageError("one input list expected, got " + std::to_string(r.count("input")));
     if (r.count("input")) o.input = r["input"].as<std::vector<std::string>>()[0];
-    mtl::finish_image_options(r, o);
+    mtl::cli::finish_image_options(r, o);
     o.half = r.count("half") > 0;
     o.device = p.common().device;
     o.threads = mtl::set_threads(p.common().threads);
-    mtl::cli::install_stop_signals();
+    mtl::install_stop_signals();
     mtl::run_extract(o);
     return 0;
   });

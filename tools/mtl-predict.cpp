@@ -1,9 +1,11 @@
 // mtl-predict: feature stores (or images through a backbone) + head checkpoints -> JSON lines on stdout.
 #include <iostream>
 
-#include "mtl/cli.h"
-#include "mtl/error.h"
-#include "mtl/predict.h"
+#include "cli.h"
+#include "mtl/core/error.h"
+#include "mtl/core/signals.h"
+#include "mtl/pipeline/predict.h"
+#include "options.h"
 
 int main(int argc, char** argv) {
   return mtl::cli::run("mtl-predict", [&] {
@@ -13,19 +15,19 @@ int main(int argc, char** argv) {
                        mtl::cli::kThreads | mtl::cli::kDevice);
     mtl::PredictOptions o;
     p.add()
-      ("au", "AU checkpoint (mtl-train-au)", cxxopts::value(o.au))
-      ("ex", "EX checkpoint (mtl-train-ex); with attention it needs --au", cxxopts::value(o.ex))
-      ("va", "VA checkpoint (mtl-train-va)", cxxopts::value(o.va))
+      ("au", "AU checkpoint (mtl-train-au)", cxxopts::value(o.checkpoints[mtl::Task::AU]))
+      ("ex", "EX checkpoint (mtl-train-ex); with attention it needs --au", cxxopts::value(o.checkpoints[mtl::Task::EX]))
+      ("va", "VA checkpoint (mtl-train-va)", cxxopts::value(o.checkpoints[mtl::Task::VA]))
       ("inputs", "feature stores, or image lists with --backbone", cxxopts::value(o.inputs));
     p.add("From images")("backbone", "TorchScript backbone: read images from lists instead of feature stores",
                          cxxopts::value(o.images.backbone));
-    mtl::add_image_options(p, "From images", o.images);
+    mtl::cli::add_image_options(p, "From images", o.images);
     p.positional("inputs");
     auto r = p.parse(argc, argv);
-    mtl::finish_image_options(r, o.images);
+    mtl::cli::finish_image_options(r, o.images);
     o.threads = p.common().threads;
     o.device = p.common().device;
-    mtl::cli::install_stop_signals();
+    mtl::install_stop_signals();
     mtl::run_predict(o, std::cout);
     return 0;
   });

@@ -1,9 +1,9 @@
 // mtl-score: predictions (JSONL) + truth -> P_AU, P_EX, P_VA, P_MTL.
 #include <iostream>
 
-#include "mtl/cli.h"
-#include "mtl/error.h"
-#include "mtl/score.h"
+#include "cli.h"
+#include "mtl/core/error.h"
+#include "mtl/core/score.h"
 
 int main(int argc, char** argv) {
   return mtl::cli::run("mtl-score", [&] {

@@ -1,4 +1,4 @@
 // mtl-train-au: trains the action unit (ANFL) head on a feature store; see man mtl-train-au.
-#include "mtl/train.h"
+#include "train_main.h"
 
-int main(int argc, char** argv) { return mtl::train_program("au", argc, argv); }
+int main(int argc, char** argv) { return mtl::train_main(mtl::Task::AU, argc, argv); }

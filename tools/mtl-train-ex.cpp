@@ -1,4 +1,4 @@
 // mtl-train-ex: trains the expression head on a feature store; see man mtl-train-ex.
-#include "mtl/train.h"
+#include "train_main.h"
 
-int main(int argc, char** argv) { return mtl::train_program("ex", argc, argv); }
+int main(int argc, char** argv) { return mtl::train_main(mtl::Task::EX, argc, argv); }

@@ -1,4 +1,4 @@
 // mtl-train-va: trains the valence-arousal head on a feature store; see man mtl-train-va.
-#include "mtl/train.h"
+#include "train_main.h"
 
-int main(int argc, char** argv) { return mtl::train_program("va", argc, argv); }
+int main(int argc, char** argv) { return mtl::train_main(mtl::Task::VA, argc, argv); }

@@ -41,7 +41,7 @@ cmp -s "$WORK/au.pt" "$WORK/au3.pt" && fail "another seed gave the same checkpoi
 
 # mtl-predict's checks.
 expect_exit 2 "EX with attention needs the AU head" -- mtl-predict --ex "$WORK/ex.pt" "$DATA/val.h5"
-expect_grep "give the AU checkpoint" "$WORK/err" "it says so"
+expect_grep "give the au checkpoint" "$WORK/err" "it says so"
 expect_exit 3 "a checkpoint of another task" -- mtl-predict --au "$WORK/va.pt" "$DATA/val.h5"
 expect_grep "va.pt: a checkpoint of the va head, not of the au head" "$WORK/err" "the task mismatch is named"
 "$BIN/mtl-gen-demo" -q --out "$WORK/other" --train-videos 1 --val-videos 0 --frames 4 --feature-dim 32

@@ -18,10 +18,11 @@
 #include <random>
 #include <sys/stat.h>
 
-#include "mtl/cli.h"
-#include "mtl/error.h"
-#include "mtl/image.h"
-#include "mtl/labels.h"
+#include "cli.h"
+#include "mtl/core/log.h"
+#include "mtl/core/error.h"
+#include "mtl/vision/image.h"
+#include "mtl/core/labels.h"
 
 namespace {
 
@@ -187,7 +188,7 @@ int main(int argc, char** argv) {
     write_annotations(out + "/train.txt", train);
     write_annotations(out + "/val.txt", val);
     write_backbone(out + "/backbone.pt", dim, r.count("features-only") == 0, p.common().seed);
-    mtl::cli::info("wrote " + std::to_string(train.size()) + " training and " + std::to_string(val.size()) +
+    mtl::logging::info("wrote " + std::to_string(train.size()) + " training and " + std::to_string(val.size()) +
                    " validation images, annotations and backbone.pt to " + out);
     return 0;
   });

@@ -3,7 +3,11 @@
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 
-#include "mtl/heads.h"
+#include "mtl/model/au_head.h"
+#include "mtl/model/ex_head.h"
+#include "mtl/model/losses.h"
+#include "mtl/model/sam.h"
+#include "mtl/model/va_head.h"
 
 using namespace mtl;
 
@@ -61,9 +65,8 @@ BOOST_AUTO_TEST_CASE(graph_normalisation) {
 BOOST_AUTO_TEST_CASE(au_head_outputs_probabilities) {
   torch::manual_seed(3);
   AuHeadOptions o;
-  o.in_dim = 20;
   o.node_dim = 6;
-  AuHead h(o);
+  AuHead h(20, o);
   BOOST_TEST(h->node_fc->weight.sizes() == torch::IntArrayRef({12 * 6, 20}));
   BOOST_TEST(h->sc.sizes() == torch::IntArrayRef({12, 6}));
   auto x = torch::randn({16, 20});
@@ -93,7 +96,7 @@ BOOST_AUTO_TEST_CASE(ex_attention_hand_derived) {
     h->fc->bias[1] = 1;
   };
   {  // paper: a = tanh(W_q p + W_k z) with W_q = 0, W_k = I -> y = tanh(z) * z.
-    ExHead h(ExHeadOptions{1, Attention::Paper, 64});
+    ExHead h(1, ExHeadOptions{Attention::Paper, 64});
     set_fc(h);
     h->att_q->weight.zero_();
     h->att_k->weight.copy_(torch::eye(8));
@@ -102,7 +105,7 @@ BOOST_AUTO_TEST_CASE(ex_attention_hand_derived) {
     BOOST_TEST(y[0][0].item<float>() == 0.f);
   }
   {  // additive, hidden 1: e_j = tanh(z_j), alpha = softmax(e), y = alpha * z.
-    ExHead h(ExHeadOptions{1, Attention::Additive, 1});
+    ExHead h(1, ExHeadOptions{Attention::Additive, 1});
     set_fc(h);
     h->att_q->weight.zero_();
     h->att_k->weight.fill_(1);
@@ -112,7 +115,7 @@ BOOST_AUTO_TEST_CASE(ex_attention_hand_derived) {
     BOOST_TEST(std::abs(y[0][1].item<double>() - e1 / (7 + e1)) < 1e-6);
   }
   {  // none: y = z.
-    ExHead h(ExHeadOptions{1, Attention::None, 64});
+    ExHead h(1, ExHeadOptions{Attention::None, 64});
     set_fc(h);
     BOOST_TEST(h->forward(x, p_au).equal(torch::tensor({0.f, 1.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f}).view({1, 8})));
     BOOST_TEST(h->parameters().size() == 2u);
@@ -180,10 +183,10 @@ BOOST_AUTO_TEST_CASE(ex_loss_value_and_gradient) {
     want += wd[c].item<double>() * ce;
     wsum += wd[c].item<double>();
   }
-  BOOST_TEST(std::abs(ex_loss(z, y, wd, true).item<double>() - want / 4) < 1e-12);
-  BOOST_TEST(std::abs(ex_loss(z, y, wd, false).item<double>() - want / wsum) < 1e-12);
-  for (bool authors : {true, false}) {
-    auto f = [&](const torch::Tensor& q) { return ex_loss(q, y, wd, authors); };
+  BOOST_TEST(std::abs(ex_loss(z, y, wd, LossMean::Authors).item<double>() - want / 4) < 1e-12);
+  BOOST_TEST(std::abs(ex_loss(z, y, wd, LossMean::PyTorch).item<double>() - want / wsum) < 1e-12);
+  for (LossMean mean : {LossMean::Authors, LossMean::PyTorch}) {
+    auto f = [&](const torch::Tensor& q) { return ex_loss(q, y, wd, mean); };
     BOOST_TEST(max_abs(autograd_grad(f, z) - fd_grad(f, z)) < 1e-7);
   }
 }

@@ -1,0 +1,430 @@
+// The HDF5 feature store, written and read with the HDF5 C API.
+#include "mtl/core/feature_store.h"
+
+#include <hdf5.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "mtl/core/atomic_file.h"
+#include "mtl/core/error.h"
+
+namespace mtl {
+namespace {
+
+constexpr hsize_t kChunkRows = 256;
+
+// Owns one HDF5 identifier and closes it with the matching function.
+class Hid {
+ public:
+  Hid() = default;
+  Hid(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Hid(Hid&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+  Hid& operator=(Hid&& o) noexcept {
+    reset();
+    id_ = o.id_;
+    close_ = o.close_;
+    o.id_ = -1;
+    return *this;
+  }
+  ~Hid() { reset(); }
+  void reset() {
+    if (id_ >= 0 && close_) close_(id_);
+    id_ = -1;
+  }
+  operator hid_t() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_ = -1;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+// HDF5 prints its own error stack by default; the toolkit reports errors itself.
+void quiet_hdf5() {
+  static bool done = [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)done;
+}
+
+Hid utf8_string_type() {
+  Hid t(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+
+// IEEE 754 half precision, which h5py reads as float16.
+Hid half_type() {
+  Hid t(H5Tcopy(H5T_IEEE_F32LE), H5Tclose);
+  H5Tset_fields(t, 15, 10, 5, 0, 10);
+  H5Tset_precision(t, 16);
+  H5Tset_size(t, 2);
+  H5Tset_ebias(t, 15);
+  return t;
+}
+
+void check(herr_t r, const std::string& what, bool output) {
+  if (r < 0) {
+    if (output) throw OutputError(what);
+    throw InputError(what);
+  }
+}
+
+void write_attr_string(hid_t obj, const char* name, const std::string& value) {
+  // Variable-length UTF-8, which h5py returns as str.
+  Hid t = utf8_string_type();
+  Hid space(H5Screate(H5S_SCALAR), H5Sclose);
+  if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+  Hid a(H5Acreate2(obj, name, t, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  const char* p = value.c_str();
+  check(a.ok() ? H5Awrite(a, t, &p) : -1, std::string("cannot write attribute ") + name, true);
+}
+
+void write_attr_ints(hid_t obj, const char* name, long long value) {
+  Hid space(H5Screate(H5S_SCALAR), H5Sclose);
+  if (H5Aexists(obj, name) > 0) {
+    Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+    check(a.ok() ? H5Awrite(a, H5T_NATIVE_LLONG, &value) : -1, std::string("cannot write attribute ") + name, true);
+    return;
+  }
+  Hid a(H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  check(a.ok() ? H5Awrite(a, H5T_NATIVE_LLONG, &value) : -1, std::string("cannot write attribute ") + name, true);
+}
+
+void write_attr_floats(hid_t obj, const char* name, const float* v, hsize_t n) {
+  Hid space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Hid a(H5Acreate2(obj, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  check(a.ok() ? H5Awrite(a, H5T_NATIVE_FLOAT, v) : -1, std::string("cannot write attribute ") + name, true);
+}
+
+bool has_attr(hid_t obj, const char* name) { return H5Aexists(obj, name) > 0; }
+
+std::string read_attr_string(hid_t obj, const char* name, const std::string& file) {
+  Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  if (!a.ok()) throw InputError(file + ": missing attribute '" + name + "'");
+  Hid ft(H5Aget_type(a), H5Tclose);
+  if (H5Tget_class(ft) != H5T_STRING) throw InputError(file + ": attribute '" + name + "' is not a string");
+  if (H5Tis_variable_str(ft) > 0) {
+    Hid mt = utf8_string_type();
+    char* s = nullptr;
+    check(H5Aread(a, mt, &s), file + ": cannot read attribute " + name, false);
+    std::string out = s ? s : "";
+    H5free_memory(s);
+    return out;
+  }
+  size_t n = H5Tget_size(ft);
+  std::string out(n, '\0');
+  Hid mt(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(mt, n);
+  H5Tset_cset(mt, H5Tget_cset(ft));
+  check(H5Aread(a, mt, out.data()), file + ": cannot read attribute " + name, false);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+long long read_attr_int(hid_t obj, const char* name, const std::string& file) {
+  Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  if (!a.ok()) throw InputError(file + ": missing attribute '" + name + "'");
+  long long v = 0;
+  check(H5Aread(a, H5T_NATIVE_LLONG, &v), file + ": cannot read attribute " + name, false);
+  return v;
+}
+
+void read_attr_floats(hid_t obj, const char* name, float* v, const std::string& file) {
+  Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  if (!a.ok()) throw InputError(file + ": missing attribute '" + name + "'");
+  check(H5Aread(a, H5T_NATIVE_FLOAT, v), file + ": cannot read attribute " + name, false);
+}
+
+// Creates a chunked, extendable dataset of `cols` columns (cols 0: one-dimensional).
+Hid create_rows_dataset(hid_t file, const char* name, hid_t type, hsize_t cols, bool compress) {
+  int rank = cols ? 2 : 1;
+  hsize_t dims[2] = {0, cols}, maxdims[2] = {H5S_UNLIMITED, cols}, chunk[2] = {kChunkRows, cols};
+  Hid space(H5Screate_simple(rank, dims, maxdims), H5Sclose);
+  Hid plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(plist, rank, chunk);
+  if (compress) H5Pset_deflate(plist, 1);
+  Hid d(H5Dcreate2(file, name, type, space, H5P_DEFAULT, plist, H5P_DEFAULT), H5Dclose);
+  if (!d.ok()) throw OutputError(std::string("cannot create dataset ") + name);
+  return d;
+}
+
+// Appends `n` rows of `cols` values (cols 0: one-dimensional) at row `at`.
+void append_rows(hid_t dset, hid_t mem_type, hsize_t at, hsize_t n, hsize_t cols, const void* data,
+                 const char* name) {
+  if (n == 0) return;
+  int rank = cols ? 2 : 1;
+  hsize_t newdims[2] = {at + n, cols};
+  check(H5Dset_extent(dset, newdims), std::string("cannot extend dataset ") + name, true);
+  Hid fspace(H5Dget_space(dset), H5Sclose);
+  hsize_t start[2] = {at, 0}, count[2] = {n, cols};
+  H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, nullptr, count, nullptr);
+  Hid mspace(H5Screate_simple(rank, count, nullptr), H5Sclose);
+  check(H5Dwrite(dset, mem_type, mspace, fspace, H5P_DEFAULT, data), std::string("cannot write dataset ") + name,
+        true);
+}
+
+// Reads rows [start, start+n) of `cols` values into `data`.
+void read_rows(hid_t dset, hid_t mem_type, hsize_t start_row, hsize_t n, hsize_t cols, void* data,
+               const std::string& what) {
+  if (n == 0) return;
+  int rank = cols ? 2 : 1;
+  Hid fspace(H5Dget_space(dset), H5Sclose);
+  hsize_t start[2] = {start_row, 0}, count[2] = {n, cols};
+  H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, nullptr, count, nullptr);
+  Hid mspace(H5Screate_simple(rank, count, nullptr), H5Sclose);
+  check(H5Dread(dset, mem_type, mspace, fspace, H5P_DEFAULT, data), what + ": cannot read", false);
+}
+
+void write_string_rows(hid_t dset, hsize_t at, const std::vector<std::string>& v, const char* name) {
+  std::vector<const char*> p(v.size());
+  for (size_t i = 0; i < v.size(); ++i) p[i] = v[i].c_str();
+  Hid t = utf8_string_type();
+  append_rows(dset, t, at, v.size(), 0, p.data(), name);
+}
+
+std::vector<std::string> read_string_rows(hid_t dset, hsize_t start, hsize_t n, const std::string& what) {
+  std::vector<char*> p(n, nullptr);
+  Hid t = utf8_string_type();
+  read_rows(dset, t, start, n, 0, p.data(), what);
+  std::vector<std::string> out(n);
+  for (hsize_t i = 0; i < n; ++i) out[i] = p[i] ? p[i] : "";
+  if (n) {
+    Hid space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    H5Dvlen_reclaim(t, space, H5P_DEFAULT, p.data());
+  }
+  return out;
+}
+
+hsize_t dataset_rows(hid_t dset) {
+  Hid space(H5Dget_space(dset), H5Sclose);
+  hsize_t dims[2] = {0, 0};
+  H5Sget_simple_extent_dims(space, dims, nullptr);
+  return dims[0];
+}
+
+}  // namespace
+
+void FeatureRows::append(const FeatureRows& o) {
+  if (o.size() == 0) return;
+  if (size() == 0 && dim == 0) {
+    dim = o.dim;
+    logits_dim = o.logits_dim;
+  }
+  if (o.dim != dim || o.logits_dim != logits_dim)
+    throw std::invalid_argument("feature rows of different sizes (" + std::to_string(dim) + " and " +
+                                std::to_string(o.dim) + ")");
+  image.insert(image.end(), o.image.begin(), o.image.end());
+  features.insert(features.end(), o.features.begin(), o.features.end());
+  logits.insert(logits.end(), o.logits.begin(), o.logits.end());
+  labels.insert(labels.end(), o.labels.begin(), o.labels.end());
+}
+
+bool is_hdf5_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char sig[8] = {};
+  f.read(sig, 8);
+  return f.gcount() == 8 && std::memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+struct FeatureStoreWriter::Impl {
+  Hid file, features, image, au, ex, va, logits;
+  StoreInfo info;
+};
+
+FeatureStoreWriter::FeatureStoreWriter(const std::string& path, const StoreInfo& info)
+    : impl_(new Impl), path_(path), part_(AtomicFile::temp_name(path)) {
+  quiet_hdf5();
+  impl_->info = info;
+  impl_->file = Hid(H5Fcreate(part_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  if (!impl_->file.ok()) throw OutputError(part_ + ": cannot create: " + std::strerror(errno));
+  hid_t f = impl_->file;
+  Hid half = half_type();
+  impl_->features = create_rows_dataset(f, "features", info.half ? hid_t(half) : H5T_IEEE_F32LE,
+                                        static_cast<hsize_t>(info.feature_dim), false);
+  Hid str = utf8_string_type();
+  impl_->image = create_rows_dataset(f, "image", str, 0, false);
+  impl_->au = create_rows_dataset(f, "au", H5T_STD_I8LE, kNumAU, false);
+  impl_->ex = create_rows_dataset(f, "ex", H5T_STD_I8LE, 0, false);
+  impl_->va = create_rows_dataset(f, "va", H5T_IEEE_F32LE, 2, false);
+  if (info.logits_dim > 0)
+    impl_->logits = create_rows_dataset(f, "logits", H5T_IEEE_F32LE, static_cast<hsize_t>(info.logits_dim), false);
+  write_attr_string(f, "format", "mtl-feature-store");
+  write_attr_ints(f, "format_version", kStoreFormatVersion);
+  write_attr_string(f, "toolkit_version", info.toolkit_version);
+  write_attr_string(f, "backbone", info.backbone);
+  write_attr_string(f, "backbone_sha256", info.backbone_sha256);
+  write_attr_ints(f, "input_size", info.input_size);
+  write_attr_floats(f, "mean", info.mean.data(), 3);
+  write_attr_floats(f, "std", info.std.data(), 3);
+  write_attr_ints(f, "feature_dim", info.feature_dim);
+  write_attr_ints(f, "logits_dim", info.logits_dim);
+  write_attr_ints(f, "labelled", info.labelled);
+  write_attr_ints(f, "rows_committed", 0);
+  write_attr_ints(f, "complete", 0);
+  check(H5Fflush(f, H5F_SCOPE_GLOBAL), part_ + ": cannot write", true);
+}
+
+FeatureStoreWriter::~FeatureStoreWriter() = default;
+
+void FeatureStoreWriter::append(const FeatureRows& r) {
+  const size_t n = r.size();
+  if (n == 0) return;
+  const auto& info = impl_->info;
+  if (r.dim != info.feature_dim || r.features.size() != n * r.dim)
+    throw std::invalid_argument("feature rows have size " + std::to_string(r.dim) + ", the store " +
+                                std::to_string(info.feature_dim));
+  if (info.logits_dim > 0 && r.logits.size() != n * info.logits_dim)
+    throw std::invalid_argument("logit rows do not match the store's logits_dim");
+  std::vector<int8_t> au(n * kNumAU), ex(n);
+  std::vector<float> va(n * 2);
+  for (size_t i = 0; i < n; ++i) {
+    const Labels& l = r.labels[i];
+    std::memcpy(&au[i * kNumAU], l.au.data(), kNumAU);
+    ex[i] = l.ex;
+    va[2 * i] = l.va[0];
+    va[2 * i + 1] = l.va[1];
+  }
+  const hsize_t at = rows_;
+  try {
+    append_rows(impl_->features, H5T_NATIVE_FLOAT, at, n, info.feature_dim, r.features.data(), "features");
+    write_string_rows(impl_->image, at, r.image, "image");
+    append_rows(impl_->au, H5T_NATIVE_INT8, at, n, kNumAU, au.data(), "au");
+    append_rows(impl_->ex, H5T_NATIVE_INT8, at, n, 0, ex.data(), "ex");
+    append_rows(impl_->va, H5T_NATIVE_FLOAT, at, n, 2, va.data(), "va");
+    if (info.logits_dim > 0)
+      append_rows(impl_->logits, H5T_NATIVE_FLOAT, at, n, info.logits_dim, r.logits.data(), "logits");
+    // The committed count moves only after every dataset holds the new rows.
+    check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush", true);
+    write_attr_ints(impl_->file, "rows_committed", static_cast<long long>(at + n));
+    check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush", true);
+  } catch (const OutputError& e) {
+    throw OutputError(part_ + ": " + e.what());
+  }
+  rows_ += n;
+}
+
+void FeatureStoreWriter::finish(const std::vector<std::string>& skipped) {
+  try {
+    Hid str = utf8_string_type();
+    Hid d = create_rows_dataset(impl_->file, "skipped", str, 0, false);
+    write_string_rows(d, 0, skipped, "skipped");
+    d.reset();
+    write_attr_ints(impl_->file, "complete", 1);
+    check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush", true);
+  } catch (const OutputError& e) {
+    throw OutputError(part_ + ": " + e.what());
+  }
+  impl_->features.reset();
+  impl_->image.reset();
+  impl_->au.reset();
+  impl_->ex.reset();
+  impl_->va.reset();
+  impl_->logits.reset();
+  hid_t f = impl_->file;
+  herr_t r = H5Fclose(f);
+  impl_->file = Hid();
+  if (r < 0) throw OutputError(part_ + ": cannot close");
+  AtomicFile committed(path_);  // names the .part written above; flushes and renames it
+  committed.commit();
+}
+
+// ---------------------------------------------------------------------------------------------
+struct FeatureStoreReader::Impl {
+  Hid file, features, image, au, ex, va, logits;
+};
+
+FeatureStoreReader::FeatureStoreReader(const std::string& path, bool allow_partial)
+    : impl_(new Impl), path_(path) {
+  quiet_hdf5();
+  if (!is_hdf5_file(path)) {
+    std::ifstream probe(path);
+    if (!probe) throw InputError(path + ": cannot open: " + std::strerror(errno));
+    throw InputError(path + ": not an HDF5 file (expected a feature store written by mtl-extract)");
+  }
+  impl_->file = Hid(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!impl_->file.ok()) throw InputError(path + ": cannot open as HDF5");
+  hid_t f = impl_->file;
+  if (!has_attr(f, "format") || read_attr_string(f, "format", path) != "mtl-feature-store")
+    throw InputError(path + ": not a feature store (no format attribute 'mtl-feature-store')");
+  info_.format_version = static_cast<int>(read_attr_int(f, "format_version", path));
+  if (info_.format_version != kStoreFormatVersion)
+    throw InputError(path + ": feature store format version " + std::to_string(info_.format_version) +
+                     " is not supported (this toolkit reads version " + std::to_string(kStoreFormatVersion) + ")");
+  info_.toolkit_version = read_attr_string(f, "toolkit_version", path);
+  info_.backbone = read_attr_string(f, "backbone", path);
+  info_.backbone_sha256 = read_attr_string(f, "backbone_sha256", path);
+  info_.input_size = static_cast<int>(read_attr_int(f, "input_size", path));
+  read_attr_floats(f, "mean", info_.mean.data(), path);
+  read_attr_floats(f, "std", info_.std.data(), path);
+  info_.feature_dim = static_cast<int>(read_attr_int(f, "feature_dim", path));
+  info_.logits_dim = static_cast<int>(read_attr_int(f, "logits_dim", path));
+  info_.labelled = read_attr_int(f, "labelled", path) != 0;
+  info_.complete = read_attr_int(f, "complete", path) != 0;
+  info_.rows = static_cast<size_t>(read_attr_int(f, "rows_committed", path));
+  if (!info_.complete && !allow_partial)
+    throw InputError(path + ": unfinished feature store (" + std::to_string(info_.rows) +
+                     " rows committed); the run that wrote it did not complete");
+  auto open = [&](const char* name) {
+    Hid d(H5Dopen2(f, name, H5P_DEFAULT), H5Dclose);
+    if (!d.ok()) throw InputError(path + ": missing dataset '" + name + "'");
+    if (dataset_rows(d) < info_.rows)
+      throw InputError(path + ": dataset '" + name + "' is shorter than rows_committed");
+    return d;
+  };
+  impl_->features = open("features");
+  Hid ft(H5Dget_type(impl_->features), H5Tclose);
+  info_.half = H5Tget_size(ft) == 2;
+  impl_->image = open("image");
+  impl_->au = open("au");
+  impl_->ex = open("ex");
+  impl_->va = open("va");
+  if (info_.logits_dim > 0) impl_->logits = open("logits");
+}
+
+FeatureStoreReader::~FeatureStoreReader() = default;
+
+FeatureRows FeatureStoreReader::read(size_t start, size_t count, bool with_features) const {
+  if (start > rows() || count > rows() - start)
+    throw std::out_of_range(path_ + ": rows " + std::to_string(start) + "+" + std::to_string(count) +
+                            " past the end (" + std::to_string(rows()) + " rows)");
+  FeatureRows r;
+  r.dim = info_.feature_dim;
+  r.logits_dim = info_.logits_dim;
+  const hsize_t n = count;
+  if (with_features) {
+    r.features.resize(n * r.dim);
+    read_rows(impl_->features, H5T_NATIVE_FLOAT, start, n, r.dim, r.features.data(), path_ + ": features");
+    if (r.logits_dim > 0) {
+      r.logits.resize(n * r.logits_dim);
+      read_rows(impl_->logits, H5T_NATIVE_FLOAT, start, n, r.logits_dim, r.logits.data(), path_ + ": logits");
+    }
+  }
+  r.image = read_string_rows(impl_->image, start, n, path_ + ": image");
+  std::vector<int8_t> au(n * kNumAU), ex(n);
+  std::vector<float> va(n * 2);
+  read_rows(impl_->au, H5T_NATIVE_INT8, start, n, kNumAU, au.data(), path_ + ": au");
+  read_rows(impl_->ex, H5T_NATIVE_INT8, start, n, 0, ex.data(), path_ + ": ex");
+  read_rows(impl_->va, H5T_NATIVE_FLOAT, start, n, 2, va.data(), path_ + ": va");
+  r.labels.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    std::memcpy(r.labels[i].au.data(), &au[i * kNumAU], kNumAU);
+    r.labels[i].ex = ex[i];
+    r.labels[i].va = {va[2 * i], va[2 * i + 1]};
+  }
+  return r;
+}
+
+std::vector<std::string> FeatureStoreReader::skipped() const {
+  if (H5Lexists(impl_->file, "skipped", H5P_DEFAULT) <= 0) return {};
+  Hid d(H5Dopen2(impl_->file, "skipped", H5P_DEFAULT), H5Dclose);
+  return read_string_rows(d, 0, dataset_rows(d), path_ + ": skipped");
+}
+
+}  // namespace mtl

@@ -1,0 +1,36 @@
+// Readers of the outside input lists: the ABAW MTL annotation file and a plain list of image paths.
+// This is the one place where those formats are parsed. No LibTorch here.
+#pragma once
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "mtl/core/labels.h"
+
+namespace mtl {
+
+// One image named by an input list, with its labels (all missing for a plain list).
+struct InputImage {
+  std::string path;  // as written in the input, relative to the image root
+  Labels labels;
+  int line = 0;  // 1-based line in the input, for messages
+};
+
+struct InputList {
+  std::vector<InputImage> images;
+  bool labelled = false;  // true for an ABAW annotation file
+};
+
+// Parses an ABAW MTL annotation file (a first line whose first field is "image") or a plain list
+// of paths (one per line) from `in`; `name` is used in messages. CRLF and blank lines are accepted.
+// Throws InputError "name:line: what is wrong" on a malformed row.
+InputList parse_input_list(std::istream& in, const std::string& name);
+
+// Opens `path` ("-" for stdin) and parses it as above. Throws InputError if it cannot be opened.
+InputList read_input_list(const std::string& path);
+
+// Parses one row of an annotation file ("video/frame.jpg,v,a,ex,AU1,...,AU26"). Throws InputError
+// naming `name:line` and the faulty field.
+InputImage parse_annotation_row(const std::string& row, const std::string& name, int line);
+
+}  // namespace mtl

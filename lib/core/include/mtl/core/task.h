@@ -1,0 +1,24 @@
+// The three tasks of the ABAW multi-task challenge, and the one place where their names are parsed.
+#pragma once
+#include <array>
+#include <optional>
+#include <string>
+
+#include "mtl/core/labels.h"
+
+namespace mtl {
+
+enum class Task { AU, EX, VA };
+
+constexpr std::array<Task, 3> kAllTasks = {Task::AU, Task::EX, Task::VA};
+
+// "au", "ex" or "va": the task's name in program names, options, checkpoints and JSON.
+const char* task_name(Task t);
+// The name of the task's challenge score: "P_AU", "P_EX" or "P_VA".
+const char* task_score_name(Task t);
+// Parses "au", "ex" or "va"; nullopt for anything else.
+std::optional<Task> parse_task(const std::string& s);
+// Whether `l` carries the task's label (for AU: all 12 AUs).
+bool has_label(Task t, const Labels& l);
+
+}  // namespace mtl

@@ -1,0 +1,76 @@
+// Saving and loading head checkpoints.
+#include "mtl/model/checkpoint.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "mtl/core/atomic_file.h"
+#include "mtl/core/error.h"
+
+namespace mtl {
+namespace {
+
+std::string first_line(const c10::Error& e) {
+  std::string msg = e.what_without_backtrace();
+  return msg.substr(0, msg.find('\n'));
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMeta& meta) {
+  torch::serialize::OutputArchive archive;
+  try {
+    head.module().save(archive);
+    archive.write("metadata", c10::IValue(meta.to_json()));
+  } catch (const c10::Error& e) {
+    throw OutputError(path + ": cannot write checkpoint: " + first_line(e));
+  }
+  write_atomically(path, [&](const std::string& tmp) {
+    // Written through a writer function rather than to the path, so that the archive's inner
+    // name does not depend on the file name: same training, same bytes.
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw OutputError(tmp + ": cannot create: " + std::strerror(errno));
+    try {
+      archive.save_to([&](const void* data, size_t n) -> size_t {
+        out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+        return out ? n : 0;
+      });
+    } catch (const c10::Error& e) {
+      throw OutputError(tmp + ": cannot write checkpoint: " + first_line(e));
+    }
+    out.close();
+    if (!out) throw OutputError(tmp + ": cannot write (disk full?)");
+  });
+}
+
+LoadedHead load_checkpoint(const std::string& path, std::optional<Task> expect) {
+  if (!std::ifstream(path)) throw InputError(path + ": cannot open: " + std::strerror(errno));
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error& e) {
+    throw InputError(path + ": cannot open checkpoint: " + first_line(e));
+  }
+  c10::IValue iv;
+  if (!archive.try_read("metadata", iv) || !iv.isString())
+    throw InputError(path + ": not an mtl-toolkit checkpoint (no metadata)");
+  LoadedHead h;
+  h.path = path;
+  h.meta = CheckpointMeta::from_json(iv.toStringRef(), path);
+  if (expect && h.meta.task != *expect)
+    throw InputError(path + ": a checkpoint of the " + task_name(h.meta.task) + " head, not of the " +
+                     task_name(*expect) + " head");
+  try {
+    h.head = make_head(h.meta.task, h.meta.in_dim, h.meta.head);
+    h.head->module().load(archive);
+  } catch (const c10::Error& e) {
+    throw InputError(path + ": cannot load the " + std::string(task_name(h.meta.task)) + " head: " + first_line(e));
+  } catch (const std::invalid_argument& e) {
+    throw InputError(path + ": bad value in the checkpoint metadata: " + e.what());
+  }
+  h.head->module().eval();
+  return h;
+}
+
+}  // namespace mtl

@@ -1,0 +1,182 @@
+// The checkpoint metadata's JSON keys, written and read here only.
+#include "mtl/model/checkpoint_meta.h"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "mtl/core/error.h"
+#include "mtl/core/labels.h"
+
+namespace mtl {
+namespace {
+
+using nlohmann::json;
+
+json stores_json(const std::vector<StoreIdentity>& stores) {
+  json a = json::array();
+  for (const auto& s : stores)
+    a.push_back({{"path", s.path}, {"rows", s.rows}, {"labelled_rows", s.labelled_rows},
+                 {"backbone_sha256", s.backbone_sha256}});
+  return a;
+}
+
+std::vector<StoreIdentity> stores_from(const json& m, const char* key) {
+  std::vector<StoreIdentity> v;
+  if (!m.contains(key) || m.at(key).is_null()) return v;
+  for (const auto& s : m.at(key))
+    v.push_back({s.value("path", ""), s.value("rows", size_t(0)), s.value("labelled_rows", size_t(0)),
+                 s.value("backbone_sha256", "")});
+  return v;
+}
+
+void write_head_options(const CheckpointMeta& c, json& m) {
+  switch (c.task) {
+    case Task::AU:
+      m["node_dim"] = c.head.au.node_dim;
+      m["k"] = c.head.au.k;
+      m["dropout"] = c.head.au.dropout;
+      m["node_init_std"] = c.head.au.node_init_std;
+      break;
+    case Task::EX:
+      m["attention"] = attention_name(c.head.ex.attention);
+      m["attention_hidden"] = c.head.ex.attention_hidden;
+      m["loss_mean"] = loss_mean_name(c.head.ex.loss_mean);
+      break;
+    case Task::VA: break;
+  }
+  m["au_threshold"] = c.head.au.threshold;
+}
+
+// Reads the task's hyperparameters; throws std::invalid_argument or json::exception.
+void read_head_options(const json& m, CheckpointMeta& c) {
+  c.head.au.threshold = m.value("au_threshold", c.head.au.threshold);
+  switch (c.task) {
+    case Task::AU:
+      c.head.au.node_dim = m.at("node_dim").get<int>();
+      c.head.au.k = m.at("k").get<int>();
+      c.head.au.dropout = m.at("dropout").get<double>();
+      c.head.au.node_init_std = m.value("node_init_std", 0.0);
+      c.head.au = c.head.au.resolved(c.in_dim);
+      break;
+    case Task::EX: {
+      auto a = parse_attention(m.at("attention").get<std::string>());
+      if (!a) throw std::invalid_argument("attention must be paper, additive or none");
+      c.head.ex.attention = *a;
+      c.head.ex.attention_hidden = m.value("attention_hidden", c.head.ex.attention_hidden);
+      auto lm = parse_loss_mean(m.value("loss_mean", std::string(loss_mean_name(c.head.ex.loss_mean))));
+      if (!lm) throw std::invalid_argument("loss-mean must be authors or pytorch");
+      c.head.ex.loss_mean = *lm;
+      break;
+    }
+    case Task::VA: break;
+  }
+  c.head.check(c.task);
+}
+
+void read_training(const json& m, CheckpointMeta& c) {
+  c.recipe.epochs = m.value("epochs", c.recipe.epochs);
+  c.recipe.batch = m.value("batch", c.recipe.batch);
+  c.recipe.sam.lr = m.value("lr", c.recipe.sam.lr);
+  c.recipe.sam.momentum = m.value("momentum", c.recipe.sam.momentum);
+  c.recipe.sam.weight_decay = m.value("weight_decay", c.recipe.sam.weight_decay);
+  c.recipe.sam.rho = m.value("rho", c.recipe.sam.rho);
+  c.seed = m.value("seed", c.seed);
+  c.threads = m.value("threads", c.threads);
+  c.train_data = stores_from(m, "train_data");
+  c.val_data = stores_from(m, "val_data");
+  c.data_sha256 = m.value("data_sha256", "");
+  for (Task t : kAllTasks) {
+    const std::string key = std::string(task_name(t)) + "_checkpoint";
+    if (m.contains(key)) c.upstream[t] = {m.at(key).get<std::string>(), m.value(key + "_sha256", "")};
+  }
+  c.loss_weights = m.value("loss_weights", std::vector<float>{});
+  c.best_epoch = m.value("best_epoch", 0);
+  if (m.contains("val_score") && m.at("val_score").is_number()) c.val_score = m.at("val_score").get<double>();
+  c.toolkit_version = m.value("toolkit_version", "");
+}
+
+// Checks the keys that say what the file is and what the head reads.
+void read_identity(const json& m, CheckpointMeta& c, const std::string& source) {
+  if (!m.is_object() || m.value("format", "") != "mtl-checkpoint")
+    throw InputError(source + ": not an mtl-toolkit checkpoint");
+  const int version = m.value("format_version", 0);
+  if (version != kCheckpointFormatVersion)
+    throw InputError(source + ": checkpoint format version " + std::to_string(version) +
+                     " is not supported (this toolkit reads version " + std::to_string(kCheckpointFormatVersion) + ")");
+  const std::string task = m.value("task", "");
+  auto t = parse_task(task);
+  if (!t) throw InputError(source + ": checkpoint of an unknown task '" + task + "'");
+  c.task = *t;
+  c.in_dim = m.at("in_dim").get<int>();
+  c.feature_dim = m.value("feature_dim", c.in_dim);
+  c.logits_dim = m.value("logits_dim", 0);
+  const std::string input = m.at("input").get<std::string>();
+  auto kind = parse_input_kind(input);
+  if (!kind || *kind == HeadInputKind::Auto)
+    throw std::invalid_argument("input must be features or features+logits, not '" + input + "'");
+  c.with_logits = *kind == HeadInputKind::FeaturesLogits;
+  if (c.in_dim <= 0 || c.feature_dim <= 0 || c.logits_dim < 0 || c.in_dim != c.feature_dim + c.logits_dim ||
+      (c.logits_dim > 0) != c.with_logits)
+    throw std::invalid_argument("in_dim " + std::to_string(c.in_dim) + " does not add up from feature_dim " +
+                                std::to_string(c.feature_dim) + " and logits_dim " + std::to_string(c.logits_dim) +
+                                " with input " + input);
+}
+
+}  // namespace
+
+std::string CheckpointMeta::to_json() const {
+  json m = {{"format", "mtl-checkpoint"},
+            {"format_version", kCheckpointFormatVersion},
+            {"toolkit_version", toolkit_version},
+            {"task", task_name(task)},
+            {"in_dim", in_dim},
+            {"input", input_kind_name(with_logits ? HeadInputKind::FeaturesLogits : HeadInputKind::Features)},
+            {"feature_dim", feature_dim},
+            {"logits_dim", logits_dim},
+            {"epochs", recipe.epochs},
+            {"batch", recipe.batch},
+            {"lr", recipe.sam.lr},
+            {"momentum", recipe.sam.momentum},
+            {"weight_decay", recipe.sam.weight_decay},
+            {"rho", recipe.sam.rho},
+            {"optimizer", "SAM(SGD)"},
+            {"seed", seed},
+            {"threads", threads},
+            {"au_names", au_names()},
+            {"ex_names", ex_names()},
+            {"train_data", stores_json(train_data)},
+            {"val_data", val_data.empty() ? json(nullptr) : stores_json(val_data)},
+            {"data_sha256", data_sha256},
+            {"best_epoch", best_epoch},
+            {"val_score", val_score ? json(*val_score) : json(nullptr)},
+            {"score_name", task_score_name(task)}};
+  write_head_options(*this, m);
+  for (const auto& [t, up] : upstream) {
+    m[std::string(task_name(t)) + "_checkpoint"] = up.path;
+    m[std::string(task_name(t)) + "_checkpoint_sha256"] = up.sha256;
+  }
+  if (!loss_weights.empty()) m["loss_weights"] = loss_weights;
+  return m.dump();
+}
+
+CheckpointMeta CheckpointMeta::from_json(const std::string& text, const std::string& source) {
+  json m;
+  try {
+    m = json::parse(text);
+  } catch (const json::exception&) {
+    throw InputError(source + ": checkpoint metadata is not valid JSON");
+  }
+  CheckpointMeta c;
+  try {
+    read_identity(m, c, source);
+    read_head_options(m, c);
+    read_training(m, c);
+  } catch (const json::exception& e) {
+    throw InputError(source + ": incomplete or mistyped checkpoint metadata: " + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw InputError(source + ": bad value in the checkpoint metadata: " + e.what());
+  }
+  return c;
+}
+
+}  // namespace mtl

@@ -1,0 +1,109 @@
+// Names and checks of the hyperparameters.
+#include "mtl/model/hyperparameters.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "mtl/core/labels.h"
+
+namespace mtl {
+namespace {
+
+std::string num(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+void require(bool ok, const std::string& what, double value) {
+  if (!ok) throw std::invalid_argument(what + ", not " + num(value));
+}
+
+}  // namespace
+
+const char* input_kind_name(HeadInputKind k) {
+  switch (k) {
+    case HeadInputKind::Features: return "features";
+    case HeadInputKind::FeaturesLogits: return "features+logits";
+    case HeadInputKind::Auto: return "auto";
+  }
+  return "?";
+}
+
+std::optional<HeadInputKind> parse_input_kind(const std::string& s) {
+  for (auto k : {HeadInputKind::Features, HeadInputKind::FeaturesLogits, HeadInputKind::Auto})
+    if (s == input_kind_name(k)) return k;
+  return std::nullopt;
+}
+
+const char* attention_name(Attention a) {
+  switch (a) {
+    case Attention::Paper: return "paper";
+    case Attention::Additive: return "additive";
+    case Attention::None: return "none";
+  }
+  return "?";
+}
+
+std::optional<Attention> parse_attention(const std::string& s) {
+  for (auto a : {Attention::Paper, Attention::Additive, Attention::None})
+    if (s == attention_name(a)) return a;
+  return std::nullopt;
+}
+
+const char* loss_mean_name(LossMean m) { return m == LossMean::Authors ? "authors" : "pytorch"; }
+
+std::optional<LossMean> parse_loss_mean(const std::string& s) {
+  for (auto m : {LossMean::Authors, LossMean::PyTorch})
+    if (s == loss_mean_name(m)) return m;
+  return std::nullopt;
+}
+
+void AuHeadOptions::check() const {
+  require(node_dim >= 0, "node-dim must be 0 (the input size) or positive", node_dim);
+  require(k >= 1 && k <= kNumAU, "k must be between 1 and 12", k);
+  require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)", dropout);
+  require(node_init_std >= 0 && std::isfinite(node_init_std), "node-init-std must be 0 (sqrt(1/C)) or positive",
+          node_init_std);
+  require(threshold >= 0 && threshold <= 1, "threshold must be in [0, 1]", threshold);
+}
+
+AuHeadOptions AuHeadOptions::resolved(int in_dim) const {
+  AuHeadOptions r = *this;
+  if (r.node_dim == 0) r.node_dim = in_dim;
+  if (r.node_init_std == 0 && r.node_dim > 0) r.node_init_std = std::sqrt(1.0 / r.node_dim);
+  return r;
+}
+
+void ExHeadOptions::check() const {
+  require(attention_hidden >= 1, "attention-hidden must be positive", attention_hidden);
+}
+
+void HeadOptions::check(Task task) const {
+  switch (task) {
+    case Task::AU: au.check(); break;
+    case Task::EX: ex.check(); break;
+    case Task::VA: va.check(); break;
+  }
+}
+
+std::vector<Task> upstream_tasks(Task task, const HeadOptions& o) {
+  if (task == Task::EX && o.ex.attention != Attention::None) return {Task::AU};
+  return {};
+}
+
+void SamOptions::check() const {
+  require(lr > 0 && std::isfinite(lr), "lr must be positive", lr);
+  require(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)", momentum);
+  require(weight_decay >= 0 && std::isfinite(weight_decay), "weight-decay must not be negative", weight_decay);
+  require(rho >= 0 && std::isfinite(rho), "rho must not be negative", rho);
+}
+
+void TrainRecipe::check() const {
+  require(epochs >= 1, "epochs must be at least 1", epochs);
+  require(batch >= 2, "batch must be at least 2 (batch norm needs two rows)", batch);
+  sam.check();
+}
+
+}  // namespace mtl

@@ -1,0 +1,30 @@
+// Head checkpoints: a LibTorch archive (opens in Python with torch.jit.load) holding one head's
+// parameters and buffers under stable names, plus a JSON string attribute "metadata"
+// (CheckpointMeta: the task, input size, every hyperparameter, thresholds, class names and the
+// training data's identity). This header includes LibTorch.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "mtl/model/checkpoint_meta.h"
+#include "mtl/model/task_head.h"
+
+namespace mtl {
+
+// A head loaded from a checkpoint, in evaluation mode.
+struct LoadedHead {
+  std::string path;
+  CheckpointMeta meta;
+  std::unique_ptr<TaskHead> head;
+};
+
+// Writes the head's parameters and `meta` to `path` atomically (a temporary file, flushed, then
+// renamed). The bytes depend only on the head and the metadata. Throws OutputError.
+void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMeta& meta);
+
+// Loads a checkpoint; with `expect` set, a checkpoint of another task is refused. Throws InputError
+// naming the file when it cannot be read, is not a checkpoint of this toolkit, has an unknown
+// version or bad metadata, or its tensors do not fit the head its metadata describes.
+LoadedHead load_checkpoint(const std::string& path, std::optional<Task> expect = std::nullopt);
+
+}  // namespace mtl

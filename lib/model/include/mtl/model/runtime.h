@@ -1,0 +1,19 @@
+// Process-wide compute settings of LibTorch: thread counts (LibTorch and OpenBLAS) and the device.
+// The header is free of LibTorch.
+#pragma once
+#include <string>
+
+namespace mtl {
+
+// Sets LibTorch's intra-op threads and OpenBLAS's threads to n (0: all cores). Returns the count used.
+// Throws UsageError for a negative n.
+int set_threads(int n);
+
+// Resolves "auto", "cpu" or "cuda" to "cpu" or "cuda". Throws UsageError for another value, or
+// for "cuda" when LibTorch sees no CUDA device.
+std::string resolve_device(const std::string& device);
+
+// Whether LibTorch sees a CUDA device.
+bool cuda_available();
+
+}  // namespace mtl

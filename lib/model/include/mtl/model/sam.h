@@ -1,0 +1,28 @@
+// Sharpness-aware minimisation (SAM) around SGD with momentum and weight decay.
+// This header includes LibTorch.
+#pragma once
+#include <torch/torch.h>
+
+#include <functional>
+#include <vector>
+
+#include "mtl/model/hyperparameters.h"
+
+namespace mtl {
+
+class Sam {
+ public:
+  // Throws std::invalid_argument for options that fail SamOptions::check.
+  Sam(std::vector<torch::Tensor> params, const SamOptions& o);
+  // One update. `loss_fn` computes the loss of the current batch (it must not call backward).
+  // Takes the gradient g at w, moves to w + rho g/|g|, takes the gradient there, moves back to w,
+  // and applies the SGD step with that second gradient. Returns the loss at w.
+  double step(const std::function<torch::Tensor()>& loss_fn);
+
+ private:
+  std::vector<torch::Tensor> params_;
+  SamOptions opt_;
+  torch::optim::SGD sgd_;
+};
+
+}  // namespace mtl

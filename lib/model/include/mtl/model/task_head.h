@@ -1,0 +1,59 @@
+// One interface for the three task heads, so that training and prediction never ask which task
+// they hold. make_head() is the only place that maps a task to a head.
+// This header includes LibTorch.
+#pragma once
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "mtl/core/feature_store.h"
+#include "mtl/core/predictions.h"
+#include "mtl/core/task.h"
+#include "mtl/model/hyperparameters.h"
+
+namespace mtl {
+
+// The outputs of other heads that a head reads (EX with attention: the AU probabilities [B,12]).
+using UpstreamOutputs = std::map<Task, torch::Tensor>;
+
+class TaskHead {
+ public:
+  virtual ~TaskHead() = default;
+  virtual Task task() const = 0;
+  // The tasks whose head outputs forward() reads; their heads are trained first and frozen.
+  std::vector<Task> needs() const { return upstream_tasks(task(), options()); }
+  // The LibTorch module holding the parameters and buffers (saved under stable names).
+  virtual torch::nn::Module& module() = 0;
+  // The head's hyperparameters, "0 means" values resolved (stored in the checkpoint).
+  virtual HeadOptions options() const = 0;
+
+  // The targets of rows that all carry the task's label: AU [n,12] float, EX [n] int64, VA [n,2].
+  virtual torch::Tensor targets(const FeatureRows& rows) const = 0;
+  // Fixes the loss weights from the training targets and returns them (empty when the loss has none).
+  virtual std::vector<float> fit_loss_weights(const torch::Tensor& targets) { return {}; }
+
+  // The head's raw output for inputs x [B,D] (what the loss reads).
+  virtual torch::Tensor forward(const torch::Tensor& x, const UpstreamOutputs& upstream) = 0;
+  // The training loss of a raw output against targets.
+  virtual torch::Tensor loss(const torch::Tensor& out, const torch::Tensor& targets) const = 0;
+  // What a prediction line reports, from a raw output: AU and EX probabilities, VA values [B,K].
+  virtual torch::Tensor prediction(const torch::Tensor& out) const { return out; }
+  // The task's challenge score of raw outputs against targets (both on the CPU).
+  virtual double score(const torch::Tensor& out, const torch::Tensor& targets) const = 0;
+  // Fills the task's part of a prediction line from one row of prediction() (K floats).
+  virtual void fill(const float* row, Prediction& p) const = 0;
+};
+
+// Builds an untrained head of `task` for inputs of in_dim values. Throws std::invalid_argument for
+// hyperparameters that fail HeadOptions::check.
+std::unique_ptr<TaskHead> make_head(Task task, int in_dim, const HeadOptions& options);
+
+// The head input for rows of a store: the features, with the logits appended when `with_logits`.
+// Throws InputError naming `source` and `checkpoint` when the rows lack logits or give another
+// number of values than in_dim.
+torch::Tensor head_input(const FeatureRows& rows, bool with_logits, int in_dim, const std::string& source,
+                         const std::string& checkpoint);
+
+}  // namespace mtl

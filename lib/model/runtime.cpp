@@ -1,0 +1,40 @@
+// Thread and device settings. Includes only light LibTorch headers.
+#include "mtl/model/runtime.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+
+#include "mtl/core/error.h"
+
+namespace mtl {
+
+int set_threads(int n) {
+  if (n < 0) throw UsageError("--threads must be 0 (all cores) or a positive count");
+  if (n == 0) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    n = cores > 0 ? static_cast<int>(cores) : 1;
+  }
+  at::set_num_threads(n);
+  // LibTorch's thread setting does not reach OpenBLAS, which Debian's LibTorch uses for matrix
+  // products; set it through the library if it is loaded.
+  using SetFn = void (*)(int);
+  if (auto fn = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
+  return n;
+}
+
+bool cuda_available() { return torch::cuda::is_available(); }
+
+std::string resolve_device(const std::string& device) {
+  if (device == "cpu") return "cpu";
+  if (device == "auto") return cuda_available() ? "cuda" : "cpu";
+  if (device == "cuda") {
+    if (!cuda_available()) throw UsageError("--device cuda: LibTorch sees no CUDA device on this machine");
+    return "cuda";
+  }
+  throw UsageError("--device must be auto, cpu or cuda, not '" + device + "'");
+}
+
+}  // namespace mtl

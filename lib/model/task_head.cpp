@@ -1,0 +1,40 @@
+// make_head: the one switch from a task to its head; and the head input from a store's rows.
+#include "mtl/model/task_head.h"
+
+#include "mtl/core/error.h"
+#include "mtl/model/au_head.h"
+#include "mtl/model/ex_head.h"
+#include "mtl/model/va_head.h"
+
+namespace mtl {
+
+std::unique_ptr<TaskHead> make_head(Task task, int in_dim, const HeadOptions& o) {
+  switch (task) {
+    case Task::AU: return make_au_head(in_dim, o.au);
+    case Task::EX: return make_ex_head(in_dim, o.ex);
+    case Task::VA: return make_va_head(in_dim, o.va);
+  }
+  throw std::invalid_argument("unknown task");
+}
+
+torch::Tensor head_input(const FeatureRows& rows, bool with_logits, int in_dim, const std::string& source,
+                         const std::string& checkpoint) {
+  const int64_t n = static_cast<int64_t>(rows.size());
+  const int have = rows.dim + (with_logits ? rows.logits_dim : 0);
+  if (with_logits && rows.logits_dim == 0)
+    throw InputError(checkpoint + " was trained on features with the backbone's logits appended, but " + source +
+                     " holds no logits");
+  if (have != in_dim)
+    throw InputError(checkpoint + " expects " + std::to_string(in_dim) + " input values per image, but " + source +
+                     " gives " + std::to_string(have) + " (" + std::to_string(rows.dim) + " features" +
+                     (with_logits ? " + " + std::to_string(rows.logits_dim) + " logits" : std::string()) + ")");
+  if (rows.features.size() != static_cast<size_t>(n) * rows.dim ||
+      (with_logits && rows.logits.size() != static_cast<size_t>(n) * rows.logits_dim))
+    throw InputError(source + ": " + std::to_string(n) + " rows, but the features or logits hold another count");
+  auto f = torch::from_blob(const_cast<float*>(rows.features.data()), {n, rows.dim}, torch::kFloat32);
+  if (!with_logits) return f.clone();
+  auto l = torch::from_blob(const_cast<float*>(rows.logits.data()), {n, rows.logits_dim}, torch::kFloat32);
+  return torch::cat({f, l}, 1);
+}
+
+}  // namespace mtl

@@ -1,0 +1,37 @@
+// Training one head on cached features: mtl-train-au, -ex and -va. The header is free of LibTorch.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mtl/core/task.h"
+#include "mtl/model/hyperparameters.h"
+
+namespace mtl {
+
+struct TrainOptions {
+  Task task = Task::AU;
+  std::vector<std::string> train, val;  // feature stores
+  std::string output;                   // checkpoint to write
+  std::string log;                      // per-epoch JSON lines ("": stderr unless quiet)
+  std::map<Task, std::string> upstream; // checkpoints of the heads this head reads (EX: --au)
+  TrainRecipe recipe;
+  HeadOptions head;
+  uint64_t seed = 1;
+  int threads = 0;
+  std::string device = "auto";
+
+  // Checks everything that can be checked without reading a file: the stores and the output are
+  // named, every hyperparameter is in range, the upstream checkpoints the head needs are given.
+  // Throws UsageError naming the option.
+  void check() const;
+};
+
+// Trains the head of o.task: reads the labelled rows, logs one JSON object per epoch, keeps the
+// best epoch by the task's validation score (the last one without validation data), and writes the
+// checkpoint atomically. On SIGINT/SIGTERM it writes the best checkpoint so far and throws
+// Interrupted. Throws UsageError (bad options, before any file is read), InputError, OutputError.
+void run_train(const TrainOptions& o);
+
+}  // namespace mtl

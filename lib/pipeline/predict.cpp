@@ -1,0 +1,117 @@
+// Prediction: heads from checkpoints, rows from stores or from images, JSON lines out.
+#include "mtl/pipeline/predict.h"
+
+#include <algorithm>
+
+#include "mtl/core/checksum.h"
+#include "mtl/core/error.h"
+#include "mtl/core/log.h"
+#include "mtl/core/predictions.h"
+#include "mtl/core/signals.h"
+#include "mtl/model/checkpoint.h"
+#include "mtl/model/runtime.h"
+#include "mtl/vision/backbone.h"
+
+namespace mtl {
+namespace {
+
+constexpr size_t kStoreChunk = 4096;
+
+// The loaded heads, in an order where every head comes after the heads it reads.
+class HeadSet {
+ public:
+  HeadSet(const std::map<Task, std::string>& checkpoints, const torch::Device& device) : device_(device) {
+    for (const auto& [task, path] : checkpoints)
+      if (!path.empty()) heads_.push_back(load_checkpoint(path, task));
+    for (auto& h : heads_) check_upstream(h);
+    // Upstream heads first: a head reads only heads of earlier tasks (EX reads AU).
+    std::stable_sort(heads_.begin(), heads_.end(),
+                     [](const LoadedHead& a, const LoadedHead& b) { return a.head->needs().size() < b.head->needs().size(); });
+    for (auto& h : heads_) h.head->module().to(device_);
+  }
+
+  // Predicts the rows of `source` and writes their JSON lines.
+  void predict(const FeatureRows& rows, const std::string& source, std::ostream& out) {
+    if (rows.size() == 0) return;
+    torch::NoGradGuard ng;
+    UpstreamOutputs outputs;
+    std::vector<std::pair<const TaskHead*, torch::Tensor>> preds;
+    for (auto& h : heads_) {
+      auto x = head_input(rows, h.meta.with_logits, h.meta.in_dim, source, h.path).to(device_);
+      auto p = h.head->prediction(h.head->forward(x, outputs));
+      outputs[h.meta.task] = p;
+      preds.emplace_back(h.head.get(), p.to(torch::kCPU, torch::kFloat32).contiguous());
+    }
+    std::string buf;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      Prediction line;
+      line.image = rows.image[i];
+      for (const auto& [head, p] : preds) head->fill(p.data_ptr<float>() + i * p.size(1), line);
+      buf += format_prediction(line);
+      buf += '\n';
+    }
+    out << buf;
+    if (!out) throw OutputError("error writing predictions to standard output");
+  }
+
+ private:
+  // A head that reads another head's output needs that head, and should get the one it was trained with.
+  void check_upstream(const LoadedHead& h) const {
+    for (Task up : h.head->needs()) {
+      const LoadedHead* have = find(up);
+      if (!have)
+        throw UsageError(h.path + " reads the " + task_name(up) + " head's output: give the " + task_name(up) +
+                         " checkpoint it was trained with (--" + task_name(up) + ")");
+      auto it = h.meta.upstream.find(up);
+      if (it != h.meta.upstream.end() && !it->second.sha256.empty() && it->second.sha256 != sha256_file(have->path))
+        logging::warn(h.path + " was trained with a different " + task_name(up) + " checkpoint (" + it->second.path +
+                      ") than " + have->path);
+    }
+  }
+  const LoadedHead* find(Task t) const {
+    for (const auto& h : heads_)
+      if (h.meta.task == t) return &h;
+    return nullptr;
+  }
+
+  torch::Device device_;
+  std::vector<LoadedHead> heads_;
+};
+
+}  // namespace
+
+void PredictOptions::check() const {
+  bool any = false;
+  for (const auto& [task, path] : checkpoints) any = any || !path.empty();
+  if (!any) throw UsageError("give at least one checkpoint: --au, --ex or --va");
+  if (inputs.empty()) throw UsageError(images.backbone.empty() ? "no feature store given" : "no image list given");
+  if (!images.backbone.empty()) images.check();
+}
+
+void run_predict(const PredictOptions& o, std::ostream& out) {
+  o.check();
+  set_threads(o.threads);
+  const std::string device_name = resolve_device(o.device);
+  HeadSet heads(o.checkpoints, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU));
+  if (o.images.backbone.empty()) {
+    for (const auto& path : o.inputs) {
+      FeatureStoreReader store(path);
+      for (size_t start = 0; start < store.rows(); start += kStoreChunk) {
+        if (int sig = stop_signal()) throw Interrupted(sig);
+        heads.predict(store.read(start, std::min(kStoreChunk, store.rows() - start)), path, out);
+      }
+    }
+    return;
+  }
+  Backbone backbone(o.images.backbone, device_name, o.images.pre.size);
+  ExtractOptions eo = o.images;
+  eo.threads = o.threads;
+  for (const auto& path : o.inputs) {
+    InputList list = read_input_list(path);
+    auto res = extract_rows(list, eo, backbone, [&](const FeatureRows& r) { heads.predict(r, o.images.backbone, out); });
+    if (!res.skipped.empty())
+      logging::warn(std::to_string(res.skipped.size()) + " of " + std::to_string(list.images.size()) + " images skipped");
+  }
+}
+
+}  // namespace mtl

@@ -1,0 +1,160 @@
+// run_train: options checked, rows read, head built, Trainer run, checkpoint written.
+#include "mtl/pipeline/train.h"
+
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+#include "mtl/core/checksum.h"
+#include "mtl/core/error.h"
+#include "mtl/core/log.h"
+#include "mtl/core/version.h"
+#include "mtl/model/checkpoint.h"
+#include "mtl/model/runtime.h"
+#include "mtl/pipeline/trainer.h"
+#include "mtl/pipeline/training_data.h"
+
+namespace mtl {
+namespace {
+
+std::string sha256_tensors(const std::vector<torch::Tensor>& ts) {
+  Sha256 h;
+  for (auto t : ts) {
+    t = t.contiguous().cpu();
+    h.update(t.data_ptr(), t.numel() * t.element_size());
+  }
+  return h.hex();
+}
+
+// The metadata known before training: what the head reads, the recipe, the data's identity.
+CheckpointMeta describe(const TrainOptions& o, const TaskRows& train, const TaskRows* val, int threads) {
+  CheckpointMeta m;
+  m.task = o.task;
+  m.with_logits = o.recipe.input == HeadInputKind::FeaturesLogits ||
+                  (o.recipe.input == HeadInputKind::Auto && train.rows.logits_dim > 0);
+  if (m.with_logits && train.rows.logits_dim == 0)
+    throw InputError(train.source + ": --input features+logits, but the store holds no logits");
+  m.feature_dim = train.rows.dim;
+  m.logits_dim = m.with_logits ? train.rows.logits_dim : 0;
+  m.in_dim = m.feature_dim + m.logits_dim;
+  m.recipe = o.recipe;
+  m.seed = o.seed;
+  m.threads = threads;
+  m.train_data = train.stores;
+  if (val) m.val_data = val->stores;
+  m.toolkit_version = toolkit_version();
+  return m;
+}
+
+// A split's tensors on `device`, with the outputs of the frozen upstream heads.
+TrainingSplit make_split(const TaskHead& head, const TaskRows& rows, const CheckpointMeta& m,
+                         const std::vector<LoadedHead>& upstream, const torch::Device& device) {
+  TrainingSplit s;
+  s.x = head_input(rows.rows, m.with_logits, m.in_dim, rows.source, "the " + std::string(task_name(m.task)) + " head")
+            .to(device);
+  s.y = head.targets(rows.rows).to(device);
+  torch::NoGradGuard ng;
+  for (const auto& up : upstream) {
+    auto x = head_input(rows.rows, up.meta.with_logits, up.meta.in_dim, rows.source, up.path).to(device);
+    s.upstream[up.meta.task] = up.head->prediction(up.head->forward(x, {}));
+  }
+  return s;
+}
+
+// The frozen heads this head reads, on `device`, recorded in the metadata.
+std::vector<LoadedHead> load_upstream(const TaskHead& head, const TrainOptions& o, CheckpointMeta& m,
+                                      const torch::Device& device) {
+  std::vector<LoadedHead> v;
+  for (Task t : head.needs()) {
+    const std::string& path = o.upstream.at(t);
+    v.push_back(load_checkpoint(path, t));
+    v.back().head->module().to(device);
+    m.upstream[t] = {path, sha256_file(path)};
+  }
+  return v;
+}
+
+TaskRows load_rows(const std::vector<std::string>& paths, Task task, size_t at_least) {
+  TaskRows r = load_task_rows(paths, task);
+  if (r.rows.size() < at_least)
+    throw InputError(r.source + ": " + std::to_string(r.rows.size()) + " rows with " + task_name(task) +
+                     " labels; " + (at_least > 1 ? "training needs at least 2" : "nothing to validate on"));
+  return r;
+}
+
+// "--lr must be positive", or "-k must be ..." for a one-letter option, from a check() message.
+UsageError option_error(const std::string& msg) {
+  const bool short_name = msg.size() > 1 && msg[1] == ' ';
+  return UsageError((short_name ? "-" : "--") + msg);
+}
+
+}  // namespace
+
+void TrainOptions::check() const {
+  if (train.empty()) throw UsageError("at least one --train feature store is required");
+  if (output.empty()) throw UsageError("an output checkpoint is required (-o FILE.pt)");
+  try {
+    recipe.check();
+    head.check(task);
+  } catch (const std::invalid_argument& e) {
+    throw option_error(e.what());
+  }
+  for (Task up : upstream_tasks(task, head))
+    if (!upstream.count(up) || upstream.at(up).empty())
+      throw UsageError(std::string("--") + task_name(up) + " is required: the " + task_name(task) + " head reads the " +
+                       "trained " + task_name(up) + " head's output (train it with mtl-train-" + task_name(up) + ")");
+}
+
+void run_train(const TrainOptions& o) {
+  o.check();
+  const int threads = set_threads(o.threads);
+  const std::string device_name = resolve_device(o.device);
+  const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
+  torch::manual_seed(o.seed);
+
+  const TaskRows train = load_rows(o.train, o.task, 2);
+  const std::optional<TaskRows> val = o.val.empty() ? std::nullopt : std::optional(load_rows(o.val, o.task, 1));
+  CheckpointMeta meta = describe(o, train, val ? &*val : nullptr, threads);
+  auto head = make_head(o.task, meta.in_dim, o.head);
+  meta.head = head->options();
+  head->module().to(device);
+  const auto upstream = load_upstream(*head, o, meta, device);
+  const TrainingSplit train_split = make_split(*head, train, meta, upstream, device);
+  const std::optional<TrainingSplit> val_split =
+      val ? std::optional(make_split(*head, *val, meta, upstream, device)) : std::nullopt;
+  meta.data_sha256 = sha256_tensors({train_split.x, train_split.y});
+  meta.loss_weights = head->fit_loss_weights(train_split.y);
+
+  std::ofstream log_file;
+  if (!o.log.empty()) {
+    log_file.open(o.log, std::ios::trunc);
+    if (!log_file) throw OutputError(o.log + ": cannot create log");
+  }
+  std::ostream null_log(nullptr);  // without --log the epochs go to stderr, unless --quiet
+  std::ostream& log = !o.log.empty() ? log_file : logging::verbosity() >= 1 ? std::cerr : null_log;
+  logging::info("training the " + std::string(task_name(o.task)) + " head on " + std::to_string(train_split.size()) +
+                " rows of " + std::to_string(meta.in_dim) + " values (" + device_name + ", " +
+                std::to_string(threads) + " threads)");
+  Trainer trainer(*head, o.recipe, log);
+  trainer.fit(train_split, val_split ? &*val_split : nullptr);
+  if (log_file.is_open() && !log_file.flush()) throw OutputError(o.log + ": cannot write log");
+
+  if (trainer.stopped_by() && trainer.best_epoch() == 0) {
+    logging::warn("stopped before the first epoch ended; " + o.output + " was not written");
+    throw Interrupted(trainer.stopped_by());
+  }
+  meta.best_epoch = trainer.best_epoch();
+  meta.val_score = trainer.best_score();
+  head->module().to(torch::kCPU);
+  save_checkpoint(o.output, *head, meta);
+  if (trainer.stopped_by()) {
+    logging::warn("stopped; wrote the best epoch so far (" + std::to_string(meta.best_epoch) + ") to " + o.output);
+    throw Interrupted(trainer.stopped_by());
+  }
+  logging::info("wrote " + o.output + " (epoch " + std::to_string(meta.best_epoch) +
+                (meta.val_score ? ", validation " + std::string(task_score_name(o.task)) + " " +
+                                      std::to_string(*meta.val_score)
+                                : std::string()) + ")");
+}
+
+}  // namespace mtl

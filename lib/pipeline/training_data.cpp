@@ -1,0 +1,50 @@
+// Gathering a task's labelled rows from feature stores.
+#include "mtl/pipeline/training_data.h"
+
+#include "mtl/core/error.h"
+
+namespace mtl {
+namespace {
+
+// The rows of `all` that carry the task's label.
+FeatureRows labelled_rows(const FeatureRows& all, Task task) {
+  FeatureRows keep;
+  keep.dim = all.dim;
+  keep.logits_dim = all.logits_dim;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!has_label(task, all.labels[i])) continue;
+    keep.image.push_back(all.image[i]);
+    keep.labels.push_back(all.labels[i]);
+    keep.features.insert(keep.features.end(), all.features.begin() + i * all.dim,
+                         all.features.begin() + (i + 1) * all.dim);
+    if (all.logits_dim)
+      keep.logits.insert(keep.logits.end(), all.logits.begin() + i * all.logits_dim,
+                         all.logits.begin() + (i + 1) * all.logits_dim);
+  }
+  return keep;
+}
+
+}  // namespace
+
+TaskRows load_task_rows(const std::vector<std::string>& paths, Task task) {
+  TaskRows out;
+  for (size_t s = 0; s < paths.size(); ++s) {
+    const std::string& path = paths[s];
+    FeatureStoreReader store(path);
+    FeatureRows keep = labelled_rows(store.read_all(), task);
+    if (s > 0 && (keep.dim != out.rows.dim || keep.logits_dim != out.rows.logits_dim))
+      throw InputError(path + ": " + std::to_string(keep.dim) + " features and " + std::to_string(keep.logits_dim) +
+                       " logits per row, but " + paths.front() + " has " + std::to_string(out.rows.dim) + " and " +
+                       std::to_string(out.rows.logits_dim));
+    out.stores.push_back({path, store.rows(), keep.size(), store.info().backbone_sha256});
+    if (s == 0)
+      out.rows = std::move(keep);
+    else
+      out.rows.append(keep);
+  }
+  out.source = paths.empty() ? std::string("(no stores)") : paths.front();
+  if (paths.size() > 1) out.source += " (and " + std::to_string(paths.size() - 1) + " more)";
+  return out;
+}
+
+}  // namespace mtl

@@ -1,0 +1,133 @@
+// Unit tests of the checkpoint metadata and the hyperparameter checks (model layer, compiled
+// without LibTorch headers): a round trip, metadata written before the layered library, and bad
+// values refused as input errors that name the file.
+#define BOOST_TEST_MODULE mtl_checkpoint_meta
+#include <boost/test/unit_test.hpp>
+#include <stdexcept>
+
+#include "mtl/core/error.h"
+#include "mtl/model/checkpoint_meta.h"
+
+using namespace mtl;
+
+namespace {
+// The metadata of an AU checkpoint as the toolkit wrote it before this library's layers (0.1.0).
+const std::string kOldAu =
+    R"j({"au_names":["AU1","AU2","AU4","AU6","AU7","AU10","AU12","AU15","AU23","AU24","AU25","AU26"],)j"
+    R"j("au_threshold":0.5,"batch":64,"best_epoch":14,"data_sha256":"ab","dropout":0.5,"epochs":15,)j"
+    R"j("ex_names":["Neutral","Anger","Disgust","Fear","Happiness","Sadness","Surprise","Other"],)j"
+    R"j("feature_dim":256,"format":"mtl-checkpoint","format_version":1,"in_dim":264,"input":"features+logits",)j"
+    R"j("k":4,"logits_dim":8,"loss_weights":[1.0,1.0,1.0,1.0,1.0,1.0,1.0,1.0,1.0,1.0,1.0,1.0],"lr":0.1,)j"
+    R"j("momentum":0.9,"node_dim":32,"node_init_std":0.17677669529663687,"optimizer":"SAM(SGD)","rho":0.05,)j"
+    R"j("score_name":"P_AU","seed":3,"task":"au","threads":2,"toolkit_version":"0.1.0",)j"
+    R"j("train_data":[{"backbone_sha256":"cd","labelled_rows":500,"path":"train.h5","rows":640}],)j"
+    R"j("val_data":null,"val_score":0.61,"weight_decay":0.00390625})j";
+
+// The message of the InputError that parsing `text` throws ("" when none).
+std::string error_of(const std::string& text) {
+  try {
+    CheckpointMeta::from_json(text, "x.pt");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string replaced(std::string s, const std::string& from, const std::string& to) {
+  auto at = s.find(from);
+  BOOST_REQUIRE(at != std::string::npos);
+  return s.replace(at, from.size(), to);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(old_metadata_loads) {
+  auto m = CheckpointMeta::from_json(kOldAu, "au.pt");
+  BOOST_TEST((m.task == Task::AU));
+  BOOST_TEST(m.in_dim == 264);
+  BOOST_TEST(m.with_logits);
+  BOOST_TEST(m.head.au.node_dim == 32);
+  BOOST_TEST(m.head.au.k == 4);
+  BOOST_TEST(m.head.au.threshold == 0.5);
+  BOOST_TEST(m.recipe.sam.lr == 0.1);
+  BOOST_TEST(m.best_epoch == 14);
+  BOOST_TEST(*m.val_score == 0.61);
+  BOOST_TEST(m.train_data.size() == 1u);
+  BOOST_TEST(m.train_data[0].labelled_rows == 500u);
+  BOOST_TEST(m.val_data.empty());
+}
+
+BOOST_AUTO_TEST_CASE(round_trip_keeps_every_field) {
+  CheckpointMeta m;
+  m.task = Task::EX;
+  m.in_dim = 10;
+  m.feature_dim = 10;
+  m.head.ex.attention = Attention::Paper;
+  m.head.ex.attention_hidden = 7;
+  m.head.ex.loss_mean = LossMean::PyTorch;
+  m.head.au.threshold = 0.25;
+  m.recipe.epochs = 3;
+  m.recipe.sam.rho = 0;
+  m.upstream[Task::AU] = {"au.pt", "ef"};
+  m.val_data = {{"val.h5", 5, 4, "00"}};
+  m.loss_weights = {0.5f, 2.0f};
+  m.best_epoch = 2;
+  const std::string text = m.to_json();
+  auto r = CheckpointMeta::from_json(text, "ex.pt");
+  BOOST_TEST((r.task == Task::EX));
+  BOOST_TEST((r.head.ex.attention == Attention::Paper));
+  BOOST_TEST(r.head.ex.attention_hidden == 7);
+  BOOST_TEST((r.head.ex.loss_mean == LossMean::PyTorch));
+  BOOST_TEST(r.head.au.threshold == 0.25);
+  BOOST_TEST(r.recipe.epochs == 3);
+  BOOST_TEST(r.recipe.sam.rho == 0.0);
+  BOOST_TEST(r.upstream.at(Task::AU).path == "au.pt");
+  BOOST_TEST(r.upstream.at(Task::AU).sha256 == "ef");
+  BOOST_TEST(r.val_data.at(0).path == "val.h5");
+  BOOST_TEST(r.loss_weights.size() == 2u);
+  BOOST_TEST(!r.val_score.has_value());
+  BOOST_TEST(r.to_json() == text);  // the same metadata gives the same bytes
+}
+
+BOOST_AUTO_TEST_CASE(bad_metadata_is_an_input_error_naming_the_file) {
+  BOOST_TEST(error_of(replaced(kOldAu, R"("k":4)", R"("k":20)")).find("x.pt: bad value in the checkpoint metadata: "
+                                                                      "k must be between 1 and 12, not 20") == 0);
+  BOOST_TEST(error_of(replaced(kOldAu, R"("task":"au")", R"("task":"xx")")).find("x.pt: checkpoint of an unknown "
+                                                                                 "task 'xx'") == 0);
+  BOOST_TEST(error_of(replaced(kOldAu, R"("format_version":1)", R"("format_version":9)")).find("x.pt: checkpoint "
+                                                                                               "format version 9") == 0);
+  BOOST_TEST(error_of(replaced(kOldAu, R"("in_dim":264)", R"("in_dim":100)")).find("x.pt: bad value") == 0);
+  BOOST_TEST(error_of(replaced(kOldAu, R"("k":4,)", "")).find("x.pt: incomplete or mistyped") == 0);
+  BOOST_TEST(error_of(replaced(kOldAu, R"("k":4)", R"("k":"four")")).find("x.pt: incomplete or mistyped") == 0);
+  BOOST_TEST(error_of(replaced(kOldAu, R"("dropout":0.5)", R"("dropout":1.5)")).find("dropout must be in [0, 1)") !=
+             std::string::npos);
+  BOOST_TEST(error_of("{").find("x.pt: checkpoint metadata is not valid JSON") == 0);
+  BOOST_TEST(error_of("[1,2]").find("x.pt: not an mtl-toolkit checkpoint") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(hyperparameter_checks) {
+  BOOST_CHECK_NO_THROW(TrainRecipe().check());
+  BOOST_CHECK_NO_THROW(AuHeadOptions().check());
+  BOOST_CHECK_NO_THROW(ExHeadOptions().check());
+  TrainRecipe r;
+  r.sam.lr = 0;
+  BOOST_CHECK_THROW(r.check(), std::invalid_argument);
+  r = TrainRecipe();
+  r.batch = 1;
+  BOOST_CHECK_THROW(r.check(), std::invalid_argument);
+  AuHeadOptions a;
+  a.k = 13;
+  BOOST_CHECK_THROW(a.check(), std::invalid_argument);
+  a = AuHeadOptions();
+  a.threshold = 1.5;
+  BOOST_CHECK_THROW(a.check(), std::invalid_argument);
+  // "0 means" values resolve to the authors' choices.
+  auto res = AuHeadOptions().resolved(16);
+  BOOST_TEST(res.node_dim == 16);
+  BOOST_TEST(res.node_init_std == 0.25);
+  // Which heads a head reads: EX with attention reads AU.
+  HeadOptions h;
+  BOOST_TEST(upstream_tasks(Task::EX, h).size() == 1u);
+  h.ex.attention = Attention::None;
+  BOOST_TEST(upstream_tasks(Task::EX, h).empty());
+  BOOST_TEST(upstream_tasks(Task::AU, h).empty());
+}

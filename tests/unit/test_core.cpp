@@ -1,0 +1,370 @@
+// Unit tests of the core layer, linked against mtl_core alone (no LibTorch, OpenCV or cxxopts):
+// the input-list parser, the metrics, prediction lines, the HDF5 feature store, task names and
+// atomic files.
+#define BOOST_TEST_MODULE mtl_core
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "mtl/core/annotations.h"
+#include "mtl/core/atomic_file.h"
+#include "mtl/core/checksum.h"
+#include "mtl/core/error.h"
+#include "mtl/core/feature_store.h"
+#include "mtl/core/metrics.h"
+#include "mtl/core/predictions.h"
+#include "mtl/core/task.h"
+
+using namespace mtl;
+
+namespace {
+const char* kHeader = "image,valence,arousal,expression,AU1,AU2,AU4,AU6,AU7,AU10,AU12,AU15,AU23,AU24,AU25,AU26\n";
+
+InputList parse(const std::string& text) {
+  std::istringstream in(text);
+  return parse_input_list(in, "ann.txt");
+}
+
+// The message of the InputError that parsing `text` throws ("" when none).
+std::string parse_error(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string temp_path(const std::string& name) {
+  return "/tmp/mtl-test-" + std::to_string(getpid()) + "-" + name;
+}
+}  // namespace
+
+// ------------------------------------------------------------------------------------ parser
+BOOST_AUTO_TEST_CASE(annotation_rows_and_missing_labels) {
+  auto l = parse(std::string(kHeader) +
+                 "v1/00001.jpg,0.25,-0.5,4,0,0,0,1,0,0,1,0,0,0,1,0\n"
+                 "v1/00002.jpg,-5,-5,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1\n");
+  BOOST_TEST(l.labelled);
+  BOOST_REQUIRE_EQUAL(l.images.size(), 2u);
+  const auto& a = l.images[0];
+  BOOST_TEST(a.path == "v1/00001.jpg");
+  BOOST_TEST(a.line == 2);
+  BOOST_TEST(a.labels.va[0] == 0.25f);
+  BOOST_TEST(a.labels.va[1] == -0.5f);
+  BOOST_TEST(a.labels.ex == 4);
+  BOOST_TEST(a.labels.au[3] == 1);   // AU6
+  BOOST_TEST(a.labels.au[6] == 1);   // AU12
+  BOOST_TEST(a.labels.au[10] == 1);  // AU25
+  BOOST_TEST(a.labels.au[0] == 0);
+  BOOST_TEST(a.labels.has_au());
+  BOOST_TEST(a.labels.has_ex());
+  BOOST_TEST(a.labels.has_va());
+  const auto& b = l.images[1];
+  BOOST_TEST(!b.labels.has_au());
+  BOOST_TEST(!b.labels.has_ex());
+  BOOST_TEST(!b.labels.has_va());
+}
+
+BOOST_AUTO_TEST_CASE(header_variants_crlf_bom) {
+  // The short header of some releases, CRLF line ends and a byte-order mark.
+  auto l = parse("\xEF\xBB\xBFimage,valence,arousal,expression,aus\r\nv/1.jpg,0,0,0,1,1,1,1,1,1,1,1,1,1,1,1\r\n\r\n");
+  BOOST_TEST(l.labelled);
+  BOOST_REQUIRE_EQUAL(l.images.size(), 1u);
+  BOOST_TEST(l.images[0].labels.au[11] == 1);
+  BOOST_TEST(l.images[0].path == "v/1.jpg");
+}
+
+BOOST_AUTO_TEST_CASE(plain_list) {
+  auto l = parse("a/1.jpg\n\nb/2.jpg\r\n");
+  BOOST_TEST(!l.labelled);
+  BOOST_REQUIRE_EQUAL(l.images.size(), 2u);
+  BOOST_TEST(l.images[1].path == "b/2.jpg");
+  BOOST_TEST(l.images[1].line == 3);
+  BOOST_TEST(!l.images[0].labels.has_au());
+}
+
+BOOST_AUTO_TEST_CASE(malformed_rows_name_file_line_and_field) {
+  std::string h = kHeader;
+  BOOST_TEST(parse_error(h + "v/1.jpg,0.1,0.2,3,0,0,0,0,0,0,0,0,0,0,0\n") ==
+             "ann.txt:2: expected 16 comma-separated fields (image,valence,arousal,expression,AU1..AU26), found 15");
+  BOOST_TEST(parse_error(h + "v/1.jpg,0.1,abc,3,0,0,0,0,0,0,0,0,0,0,0,0\n") ==
+             "ann.txt:2: field 3 (arousal): 'abc' is not a number");
+  BOOST_TEST(parse_error(h + "v/0.jpg,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\nv/1.jpg,0,0,9,0,0,0,0,0,0,0,0,0,0,0,0\n") ==
+             "ann.txt:3: field 4 (expression): 9 is not a class code 0-7 or the missing-value code -1");
+  BOOST_TEST(parse_error(h + "v/1.jpg,1.5,0,1,0,0,0,0,0,0,0,0,0,0,0,0\n").find("ann.txt:2: field 2 (valence)") == 0);
+  BOOST_TEST(parse_error(h + "v/1.jpg,0,0,1,0,0,0,0,0,0,2,0,0,0,0,0\n") ==
+             "ann.txt:2: field 11 (AU12): 2 is not 0, 1 or the missing-value code -1");
+  BOOST_TEST(parse_error(h + "v/1.jpg,0,0,1.5,0,0,0,0,0,0,0,0,0,0,0,0\n") ==
+             "ann.txt:2: field 4 (expression): '1.5' is not an integer");
+  BOOST_TEST(parse_error(h + ",0,0,1,0,0,0,0,0,0,0,0,0,0,0,0\n") == "ann.txt:2: field 1 (image): empty path");
+  // An annotation row without the header is not taken for an image path.
+  BOOST_TEST(parse_error("v/1.jpg,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0\n").find("ann.txt:1: looks like an annotation row") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_an_input_error) {
+  BOOST_CHECK_THROW(read_input_list("/nonexistent/ann.txt"), InputError);
+}
+
+// ----------------------------------------------------------------------------------- metrics
+BOOST_AUTO_TEST_CASE(f1_hand_worked) {
+  // TP 1, FP 1, FN 1: 2 / (2 + 1 + 1).
+  BOOST_TEST(f1_binary({1, 1, 0, 0}, {1, 0, 1, 0}) == 0.5);
+  // TP 2, FP 0, FN 1: 4 / 5.
+  BOOST_TEST(f1_binary({1, 1, 1, 0}, {1, 1, 0, 0}) == 0.8);
+  // No true and no predicted positives: 0, as scikit-learn.
+  BOOST_TEST(f1_binary({0, 0, 0}, {0, 0, 0}) == 0.0);
+  // Predicted positives only.
+  BOOST_TEST(f1_binary({0, 0}, {1, 1}) == 0.0);
+  BOOST_CHECK_THROW(f1_binary({0}, {0, 1}), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(macro_f1_hand_worked) {
+  // truth 0 0 1 2, pred 0 1 1 2: class 0 F1 2/3, class 1 F1 2/3, class 2 F1 1, classes 3-7 0.
+  ScoreAccumulator acc;
+  int t[] = {0, 0, 1, 2}, p[] = {0, 1, 1, 2};
+  for (int i = 0; i < 4; ++i) acc.add_ex(t[i], p[i]);
+  auto s = acc.compute();
+  BOOST_REQUIRE(s.p_ex.has_value());
+  BOOST_TEST(std::abs(s.ex_f1[0] - 2.0 / 3) < 1e-12);
+  BOOST_TEST(std::abs(s.ex_f1[1] - 2.0 / 3) < 1e-12);
+  BOOST_TEST(s.ex_f1[2] == 1.0);
+  BOOST_TEST(s.ex_f1[5] == 0.0);
+  BOOST_TEST(std::abs(*s.p_ex - (2.0 / 3 + 2.0 / 3 + 1.0) / 8) < 1e-12);
+  BOOST_TEST(!s.p_au.has_value());
+  BOOST_TEST(!s.p_mtl().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(ccc_hand_worked) {
+  BOOST_TEST(std::abs(ccc({1, 2, 3}, {1, 2, 3}) - 1.0) < 1e-12);
+  BOOST_TEST(std::abs(ccc({1, 2, 3}, {3, 2, 1}) + 1.0) < 1e-12);
+  // x = (0,1), y = (1,2): var 1/4 each, cov 1/4, mean gap 1: 0.5 / 1.5.
+  BOOST_TEST(std::abs(ccc({0, 1}, {1, 2}) - 1.0 / 3) < 1e-12);
+  // A constant prediction has no covariance: CCC 0.
+  BOOST_TEST(ccc({1, 2, 3}, {2, 2, 2}) == 0.0);
+  // Both constant and equal: the denominator is 0; reported as 0.
+  BOOST_TEST(ccc({2, 2}, {2, 2}) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(au_scores_skip_missing_labels) {
+  ScoreAccumulator acc;
+  std::array<int8_t, kNumAU> t;
+  t.fill(-1);
+  t[0] = 1;
+  std::array<int, kNumAU> p{};
+  p[0] = 1;
+  acc.add_au(t, p);
+  auto s = acc.compute();
+  BOOST_TEST(s.n_au == 1u);
+  BOOST_TEST(s.au_f1[0] == 1.0);
+  BOOST_TEST(std::abs(*s.p_au - 1.0 / 12) < 1e-12);
+}
+
+// ------------------------------------------------------------------------------- predictions
+BOOST_AUTO_TEST_CASE(prediction_lines_round_trip) {
+  Prediction p;
+  p.image = "v/1 \"q\".jpg";
+  p.au = std::array<int, kNumAU>{1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+  p.ex = 4;
+  p.va = std::array<float, 2>{0.1f, -0.25f};
+  std::string line = format_prediction(p);
+  BOOST_TEST(line == "{\"image\":\"v/1 \\\"q\\\".jpg\",\"au\":[1,0,0,0,0,0,1,0,0,0,0,1],\"ex\":4,\"va\":[0.1,-0.25]}");
+  std::istringstream in(line + "\n");
+  auto back = parse_predictions(in, "p.jsonl");
+  BOOST_REQUIRE_EQUAL(back.size(), 1u);
+  BOOST_TEST(back[0].image == p.image);
+  BOOST_TEST(*back[0].ex == 4);
+  BOOST_TEST((*back[0].va)[0] == 0.1f);
+  BOOST_TEST(!back[0].ex_prob.has_value());
+  std::istringstream bad("{\"image\":\"a\",\"au\":[1,0]}\n");
+  try {
+    parse_predictions(bad, "p.jsonl");
+    BOOST_FAIL("no error");
+  } catch (const InputError& e) {
+    BOOST_TEST(std::string(e.what()) == "p.jsonl:1: \"au\" must be an array of 12 numbers");
+  }
+}
+
+// ------------------------------------------------------------------------------------ checksum
+BOOST_AUTO_TEST_CASE(sha256_known_vectors) {
+  Sha256 a;
+  BOOST_TEST(a.hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  Sha256 b;
+  b.update("abc", 3);
+  BOOST_TEST(b.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// ------------------------------------------------------------------------------ feature store
+namespace {
+FeatureRows make_rows(int first, int n, int dim, int logits_dim) {
+  FeatureRows r;
+  r.dim = dim;
+  r.logits_dim = logits_dim;
+  for (int i = first; i < first + n; ++i) {
+    r.image.push_back("vid/" + std::to_string(i) + ".jpg");
+    Labels l;
+    if (i % 2 == 0) l.au.fill(static_cast<int8_t>(i % 3 == 0));
+    l.ex = static_cast<int8_t>(i % 9 - 1);
+    if (i != 1) l.va = {0.5f - i * 0.1f, -0.25f};
+    r.labels.push_back(l);
+    for (int d = 0; d < dim; ++d) r.features.push_back(i * 100 + d + 0.5f);
+    for (int d = 0; d < logits_dim; ++d) r.logits.push_back(-i - d * 0.25f);
+  }
+  return r;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(store_round_trip) {
+  const std::string path = temp_path("store.h5");
+  StoreInfo info;
+  info.backbone = "bb.pt";
+  info.backbone_sha256 = "abc";
+  info.input_size = 224;
+  info.mean = {0.485f, 0.456f, 0.406f};
+  info.std = {0.229f, 0.224f, 0.225f};
+  info.feature_dim = 5;
+  info.logits_dim = 8;
+  info.labelled = true;
+  info.toolkit_version = "test";
+  {
+    FeatureStoreWriter w(path, info);
+    w.append(make_rows(0, 3, 5, 8));
+    // Before finish(): only the .part exists, and it says it is unfinished.
+    BOOST_CHECK_THROW(FeatureStoreReader r(w.part_path()), InputError);
+    FeatureStoreReader partial(w.part_path(), /*allow_partial=*/true);
+    BOOST_TEST(partial.rows() == 3u);
+    w.append(make_rows(3, 300, 5, 8));  // past one chunk of 256 rows
+    w.finish({"vid/bad.jpg"});
+  }
+  FeatureStoreReader r(path);
+  BOOST_TEST(r.rows() == 303u);
+  BOOST_TEST(r.info().complete);
+  BOOST_TEST(r.info().feature_dim == 5);
+  BOOST_TEST(r.info().logits_dim == 8);
+  BOOST_TEST(r.info().backbone == "bb.pt");
+  BOOST_TEST(r.info().mean[1] == 0.456f);
+  BOOST_TEST(r.skipped() == std::vector<std::string>{"vid/bad.jpg"});
+  auto all = r.read_all();
+  auto want = make_rows(0, 303, 5, 8);
+  BOOST_TEST(all.image == want.image);
+  BOOST_TEST(all.features == want.features);
+  BOOST_TEST(all.logits == want.logits);
+  for (size_t i = 0; i < 303; ++i) {
+    BOOST_TEST(all.labels[i].au == want.labels[i].au);
+    BOOST_TEST(all.labels[i].ex == want.labels[i].ex);
+    BOOST_TEST(all.labels[i].va == want.labels[i].va);
+  }
+  auto mid = r.read(250, 10);
+  BOOST_TEST(mid.image[0] == "vid/250.jpg");
+  BOOST_TEST(mid.features[5] == 251 * 100 + 0.5f);
+  BOOST_CHECK_THROW(r.read(300, 10), std::out_of_range);
+  std::remove(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(store_float16) {
+  const std::string path = temp_path("half.h5");
+  StoreInfo info;
+  info.feature_dim = 3;
+  info.half = true;
+  {
+    FeatureStoreWriter w(path, info);
+    FeatureRows r;
+    r.dim = 3;
+    r.image = {"a.jpg"};
+    r.labels.resize(1);
+    r.features = {0.5f, -2.0f, 1.0f / 3};
+    w.append(r);
+    w.finish({});
+  }
+  FeatureStoreReader r(path);
+  BOOST_TEST(r.info().half);
+  auto rows = r.read_all();
+  BOOST_TEST(rows.features[0] == 0.5f);
+  BOOST_TEST(rows.features[1] == -2.0f);
+  BOOST_TEST(std::abs(rows.features[2] - 1.0f / 3) < 1e-3);  // float16 keeps 11 bits
+  std::remove(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(store_refuses_other_files) {
+  BOOST_CHECK_THROW(FeatureStoreReader("/nonexistent.h5"), InputError);
+  const std::string path = temp_path("text.h5");
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("hello", f);
+  std::fclose(f);
+  try {
+    FeatureStoreReader r(path);
+    BOOST_FAIL("no error");
+  } catch (const InputError& e) {
+    BOOST_TEST(std::string(e.what()).find("not an HDF5 file") != std::string::npos);
+  }
+  std::remove(path.c_str());
+}
+
+// -------------------------------------------------------------------------------------- tasks
+BOOST_AUTO_TEST_CASE(task_names_round_trip) {
+  for (Task t : kAllTasks) BOOST_TEST((parse_task(task_name(t)) == t));
+  BOOST_TEST(!parse_task("AU").has_value());
+  BOOST_TEST(!parse_task("").has_value());
+  BOOST_TEST(std::string(task_score_name(Task::EX)) == "P_EX");
+  Labels l;
+  BOOST_TEST(!has_label(Task::AU, l));
+  l.au.fill(0);
+  l.au[3] = 1;
+  BOOST_TEST(has_label(Task::AU, l));
+  BOOST_TEST(!has_label(Task::EX, l));
+  l.va = {0.1f, -5.0f};  // arousal missing
+  BOOST_TEST(!has_label(Task::VA, l));
+}
+
+// ------------------------------------------------------------------------------- atomic files
+namespace {
+bool exists(const std::string& p) { return std::ifstream(p).good(); }
+std::string slurp(const std::string& p) {
+  std::ifstream f(p);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(atomic_file_commit_keep_and_abandon) {
+  const std::string path = temp_path("atomic.txt");
+  std::ofstream(path) << "old";
+  {  // abandoned: the old file stays, the temporary one is removed
+    AtomicFile f(path);
+    std::ofstream(f.temp_path()) << "half";
+    BOOST_TEST(exists(f.temp_path()));
+  }
+  BOOST_TEST(slurp(path) == "old");
+  BOOST_TEST(!exists(AtomicFile::temp_name(path)));
+  {  // kept: the temporary file stays for a resume, the old file is untouched
+    AtomicFile f(path);
+    std::ofstream(f.temp_path()) << "partial";
+    f.keep();
+  }
+  BOOST_TEST(slurp(AtomicFile::temp_name(path)) == "partial");
+  std::remove(AtomicFile::temp_name(path).c_str());
+  // committed through write_atomically
+  write_atomically(path, [](const std::string& tmp) { std::ofstream(tmp) << "new"; });
+  BOOST_TEST(slurp(path) == "new");
+  BOOST_TEST(!exists(AtomicFile::temp_name(path)));
+  // an exception in the writer leaves the old file and no temporary file
+  BOOST_CHECK_THROW(write_atomically(path,
+                                     [](const std::string& tmp) {
+                                       std::ofstream(tmp) << "broken";
+                                       throw OutputError("disk full");
+                                     }),
+                    OutputError);
+  BOOST_TEST(slurp(path) == "new");
+  BOOST_TEST(!exists(AtomicFile::temp_name(path)));
+  // committing a temporary file that was never written is an output error naming it
+  AtomicFile missing(temp_path("never.txt"));
+  try {
+    missing.commit();
+    BOOST_FAIL("no error");
+  } catch (const OutputError& e) {
+    BOOST_TEST(std::string(e.what()).find(missing.temp_path()) == 0);
+  }
+  std::remove(path.c_str());
+}

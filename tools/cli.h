@@ -1,0 +1,67 @@
+// The command-line contract shared by every mtl-* program: the common options, --help and
+// --version, usage errors, and exit codes. Tools layer only: the library never sees cxxopts.
+#pragma once
+#include <cstdint>
+#include <cxxopts.hpp>
+#include <functional>
+#include <string>
+
+namespace mtl {
+namespace cli {
+
+// Which of the common options a program takes (--help, --version, --quiet, --verbose always).
+enum CommonFlags : unsigned { kThreads = 1, kDevice = 2, kSeed = 4 };
+
+// The values of the common options.
+struct Common {
+  int threads = 0;               // 0: all cores
+  std::string device = "auto";  // auto | cpu | cuda
+  uint64_t seed = 1;
+  int verbosity = 1;  // 0 quiet, 1 normal, 2 verbose
+};
+
+// Thrown to end a program early with a given exit code and nothing more to say (after --help).
+struct Exit {
+  int code;
+};
+
+// An option parser with the shared options and help layout.
+class Parser {
+ public:
+  // `positional` names the operands in the usage line (e.g. "[ANNOTATIONS|LIST|-]").
+  Parser(std::string program, std::string positional, std::string description, unsigned common);
+  // Adds program options under `group` (shown in --help in the order added).
+  cxxopts::OptionAdder add(const std::string& group = "");
+  // Declares the name that collects the positional operands (a std::vector<std::string> option).
+  void positional(const std::string& name);
+  // Parses argv. --help prints to stdout and throws Exit{0}; --version likewise.
+  // Throws UsageError for an unknown option, a missing value, a bad value or a stray operand
+  // (when no positional name was declared).
+  cxxopts::ParseResult parse(int argc, char** argv);
+  // The common options from the last parse.
+  const Common& common() const { return common_; }
+
+ private:
+  void read_common(const cxxopts::ParseResult& r);
+  std::string program_;
+  cxxopts::Options opts_;
+  unsigned flags_;
+  bool positional_ = false;
+  Common common_;
+};
+
+// The text of a default value for --help: integers as written, reals in their shortest exact form
+// (so that cxxopts, which assigns the parsed default to the bound variable, keeps the value).
+std::string default_text(int v);
+std::string default_text(double v);
+
+// Runs a program body: sets the program name for messages, turns exceptions into
+// "program: message" on stderr and the shared exit codes, and checks that stdout was written.
+int run(const char* program, const std::function<int()>& body);
+
+// "--version" text: the toolkit's version and the LibTorch, OpenCV, HDF5 and CUDA it was built
+// with, as recorded at build time (no library is asked).
+std::string version_text(const std::string& program);
+
+}  // namespace cli
+}  // namespace mtl

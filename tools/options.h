@@ -1,0 +1,24 @@
+// The option groups of the programs, each bound once to the library struct that owns its
+// defaults (ExtractOptions, TrainRecipe, SamOptions, AuHeadOptions, ExHeadOptions). Tools layer.
+#pragma once
+#include "cli.h"
+#include "mtl/pipeline/extract.h"
+#include "mtl/pipeline/train.h"
+
+namespace mtl {
+namespace cli {
+
+// How images are read (--image-root, --skip-bad, --batch, --size, --mean, --std), under `group`;
+// shared by mtl-extract and mtl-predict --backbone.
+void add_image_options(Parser& p, const std::string& group, ExtractOptions& o);
+// Completes `o` from a parse (--mean, --std, --skip-bad) and checks it. Throws UsageError.
+void finish_image_options(const cxxopts::ParseResult& r, ExtractOptions& o);
+
+// The options of mtl-train-<o.task>: data, the training recipe, and the head's own group.
+void add_train_options(Parser& p, TrainOptions& o);
+// Completes `o` from a parse (common options, named choices) and checks every value before any
+// file is read. Throws UsageError.
+void finish_train_options(const Parser& p, const cxxopts::ParseResult& r, TrainOptions& o);
+
+}  // namespace cli
+}  // namespace mtl
