@@ -22,59 +22,79 @@ void ExtractOptions::check() const {
     if (!(sd > 0)) throw UsageError("--std values must be positive");
 }
 
+namespace {
+
+// One batch of images being decoded: the preprocessed pixels and, per image, an error or "".
+struct DecodedBatch {
+  std::vector<float> input;
+  std::vector<std::string> errors;
+};
+
+// Decodes and preprocesses images [start, start+b) of `list` into `d`, on up to `threads` threads,
+// each taking every t-th image. Errors are recorded per image, not thrown.
+void decode_batch(const InputList& list, size_t start, int b, const ExtractOptions& opt, int threads, DecodedBatch& d) {
+  const size_t per = opt.pre.floats();
+  auto work = [&](int t, int stride) {
+    for (int i = t; i < b; i += stride) {
+      d.errors[i].clear();
+      const auto& img = list.images[start + i];
+      try {
+        load_preprocessed(join_image_path(opt.image_root, img.path), opt.pre, &d.input[i * per]);
+      } catch (const std::exception& e) {
+        d.errors[i] = e.what();
+      }
+    }
+  };
+  const int nt = std::max(1, std::min(threads, b));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < nt; ++t) pool.emplace_back(work, t, nt);
+  work(0, nt);
+  for (auto& th : pool) th.join();
+}
+
+// Moves the decoded images to the front of the batch and returns their rows (without features).
+// A bad image throws InputError naming it and its input line, unless opt.skip_bad.
+FeatureRows keep_good(const InputList& list, size_t start, int b, const ExtractOptions& opt, DecodedBatch& d,
+                      ExtractResult& res) {
+  const size_t per = opt.pre.floats();
+  FeatureRows rows;
+  int good = 0;
+  for (int i = 0; i < b; ++i) {
+    const auto& img = list.images[start + i];
+    if (!d.errors[i].empty()) {
+      if (!opt.skip_bad) throw InputError(d.errors[i] + " (input line " + std::to_string(img.line) + ")");
+      logging::warn("skipping " + d.errors[i]);
+      res.skipped.push_back(img.path);
+      continue;
+    }
+    if (good != i) std::copy_n(&d.input[i * per], per, &d.input[good * per]);
+    rows.image.push_back(img.path);
+    rows.labels.push_back(img.labels);
+    ++good;
+  }
+  return rows;
+}
+
+}  // namespace
+
 ExtractResult extract_rows(const InputList& list, const ExtractOptions& opt, Backbone& backbone,
                            const std::function<void(const FeatureRows&)>& sink) {
   opt.check();
   ExtractResult res;
   const size_t n = list.images.size();
-  const size_t per = opt.pre.floats();
-  int nthreads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<float> input(per * opt.batch);
-  std::vector<std::string> errors(opt.batch);
-  std::vector<float> feats, logits;
+  const int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  DecodedBatch batch{std::vector<float>(opt.pre.floats() * opt.batch), std::vector<std::string>(opt.batch)};
   logging::Progress progress("extract", n);
   for (size_t start = 0; start < n; start += opt.batch) {
     if (int sig = stop_signal()) throw Interrupted(sig);
     const int b = static_cast<int>(std::min<size_t>(opt.batch, n - start));
-    // Decode and preprocess the batch, each thread taking every t-th image.
-    auto work = [&](int t, int stride) {
-      for (int i = t; i < b; i += stride) {
-        errors[i].clear();
-        const auto& img = list.images[start + i];
-        try {
-          load_preprocessed(join_image_path(opt.image_root, img.path), opt.pre, &input[i * per]);
-        } catch (const std::exception& e) {
-          errors[i] = e.what();
-        }
-      }
-    };
-    int nt = std::min(nthreads, b);
-    std::vector<std::thread> pool;
-    for (int t = 1; t < nt; ++t) pool.emplace_back(work, t, nt);
-    work(0, nt);
-    for (auto& th : pool) th.join();
-    // Compact the good images to the front of the batch.
-    FeatureRows rows;
-    int good = 0;
-    for (int i = 0; i < b; ++i) {
-      const auto& img = list.images[start + i];
-      if (!errors[i].empty()) {
-        if (!opt.skip_bad) throw InputError(errors[i] + " (input line " + std::to_string(img.line) + ")");
-        logging::warn("skipping " + errors[i]);
-        res.skipped.push_back(img.path);
-        continue;
-      }
-      if (good != i) std::copy_n(&input[i * per], per, &input[good * per]);
-      rows.image.push_back(img.path);
-      rows.labels.push_back(img.labels);
-      ++good;
-    }
-    if (good > 0) {
-      backbone.forward(input.data(), good, feats, logits);
+    decode_batch(list, start, b, opt, threads, batch);
+    FeatureRows rows = keep_good(list, start, b, opt, batch, res);
+    if (rows.size() > 0) {
+      const int good = static_cast<int>(rows.size());
+      backbone.forward(batch.input.data(), good, rows.features, rows.logits);
       rows.dim = backbone.feature_dim();
       rows.logits_dim = backbone.logits_dim();
-      rows.features = feats;
-      rows.logits = logits;
       sink(rows);
       res.rows += good;
     }

@@ -48,3 +48,21 @@ numeric_match() {
       for (i = 1; i <= n1; i++) { d = x[i] - y[i]; if (d < 0) d = -d; if (d > tol) exit 1 } }
     END { if (na != nb) exit 1 }' "$1" "$2"
 }
+
+# run_table: reads cases from stdin, one per line, "EXIT | STDERR PATTERN | COMMAND [| ABSENT FILE]",
+# and checks each: the exit code, a pattern (grep -E) that stderr must hold, and a file that must
+# not exist afterwards. Blank lines and lines starting with # are skipped. $DATA and $WORK expand.
+run_table() {
+  local want pattern cmd absent
+  while IFS='|' read -r want pattern cmd absent; do
+    case "$want" in ''|'#'*) continue ;; esac
+    want=$(echo "$want" | xargs); pattern=$(echo "$pattern" | sed 's/^ *//; s/ *$//'); absent=$(echo "${absent:-}" | xargs)
+    eval "set -- $cmd"
+    "$@" >"$WORK/out" 2>"$WORK/err" </dev/null
+    local got=$?
+    if [ "$got" -ne "$want" ]; then fail "$cmd: exit $got, expected $want; stderr: $(head -c 300 "$WORK/err")"; continue; fi
+    if ! grep -Eq -e "$pattern" "$WORK/err"; then fail "$cmd: stderr lacks '$pattern': $(head -c 300 "$WORK/err")"; continue; fi
+    if [ -n "$absent" ] && [ -e "$(eval echo "$absent")" ]; then fail "$cmd: left $absent behind"; continue; fi
+    pass "$cmd -> $want"
+  done
+}
