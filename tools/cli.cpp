@@ -1,6 +1,7 @@
 // The shared command-line contract.
 #include "cli.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -27,7 +28,10 @@ Parser::Parser(std::string program, std::string positional, std::string descript
   if (flags_ & kSeed) a("seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"));
 }
 
-cxxopts::OptionAdder Parser::add(const std::string& group) { return opts_.add_options(group); }
+cxxopts::OptionAdder Parser::add(const std::string& group) {
+  if (std::find(groups_.begin(), groups_.end(), group) == groups_.end()) groups_.push_back(group);
+  return opts_.add_options(group);
+}
 
 void Parser::positional(const std::string& name) {
   opts_.parse_positional({name});
@@ -42,9 +46,7 @@ cxxopts::ParseResult Parser::parse(int argc, char** argv) {
     throw UsageError(e.what());
   }
   if (r.count("help")) {
-    std::vector<std::string> groups;
-    for (const auto& g : opts_.groups())
-      if (g != "Common") groups.push_back(g);
+    std::vector<std::string> groups = groups_;
     groups.push_back("Common");
     std::cout << opts_.help(groups) << "\nExit status: 0 success, 1 failure, 2 usage error, 3 bad input, "
               << "4 output not written,\n128+N stopped by signal N. See man " << program_ << ".\n";

@@ -5,6 +5,7 @@
 #include <cxxopts.hpp>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace mtl {
 namespace cli {
@@ -47,6 +48,7 @@ class Parser {
   cxxopts::Options opts_;
   unsigned flags_;
   bool positional_ = false;
+  std::vector<std::string> groups_;  // program groups in the order added, for --help
   Common common_;
 };
 

@@ -24,8 +24,8 @@ int train_main(Task task, int argc, char** argv) {
   const std::string name = std::string("mtl-train-") + task_name(task);
   return cli::run(name.c_str(), [&] {
     cli::Parser p(name, "",
-                  "Trains " + std::string(head_description(task)) + " on cached features with SAM-wrapped SGD; rows "
-                  "without a " + task_name(task) + " label are skipped.",
+                  "Trains " + std::string(head_description(task)) + " on cached features with SAM-wrapped SGD; "
+                  "rows without this head's label are skipped.",
                   cli::kThreads | cli::kDevice | cli::kSeed);
     TrainOptions o;
     o.task = task;

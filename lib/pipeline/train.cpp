@@ -61,11 +61,12 @@ TrainingSplit make_split(const TaskHead& head, const TaskRows& rows, const Check
   return s;
 }
 
-// The frozen heads this head reads, on `device`, recorded in the metadata.
-std::vector<LoadedHead> load_upstream(const TaskHead& head, const TrainOptions& o, CheckpointMeta& m,
-                                      const torch::Device& device) {
+// The frozen heads this head reads, on `device`, recorded in the metadata. Loading builds each
+// head before reading its weights, which draws on the random generator: it happens before the new
+// head is built, so that the new head's initial weights are those of earlier releases.
+std::vector<LoadedHead> load_upstream(const TrainOptions& o, CheckpointMeta& m, const torch::Device& device) {
   std::vector<LoadedHead> v;
-  for (Task t : head.needs()) {
+  for (Task t : upstream_tasks(o.task, o.head)) {
     const std::string& path = o.upstream.at(t);
     v.push_back(load_checkpoint(path, t));
     v.back().head->module().to(device);
@@ -115,10 +116,10 @@ void run_train(const TrainOptions& o) {
   const TaskRows train = load_rows(o.train, o.task, 2);
   const std::optional<TaskRows> val = o.val.empty() ? std::nullopt : std::optional(load_rows(o.val, o.task, 1));
   CheckpointMeta meta = describe(o, train, val ? &*val : nullptr, threads);
+  const auto upstream = load_upstream(o, meta, device);
   auto head = make_head(o.task, meta.in_dim, o.head);
   meta.head = head->options();
   head->module().to(device);
-  const auto upstream = load_upstream(*head, o, meta, device);
   const TrainingSplit train_split = make_split(*head, train, meta, upstream, device);
   const std::optional<TrainingSplit> val_split =
       val ? std::optional(make_split(*head, *val, meta, upstream, device)) : std::nullopt;
