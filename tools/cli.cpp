@@ -23,7 +23,7 @@ Parser::Parser(std::string program, std::string positional, std::string descript
   a("version", "print the versions of the toolkit and its libraries and exit");
   a("q,quiet", "print only errors on stderr");
   a("v,verbose", "print more on stderr");
-  if (flags_ & kThreads) a("threads", "CPU threads for LibTorch and OpenBLAS (0: all cores)", cxxopts::value<int>()->default_value("0"));
+  if (flags_ & kThreads) a("threads", "CPU threads for LibTorch, OpenBLAS and decoding (0: the CPUs this process may use: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else the affinity mask capped by the cgroup CPU quota)", cxxopts::value<int>()->default_value("0"));
   if (flags_ & kDevice) a("device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"));
   if (flags_ & kSeed) a("seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"));
 }
@@ -61,7 +61,7 @@ cxxopts::ParseResult Parser::parse(int argc, char** argv) {
     if (r.count("verbose")) common_.verbosity = 2;
     if (flags_ & kThreads) {
       common_.threads = r["threads"].as<int>();
-      if (common_.threads < 0) throw UsageError("--threads must be 0 (all cores) or a positive count");
+      if (common_.threads < 0) throw UsageError("--threads must be 0 (the CPUs this process may use) or a positive count");
     }
     if (flags_ & kDevice) {
       common_.device = r["device"].as<std::string>();

@@ -15,7 +15,7 @@ enum CommonFlags : unsigned { kThreads = 1, kDevice = 2, kSeed = 4 };
 
 // The values of the common options.
 struct Common {
-  int threads = 0;               // 0: all cores
+  int threads = 0;               // 0: the CPUs this process may use (available_cpus)
   std::string device = "auto";  // auto | cpu | cuda
   uint64_t seed = 1;
   int verbosity = 1;  // 0 quiet, 1 normal, 2 verbose

@@ -7,21 +7,26 @@
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
+#include "mtl/core/cpus.h"
 #include "mtl/core/error.h"
+#include "mtl/core/log.h"
 
 namespace mtl {
 
 int set_threads(int n) {
-  if (n < 0) throw UsageError("--threads must be 0 (all cores) or a positive count");
+  if (n < 0) throw UsageError("--threads must be 0 (the CPUs this process may use) or a positive count");
+  std::string source = "--threads";
   if (n == 0) {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    n = cores > 0 ? static_cast<int>(cores) : 1;
+    const CpuBudget b = available_cpus();
+    n = b.count;
+    source = b.source;
   }
   at::set_num_threads(n);
   // LibTorch's thread setting does not reach OpenBLAS, which Debian's LibTorch uses for matrix
   // products; set it through the library if it is loaded.
   using SetFn = void (*)(int);
   if (auto fn = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
+  logging::debug(std::to_string(n) + (n == 1 ? " thread" : " threads") + " (from " + source + ")");
   return n;
 }
 

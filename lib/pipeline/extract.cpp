@@ -7,6 +7,7 @@
 
 #include "mtl/vision/backbone.h"
 #include "mtl/core/checksum.h"
+#include "mtl/core/cpus.h"
 #include "mtl/core/log.h"
 #include "mtl/core/signals.h"
 #include "mtl/core/version.h"
@@ -82,7 +83,7 @@ ExtractResult extract_rows(const InputList& list, const ExtractOptions& opt, Bac
   opt.check();
   ExtractResult res;
   const size_t n = list.images.size();
-  const int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = opt.threads > 0 ? opt.threads : available_cpus().count;
   DecodedBatch batch{std::vector<float>(opt.pre.floats() * opt.batch), std::vector<std::string>(opt.batch)};
   logging::Progress progress("extract", n);
   for (size_t start = 0; start < n; start += opt.batch) {

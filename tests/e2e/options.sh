@@ -34,6 +34,14 @@ run_table <<ROWS
 2 | give at least one checkpoint                              | mtl-predict $N.h5
 ROWS
 
+# The default thread count is the CPUs this process may use, and -v says what decided it.
+run_table <<ROWS
+0 | : 1 thread \(from affinity mask\)$            | taskset -c 0 mtl-train-va -v --train $DATA/train.h5 -o $WORK/va.pt --epochs 1
+0 | : 3 threads \(from SLURM_CPUS_PER_TASK\)$     | env SLURM_CPUS_PER_TASK=3 taskset -c 0 mtl-train-va -v --train $DATA/train.h5 -o $WORK/va.pt --epochs 1
+0 | : 2 threads \(from OMP_NUM_THREADS\)$         | env SLURM_CPUS_PER_TASK=3 OMP_NUM_THREADS=2 mtl-train-va -v --train $DATA/train.h5 -o $WORK/va.pt --epochs 1
+0 | : 1 thread \(from --threads\)$                | mtl-train-va -v --threads 1 --train $DATA/train.h5 -o $WORK/va.pt --epochs 1
+ROWS
+
 # Damaged checkpoints: exit 3, the file named, never a usage error.
 T="--train $DATA/train.h5 --batch 64 --seed 3 --threads 2 -q"
 expect_exit 0 "train a small AU head" -- mtl-train-au $T --epochs 1 --lr 0.1 --node-dim 8 -o "$WORK/au.pt"

@@ -5,7 +5,8 @@
 
 namespace mtl {
 
-// Sets LibTorch's intra-op threads and OpenBLAS's threads to n (0: all cores). Returns the count used.
+// Sets LibTorch's intra-op threads and OpenBLAS's threads to n (0: the CPUs this process may use,
+// see available_cpus; --verbose says what decided). Returns the count used.
 // Throws UsageError for a negative n.
 int set_threads(int n);
 

@@ -20,7 +20,7 @@ struct ExtractOptions {
   std::string output;      // feature store to write
   bool skip_bad = false;   // skip unreadable images instead of stopping
   int batch = 64;
-  int threads = 0;         // decoding threads (0: all cores)
+  int threads = 0;         // decoding threads (0: the CPUs this process may use)
   std::string device = "auto";
   bool half = false;       // store features as float16
   Preprocess pre;
