@@ -1,6 +1,7 @@
 // mtl-extract: images -> backbone features in an HDF5 feature store.
 #include "cli.h"
 #include "mtl/core/error.h"
+#include "mtl/core/shard.h"
 #include "mtl/core/signals.h"
 #include "mtl/model/runtime.h"
 #include "mtl/pipeline/extract.h"
@@ -17,6 +18,9 @@ int main(int argc, char** argv) {
       ("backbone", "TorchScript backbone file (required)", cxxopts::value(o.backbone))
       ("o,output", "feature store to write (required)", cxxopts::value(o.output))
       ("half", "store features as float16")
+      ("shard", "extract only shard I of N of the input list (I/N); inside a Slurm job array the default is "
+                "the array task's shard", cxxopts::value<std::string>())
+      ("no-resume", "start afresh even when an interrupted run left a matching OUT.part")
       ("input", "annotation file or image list ('-': stdin)", cxxopts::value<std::vector<std::string>>());
     mtl::cli::add_image_options(p, "Images", o);
     p.positional("input");
@@ -25,6 +29,9 @@ int main(int argc, char** argv) {
     if (r.count("input")) o.input = r["input"].as<std::vector<std::string>>()[0];
     mtl::cli::finish_image_options(r, o);
     o.half = r.count("half") > 0;
+    o.resume = r.count("no-resume") == 0;
+    if (r.count("shard")) o.shard = mtl::parse_shard(r["shard"].as<std::string>());
+    else if (auto s = mtl::slurm_array_shard()) o.shard = *s;
     o.device = p.common().device;
     o.threads = mtl::set_threads(p.common().threads);
     mtl::install_stop_signals();

@@ -2,8 +2,10 @@
 #include "mtl/core/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -30,7 +32,10 @@ std::string folder_of(const std::string& path) {
 
 }  // namespace
 
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), temp_(temp_name(path_)) {}
+AtomicFile::AtomicFile(std::string path, Temp temp) : path_(std::move(path)), temp_(temp_name(path_)) {
+  static std::atomic<unsigned> counter{0};
+  if (temp == Temp::Unique) temp_ += "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
 
 AtomicFile::~AtomicFile() {
   if (!done_) std::remove(temp_.c_str());
@@ -48,9 +53,26 @@ void AtomicFile::commit() {
 }
 
 void write_atomically(const std::string& path, const std::function<void(const std::string& temp)>& write) {
-  AtomicFile f(path);
+  AtomicFile f(path, AtomicFile::Temp::Unique);
   write(f.temp_path());
   f.commit();
+}
+
+void check_output_path(const std::string& option, const std::string& path, const std::vector<std::string>& inputs) {
+  struct stat out {};
+  const bool exists = ::stat(path.c_str(), &out) == 0;
+  for (const auto& in : inputs) {
+    struct stat st {};
+    const bool same = in == path || (exists && ::stat(in.c_str(), &st) == 0 && st.st_dev == out.st_dev &&
+                                     st.st_ino == out.st_ino);
+    if (same) throw UsageError(option + " " + path + " is also an input (" + in + "); it would be overwritten");
+  }
+  if (exists && !S_ISREG(out.st_mode))
+    throw OutputError(path + ": exists and is not a regular file; give " + option + " a file name");
+  struct stat dir {};
+  const std::string folder = folder_of(path);
+  if (::stat(folder.c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode))
+    throw OutputError(path + ": cannot write: folder " + folder + " does not exist");
 }
 
 }  // namespace mtl

@@ -1,7 +1,11 @@
 // The HDF5 feature store, written and read with the HDF5 C API.
 #include "mtl/core/feature_store.h"
 
+#include <fcntl.h>
 #include <hdf5.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -10,6 +14,7 @@
 
 #include "mtl/core/atomic_file.h"
 #include "mtl/core/error.h"
+#include "mtl/core/log.h"
 
 namespace mtl {
 namespace {
@@ -234,15 +239,116 @@ bool is_hdf5_file(const std::string& path) {
 
 // ---------------------------------------------------------------------------------------------
 struct FeatureStoreWriter::Impl {
-  Hid file, features, image, au, ex, va, logits;
+  int lock_fd = -1;  // an flock on the .part, held while this writer lives
+  Hid file, features, image, au, ex, va, logits, skipped;
   StoreInfo info;
+  ~Impl() {
+    if (lock_fd >= 0) ::close(lock_fd);
+  }
 };
 
-FeatureStoreWriter::FeatureStoreWriter(const std::string& path, const StoreInfo& info)
+namespace {
+
+// File access without HDF5's own file locks: the writer holds its own lock on the .part, and
+// HDF5's flock on a second descriptor of the same file would conflict with it.
+Hid unlocked_access() {
+  Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_file_locking(fapl, false, true);
+  return fapl;
+}
+
+// Takes an exclusive lock on `part` (created if missing, never truncated) and returns its descriptor.
+int lock_part(const std::string& part) {
+  int fd = ::open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw OutputError(part + ": cannot create: " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    throw OutputError(part + ": another run is writing this store now; wait for it to end or give another -o");
+  }
+  return fd;
+}
+
+// The settings a resumed .part must share with the new run ("" when they match).
+std::string resume_mismatch(hid_t f, const StoreInfo& want, const std::string& part) {
+  if (!has_attr(f, "format") || read_attr_string(f, "format", part) != "mtl-feature-store") return "not a feature store";
+  if (read_attr_int(f, "format_version", part) != kStoreFormatVersion) return "another format version";
+  if (!has_attr(f, "input_sha256") || !has_attr(f, "inputs_committed")) return "written by an older toolkit";
+  if (read_attr_int(f, "complete", part) != 0) return "already complete";
+  if (read_attr_string(f, "backbone_sha256", part) != want.backbone_sha256) return "another backbone";
+  if (read_attr_string(f, "input_sha256", part) != want.input_sha256) return "other input rows";
+  if (read_attr_int(f, "input_size", part) != want.input_size) return "another input size";
+  if (read_attr_int(f, "feature_dim", part) != want.feature_dim ||
+      read_attr_int(f, "logits_dim", part) != want.logits_dim)
+    return "other feature sizes";
+  std::array<float, 3> mean{}, sd{};
+  read_attr_floats(f, "mean", mean.data(), part);
+  read_attr_floats(f, "std", sd.data(), part);
+  if (mean != want.mean || sd != want.std) return "another normalisation";
+  Hid d(H5Dopen2(f, "features", H5P_DEFAULT), H5Dclose);
+  Hid t(H5Dget_type(d), H5Tclose);
+  if ((H5Tget_size(t) == 2) != want.half) return "another precision";
+  return "";
+}
+
+// Opens a dataset of a resumed store and cuts it back to `rows` (drops rows of an uncommitted batch).
+Hid reopen_rows(hid_t f, const char* name, hsize_t rows, const std::string& part) {
+  Hid d(H5Dopen2(f, name, H5P_DEFAULT), H5Dclose);
+  if (!d.ok() || dataset_rows(d) < rows) throw InputError(part + ": dataset '" + std::string(name) + "' is damaged");
+  Hid space(H5Dget_space(d), H5Sclose);
+  hsize_t dims[2] = {0, 0};
+  const int rank = H5Sget_simple_extent_dims(space, dims, nullptr);
+  dims[0] = rows;
+  if (rank < 1 || H5Dset_extent(d, dims) < 0) throw InputError(part + ": cannot resize dataset " + name);
+  return d;
+}
+
+}  // namespace
+
+FeatureStoreWriter::FeatureStoreWriter(const std::string& path, const StoreInfo& info, bool resume)
     : impl_(new Impl), path_(path), part_(AtomicFile::temp_name(path)) {
   quiet_hdf5();
   impl_->info = info;
-  impl_->file = Hid(H5Fcreate(part_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  impl_->lock_fd = lock_part(part_);
+  struct stat st {};
+  const bool nonempty = ::fstat(impl_->lock_fd, &st) == 0 && st.st_size > 0;
+  if (!(resume && nonempty && try_resume(info))) create(info);
+}
+
+bool FeatureStoreWriter::try_resume(const StoreInfo& info) {
+  std::string why;
+  try {
+    Hid fapl = unlocked_access();
+    if (!is_hdf5_file(part_)) throw InputError("not an HDF5 file");
+    Hid f(H5Fopen(part_.c_str(), H5F_ACC_RDWR, fapl), H5Fclose);
+    if (!f.ok()) throw InputError("cannot open as HDF5");
+    why = resume_mismatch(f, info, part_);
+    if (why.empty()) {
+      rows_ = static_cast<size_t>(read_attr_int(f, "rows_committed", part_));
+      inputs_done_ = static_cast<size_t>(read_attr_int(f, "inputs_committed", part_));
+      skipped_ = static_cast<size_t>(read_attr_int(f, "skipped_committed", part_));
+      impl_->features = reopen_rows(f, "features", rows_, part_);
+      impl_->image = reopen_rows(f, "image", rows_, part_);
+      impl_->au = reopen_rows(f, "au", rows_, part_);
+      impl_->ex = reopen_rows(f, "ex", rows_, part_);
+      impl_->va = reopen_rows(f, "va", rows_, part_);
+      if (info.logits_dim > 0) impl_->logits = reopen_rows(f, "logits", rows_, part_);
+      impl_->skipped = reopen_rows(f, "skipped", skipped_, part_);
+      impl_->file = std::move(f);
+      return true;
+    }
+  } catch (const Error& e) {
+    why = e.what();
+  }
+  logging::warn("not resuming " + part_ + " (" + why + "); starting afresh");
+  for (Hid* d : {&impl_->features, &impl_->image, &impl_->au, &impl_->ex, &impl_->va, &impl_->logits, &impl_->skipped})
+    d->reset();
+  rows_ = inputs_done_ = skipped_ = 0;
+  return false;
+}
+
+void FeatureStoreWriter::create(const StoreInfo& info) {
+  Hid fapl = unlocked_access();
+  impl_->file = Hid(H5Fcreate(part_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose);
   if (!impl_->file.ok()) throw OutputError(part_ + ": cannot create: " + std::strerror(errno));
   hid_t f = impl_->file;
   Hid half = half_type();
@@ -255,33 +361,34 @@ FeatureStoreWriter::FeatureStoreWriter(const std::string& path, const StoreInfo&
   impl_->va = create_rows_dataset(f, "va", H5T_IEEE_F32LE, 2, false);
   if (info.logits_dim > 0)
     impl_->logits = create_rows_dataset(f, "logits", H5T_IEEE_F32LE, static_cast<hsize_t>(info.logits_dim), false);
+  impl_->skipped = create_rows_dataset(f, "skipped", str, 0, false);
   write_attr_string(f, "format", "mtl-feature-store");
   write_attr_ints(f, "format_version", kStoreFormatVersion);
   write_attr_string(f, "toolkit_version", info.toolkit_version);
   write_attr_string(f, "backbone", info.backbone);
   write_attr_string(f, "backbone_sha256", info.backbone_sha256);
+  write_attr_string(f, "input_sha256", info.input_sha256);
+  write_attr_string(f, "shard", info.shard);
   write_attr_ints(f, "input_size", info.input_size);
   write_attr_floats(f, "mean", info.mean.data(), 3);
   write_attr_floats(f, "std", info.std.data(), 3);
   write_attr_ints(f, "feature_dim", info.feature_dim);
   write_attr_ints(f, "logits_dim", info.logits_dim);
   write_attr_ints(f, "labelled", info.labelled);
-  write_attr_ints(f, "rows_committed", 0);
-  write_attr_ints(f, "complete", 0);
+  for (const char* a : {"rows_committed", "inputs_committed", "skipped_committed", "complete"}) write_attr_ints(f, a, 0);
   check(H5Fflush(f, H5F_SCOPE_GLOBAL), part_ + ": cannot write", true);
 }
 
 FeatureStoreWriter::~FeatureStoreWriter() = default;
 
-void FeatureStoreWriter::append(const FeatureRows& r) {
+void FeatureStoreWriter::append(const FeatureRows& r, size_t inputs_done, const std::vector<std::string>& skipped) {
   const size_t n = r.size();
-  if (n == 0) return;
   const auto& info = impl_->info;
-  if (r.dim != info.feature_dim || r.features.size() != n * r.dim)
+  if (r.dim != info.feature_dim && n > 0)
     throw std::invalid_argument("feature rows have size " + std::to_string(r.dim) + ", the store " +
                                 std::to_string(info.feature_dim));
-  if (info.logits_dim > 0 && r.logits.size() != n * info.logits_dim)
-    throw std::invalid_argument("logit rows do not match the store's logits_dim");
+  if (r.features.size() != n * info.feature_dim || (info.logits_dim > 0 && r.logits.size() != n * info.logits_dim))
+    throw std::invalid_argument("feature or logit rows do not match the store's sizes");
   std::vector<int8_t> au(n * kNumAU), ex(n);
   std::vector<float> va(n * 2);
   for (size_t i = 0; i < n; ++i) {
@@ -300,39 +407,42 @@ void FeatureStoreWriter::append(const FeatureRows& r) {
     append_rows(impl_->va, H5T_NATIVE_FLOAT, at, n, 2, va.data(), "va");
     if (info.logits_dim > 0)
       append_rows(impl_->logits, H5T_NATIVE_FLOAT, at, n, info.logits_dim, r.logits.data(), "logits");
-    // The committed count moves only after every dataset holds the new rows.
+    write_string_rows(impl_->skipped, skipped_, skipped, "skipped");
+    // The committed counts move only after every dataset holds the new rows.
     check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush", true);
     write_attr_ints(impl_->file, "rows_committed", static_cast<long long>(at + n));
+    write_attr_ints(impl_->file, "skipped_committed", static_cast<long long>(skipped_ + skipped.size()));
+    write_attr_ints(impl_->file, "inputs_committed", static_cast<long long>(inputs_done));
     check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush", true);
   } catch (const OutputError& e) {
     throw OutputError(part_ + ": " + e.what());
   }
   rows_ += n;
+  skipped_ += skipped.size();
+  inputs_done_ = inputs_done;
 }
 
-void FeatureStoreWriter::finish(const std::vector<std::string>& skipped) {
+void FeatureStoreWriter::finish() {
   try {
-    Hid str = utf8_string_type();
-    Hid d = create_rows_dataset(impl_->file, "skipped", str, 0, false);
-    write_string_rows(d, 0, skipped, "skipped");
-    d.reset();
     write_attr_ints(impl_->file, "complete", 1);
     check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush", true);
   } catch (const OutputError& e) {
     throw OutputError(part_ + ": " + e.what());
   }
-  impl_->features.reset();
-  impl_->image.reset();
-  impl_->au.reset();
-  impl_->ex.reset();
-  impl_->va.reset();
-  impl_->logits.reset();
-  hid_t f = impl_->file;
-  herr_t r = H5Fclose(f);
+  for (Hid* d : {&impl_->features, &impl_->image, &impl_->au, &impl_->ex, &impl_->va, &impl_->logits, &impl_->skipped})
+    d->reset();
+  herr_t r = H5Fclose(impl_->file);
   impl_->file = Hid();
   if (r < 0) throw OutputError(part_ + ": cannot close");
   AtomicFile committed(path_);  // names the .part written above; flushes and renames it
   committed.commit();
+}
+
+void FeatureStoreWriter::discard() {
+  for (Hid* d : {&impl_->features, &impl_->image, &impl_->au, &impl_->ex, &impl_->va, &impl_->logits, &impl_->skipped})
+    d->reset();
+  impl_->file.reset();
+  std::remove(part_.c_str());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,6 +478,8 @@ FeatureStoreReader::FeatureStoreReader(const std::string& path, bool allow_parti
   info_.labelled = read_attr_int(f, "labelled", path) != 0;
   info_.complete = read_attr_int(f, "complete", path) != 0;
   info_.rows = static_cast<size_t>(read_attr_int(f, "rows_committed", path));
+  if (has_attr(f, "input_sha256")) info_.input_sha256 = read_attr_string(f, "input_sha256", path);
+  if (has_attr(f, "shard")) info_.shard = read_attr_string(f, "shard", path);
   if (!info_.complete && !allow_partial)
     throw InputError(path + ": unfinished feature store (" + std::to_string(info_.rows) +
                      " rows committed); the run that wrote it did not complete");
@@ -424,7 +536,10 @@ FeatureRows FeatureStoreReader::read(size_t start, size_t count, bool with_featu
 std::vector<std::string> FeatureStoreReader::skipped() const {
   if (H5Lexists(impl_->file, "skipped", H5P_DEFAULT) <= 0) return {};
   Hid d(H5Dopen2(impl_->file, "skipped", H5P_DEFAULT), H5Dclose);
-  return read_string_rows(d, 0, dataset_rows(d), path_ + ": skipped");
+  hsize_t n = dataset_rows(d);
+  if (has_attr(impl_->file, "skipped_committed"))
+    n = std::min<hsize_t>(n, static_cast<hsize_t>(read_attr_int(impl_->file, "skipped_committed", path_)));
+  return read_string_rows(d, 0, n, path_ + ": skipped");
 }
 
 }  // namespace mtl

@@ -108,7 +108,9 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   eo.threads = o.threads;
   for (const auto& path : o.inputs) {
     InputList list = read_input_list(path);
-    auto res = extract_rows(list, eo, backbone, [&](const FeatureRows& r) { heads.predict(r, o.images.backbone, out); });
+    auto res = extract_rows(list, eo, backbone, [&](const FeatureRows& r, size_t, const std::vector<std::string>&) {
+      heads.predict(r, o.images.backbone, out);
+    });
     if (!res.skipped.empty())
       logging::warn(std::to_string(res.skipped.size()) + " of " + std::to_string(list.images.size()) + " images skipped");
   }

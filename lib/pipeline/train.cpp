@@ -5,6 +5,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "mtl/core/atomic_file.h"
 #include "mtl/core/checksum.h"
 #include "mtl/core/error.h"
 #include "mtl/core/log.h"
@@ -108,6 +109,14 @@ void TrainOptions::check() const {
 
 void run_train(const TrainOptions& o) {
   o.check();
+  std::vector<std::string> inputs = o.train;
+  inputs.insert(inputs.end(), o.val.begin(), o.val.end());
+  for (const auto& [task, path] : o.upstream) inputs.push_back(path);
+  check_output_path("-o", o.output, inputs);
+  if (!o.log.empty()) {
+    inputs.push_back(o.output);
+    check_output_path("--log", o.log, inputs);
+  }
   const int threads = set_threads(o.threads);
   const std::string device_name = resolve_device(o.device);
   const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);

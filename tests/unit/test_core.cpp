@@ -38,6 +38,8 @@ std::string parse_error(const std::string& text) {
   return "";
 }
 
+bool exists(const std::string& p) { return std::ifstream(p).good(); }
+
 std::string temp_path(const std::string& name) {
   return "/tmp/mtl-test-" + std::to_string(getpid()) + "-" + name;
 }
@@ -231,13 +233,16 @@ BOOST_AUTO_TEST_CASE(store_round_trip) {
   info.toolkit_version = "test";
   {
     FeatureStoreWriter w(path, info);
-    w.append(make_rows(0, 3, 5, 8));
-    // Before finish(): only the .part exists, and it says it is unfinished.
-    BOOST_CHECK_THROW(FeatureStoreReader r(w.part_path()), InputError);
-    FeatureStoreReader partial(w.part_path(), /*allow_partial=*/true);
-    BOOST_TEST(partial.rows() == 3u);
-    w.append(make_rows(3, 300, 5, 8));  // past one chunk of 256 rows
-    w.finish({"vid/bad.jpg"});
+    w.append(make_rows(0, 3, 5, 8), 3);
+  }
+  // Stopped before finish(): only the .part exists, and it says it is unfinished.
+  BOOST_TEST(!exists(path));
+  BOOST_CHECK_THROW(FeatureStoreReader r(AtomicFile::temp_name(path)), InputError);
+  BOOST_TEST(FeatureStoreReader(AtomicFile::temp_name(path), /*allow_partial=*/true).rows() == 3u);
+  {
+    FeatureStoreWriter w(path, info);  // resumes
+    w.append(make_rows(3, 300, 5, 8), 304, {"vid/bad.jpg"});  // past one chunk of 256 rows
+    w.finish();
   }
   FeatureStoreReader r(path);
   BOOST_TEST(r.rows() == 303u);
@@ -276,8 +281,8 @@ BOOST_AUTO_TEST_CASE(store_float16) {
     r.image = {"a.jpg"};
     r.labels.resize(1);
     r.features = {0.5f, -2.0f, 1.0f / 3};
-    w.append(r);
-    w.finish({});
+    w.append(r, 1);
+    w.finish();
   }
   FeatureStoreReader r(path);
   BOOST_TEST(r.info().half);
@@ -286,6 +291,74 @@ BOOST_AUTO_TEST_CASE(store_float16) {
   BOOST_TEST(rows.features[1] == -2.0f);
   BOOST_TEST(std::abs(rows.features[2] - 1.0f / 3) < 1e-3);  // float16 keeps 11 bits
   std::remove(path.c_str());
+}
+
+namespace {
+StoreInfo small_info() {
+  StoreInfo info;
+  info.backbone_sha256 = "abc";
+  info.input_sha256 = "list-1";
+  info.feature_dim = 4;
+  info.logits_dim = 2;
+  return info;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(store_resumes_an_interrupted_run) {
+  const std::string path = temp_path("resume.h5");
+  const StoreInfo info = small_info();
+  {  // an interrupted run: 5 rows and one skipped input committed, never finished
+    FeatureStoreWriter w(path, info);
+    w.append(make_rows(0, 3, 4, 2), 4, {"vid/skip.jpg"});
+    w.append(make_rows(3, 2, 4, 2), 6);
+    // While it runs, a second run on the same output is refused and changes nothing.
+    BOOST_CHECK_THROW(FeatureStoreWriter(path, info), OutputError);
+    BOOST_TEST(w.rows() == 5u);
+  }
+  {  // the rerun goes on after the committed rows
+    FeatureStoreWriter w(path, info);
+    BOOST_TEST(w.rows() == 5u);
+    BOOST_TEST(w.inputs_done() == 6u);
+    BOOST_TEST(w.skipped() == 1u);
+    w.append(make_rows(5, 4, 4, 2), 10, {"vid/skip2.jpg"});
+    w.finish();
+  }
+  FeatureStoreReader r(path);
+  BOOST_TEST(r.rows() == 9u);
+  BOOST_TEST(r.info().input_sha256 == "list-1");
+  BOOST_TEST((r.skipped() == std::vector<std::string>{"vid/skip.jpg", "vid/skip2.jpg"}));
+  auto all = r.read_all();
+  auto want = make_rows(0, 9, 4, 2);
+  BOOST_TEST(all.image == want.image);
+  BOOST_TEST(all.features == want.features);
+  BOOST_TEST(all.logits == want.logits);
+  std::remove(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(store_restarts_when_settings_differ) {
+  const std::string path = temp_path("restart.h5");
+  StoreInfo info = small_info();
+  {
+    FeatureStoreWriter w(path, info);
+    w.append(make_rows(0, 3, 4, 2), 3);
+  }
+  info.input_sha256 = "list-2";  // another input list: the .part is not resumed
+  {
+    FeatureStoreWriter w(path, info);
+    BOOST_TEST(w.rows() == 0u);
+    BOOST_TEST(w.inputs_done() == 0u);
+  }
+  {  // --no-resume starts afresh even when the settings match
+    FeatureStoreWriter w(path, info);
+    w.append(make_rows(0, 2, 4, 2), 2);
+  }
+  {
+    FeatureStoreWriter w(path, info, /*resume=*/false);
+    BOOST_TEST(w.rows() == 0u);
+    w.discard();
+  }
+  BOOST_TEST(!exists(AtomicFile::temp_name(path)));
+  BOOST_TEST(!exists(path));
 }
 
 BOOST_AUTO_TEST_CASE(store_refuses_other_files) {
@@ -321,7 +394,6 @@ BOOST_AUTO_TEST_CASE(task_names_round_trip) {
 
 // ------------------------------------------------------------------------------- atomic files
 namespace {
-bool exists(const std::string& p) { return std::ifstream(p).good(); }
 std::string slurp(const std::string& p) {
   std::ifstream f(p);
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());

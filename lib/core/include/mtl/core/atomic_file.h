@@ -3,13 +3,17 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace mtl {
 
 class AtomicFile {
  public:
-  // Plans to write `path` through `path` + ".part". Creates nothing yet.
-  explicit AtomicFile(std::string path);
+  // How the temporary file is named: Fixed ("OUT.part") lets a rerun find and resume it; Unique
+  // ("OUT.part-PID-N") lets two runs given the same output never write into one file.
+  enum class Temp { Fixed, Unique };
+  // Plans to write `path` through a temporary file beside it. Creates nothing yet.
+  explicit AtomicFile(std::string path, Temp temp = Temp::Fixed);
   // Removes the temporary file unless it was committed or kept.
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
@@ -32,8 +36,14 @@ class AtomicFile {
   bool done_ = false;
 };
 
-// Writes a whole file atomically: `write` receives the temporary file's path and must create it
-// and close it; then the file is committed. On an exception the temporary file is removed.
+// Writes a whole file atomically through a uniquely named temporary file: `write` receives its path
+// and must create and close it; then the file is committed. On an exception it is removed.
 void write_atomically(const std::string& path, const std::function<void(const std::string& temp)>& write);
+
+// Checks an output before any work is done, so that a run cannot end by destroying something:
+// throws UsageError when `path` is one of `inputs` (the same file, by device and inode, or the
+// same name), and OutputError when its folder does not exist or `path` exists but is not a
+// regular file (a device, a folder, a FIFO). `option` names it in messages ("-o", "--log").
+void check_output_path(const std::string& option, const std::string& path, const std::vector<std::string>& inputs);
 
 }  // namespace mtl

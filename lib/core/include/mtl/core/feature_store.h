@@ -5,7 +5,9 @@
 //   skipped [M] UTF-8 strings: inputs left out by --skip-bad
 // Root attributes: format "mtl-feature-store", format_version, toolkit_version, backbone,
 //   backbone_sha256, input_size, mean[3], std[3], feature_dim, logits_dim, labelled,
-//   rows_committed (rows fully written), complete (1 once the writer finished).
+//   rows_committed (rows fully written), complete (1 once the writer finished); since 0.2 also
+//   input_sha256 (the input rows this store covers), shard ("I/N"), inputs_committed (inputs
+//   done, skipped ones included) and skipped_committed, which let a rerun resume an unfinished store.
 // No LibTorch here.
 #pragma once
 #include <array>
@@ -34,6 +36,8 @@ struct StoreInfo {
   int format_version = kStoreFormatVersion;
   bool complete = false;
   size_t rows = 0;  // committed rows
+  std::string input_sha256;  // identity of the input rows (paths, labels, image root) of this store
+  std::string shard = "1/1";  // which shard of its input list the store holds
 };
 
 // A block of rows in memory (row-major features and logits).
@@ -49,27 +53,41 @@ struct FeatureRows {
 };
 
 // Writes a store under a temporary name (`path` + ".part") and renames it into place on finish(),
-// so that a killed run never leaves a file at `path` that looks complete.
+// so that a killed run never leaves a file at `path` that looks complete. Every append() commits
+// its rows, so an interrupted run leaves a .part that a rerun with the same settings resumes.
+// The .part is locked while written: a second run given the same output fails instead of
+// truncating the first run's file.
 class FeatureStoreWriter {
  public:
-  // Creates `path`.part. Throws OutputError if it cannot be created.
-  FeatureStoreWriter(const std::string& path, const StoreInfo& info);
-  ~FeatureStoreWriter();  // closes; leaves an unfinished .part in place (it records rows_committed)
+  // Creates `path`.part, or with `resume` reopens the .part of an interrupted run whose settings
+  // (backbone checksum, input identity, sizes, normalisation, precision) match `info`; a .part with
+  // other settings is started afresh, with a warning. Throws OutputError if it cannot be created
+  // or another process is writing it.
+  FeatureStoreWriter(const std::string& path, const StoreInfo& info, bool resume = true);
+  ~FeatureStoreWriter();  // closes; leaves an unfinished .part in place (it records what is committed)
   FeatureStoreWriter(const FeatureStoreWriter&) = delete;
   FeatureStoreWriter& operator=(const FeatureStoreWriter&) = delete;
 
-  // Appends rows, then records the new committed count and flushes to disk. Throws OutputError.
-  void append(const FeatureRows& rows);
-  // Records the skipped inputs, marks the file complete and renames it to its final name.
-  void finish(const std::vector<std::string>& skipped);
+  // Appends rows and the inputs skipped since the last call, then records `inputs_done` (inputs
+  // handled so far, skipped ones included) and the committed counts, flushed to disk.
+  // Throws OutputError.
+  void append(const FeatureRows& rows, size_t inputs_done, const std::vector<std::string>& skipped = {});
+  // Marks the file complete, flushes it and renames it to its final name.
+  void finish();
+  // Removes the unfinished .part (after an error that makes it worthless).
+  void discard();
   size_t rows() const { return rows_; }
+  size_t inputs_done() const { return inputs_done_; }   // > 0 after resuming
+  size_t skipped() const { return skipped_; }
   const std::string& part_path() const { return part_; }
 
  private:
+  bool try_resume(const StoreInfo& info);
+  void create(const StoreInfo& info);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_, part_;
-  size_t rows_ = 0;
+  size_t rows_ = 0, inputs_done_ = 0, skipped_ = 0;
 };
 
 // Reads a store. Only the committed rows are visible. Throws InputError for a file that is not a

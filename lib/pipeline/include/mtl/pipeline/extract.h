@@ -7,6 +7,7 @@
 
 #include "mtl/core/annotations.h"
 #include "mtl/core/feature_store.h"
+#include "mtl/core/shard.h"
 #include "mtl/vision/image.h"
 
 namespace mtl {
@@ -23,6 +24,8 @@ struct ExtractOptions {
   int threads = 0;         // decoding threads (0: the CPUs this process may use)
   std::string device = "auto";
   bool half = false;       // store features as float16
+  Shard shard;             // the part of the input list this run extracts
+  bool resume = true;      // go on from the .part of an interrupted run with the same settings
   Preprocess pre;
   // Checks the values that need no file: batch, size, mean/std. Throws UsageError.
   void check() const;
@@ -33,16 +36,25 @@ struct ExtractResult {
   std::vector<std::string> skipped;  // input paths left out by skip_bad
 };
 
-// Decodes, preprocesses and runs the backbone over `list` in batches of opt.batch, calling `sink`
-// with each batch of rows (labels carried over). Throws InputError naming an unreadable image unless
-// opt.skip_bad, in which case it is recorded in the result and reported on stderr. Between batches
-// it checks cli::stop_signal() and throws Interrupted when set.
-ExtractResult extract_rows(const InputList& list, const ExtractOptions& opt, Backbone& backbone,
-                           const std::function<void(const FeatureRows&)>& sink);
+// What a batch sink receives: the batch's rows, the number of inputs of the list handled so far
+// (skipped ones included), and the inputs of this batch that were skipped.
+using RowSink = std::function<void(const FeatureRows& rows, size_t inputs_done, const std::vector<std::string>& skipped)>;
 
-// The whole of mtl-extract: reads the input list, loads the backbone, writes the feature store
-// atomically (see FeatureStoreWriter). On an error the partial file is removed; on a stop signal
-// it is kept, with its committed rows.
+// Decodes, preprocesses and runs the backbone over list.images[first..] in batches of opt.batch,
+// calling `sink` with each batch (labels carried over). Throws InputError naming an unreadable image
+// unless opt.skip_bad, in which case it is recorded in the result and reported on stderr. Between
+// batches it checks stop_signal() and throws Interrupted when set.
+ExtractResult extract_rows(const InputList& list, const ExtractOptions& opt, Backbone& backbone, const RowSink& sink,
+                           size_t first = 0);
+
+// The identity of an input list for a feature store: SHA-256 of its paths and labels, in order,
+// and the image root they are read from.
+std::string input_list_sha256(const InputList& list, const std::string& image_root);
+
+// The whole of mtl-extract: reads the input list, takes the shard's part of it, loads the backbone,
+// and writes the feature store atomically (see FeatureStoreWriter), resuming the .part of an
+// interrupted run. On an input error the partial file is removed; on a stop signal, or an output
+// error, it is kept with its committed rows, for a rerun to go on from.
 ExtractResult run_extract(const ExtractOptions& opt);
 
 }  // namespace mtl

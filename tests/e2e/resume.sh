@@ -1,0 +1,91 @@
+# Cluster resilience of mtl-extract: a killed run resumes where it stopped and ends with the rows
+# of an uninterrupted run, bit for bit; two runs on one output cannot corrupt each other; shards
+# (--shard or a Slurm array's variables) together hold exactly the rows of one unsharded run;
+# outputs that would destroy an input or a non-file are refused before any work.
+. "$(dirname "$0")/common.sh"
+X="mtl-extract -q --threads 1 --backbone $DATA/backbone.pt --image-root $DATA/cropped_aligned"
+export HDF5_USE_FILE_LOCKING=FALSE  # lets h5dump look into a .part that a running extraction holds
+
+# rows FILE DATASET: the dataset's values, one per line, floats with every bit (%.9g).
+rows() { h5dump -y -m %.9g -d "$2" "$1" | sed -n '/DATA {/,/^ *}/p' | tr ', ' '\n\n' | grep -v '^$' | grep -v 'DATA\|}\|{'; }
+committed() { h5dump -a rows_committed "$1" 2>/dev/null | sed -n 's/.*(0): \([0-9]*\).*/\1/p'; }
+same_store() {  # same_store A B...: the stores B... concatenated hold A's rows
+  local a=$1 ds; shift
+  for ds in features logits image ex va au; do
+    rows "$a" $ds > "$WORK/want"
+    for s in "$@"; do rows "$s" $ds; done > "$WORK/got"
+    cmp -s "$WORK/want" "$WORK/got" || return 1
+  done
+}
+
+expect_exit 0 "an uninterrupted extraction" -- $X --batch 16 -o "$WORK/full.h5" "$DATA/train.txt"
+
+# SIGKILL mid-run, then the same command again.
+$X --batch 16 -o "$WORK/k.h5" "$DATA/train.txt" 2>/dev/null &
+pid=$!
+for _ in $(seq 600); do n=$(committed "$WORK/k.h5.part"); [ "${n:-0}" -ge 64 ] && break; sleep 0.05; done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+n=$(committed "$WORK/k.h5.part")
+if [ "${n:-0}" -ge 64 ] && [ "$n" -lt 640 ]; then pass "killed with $n of 640 rows committed"; else fail "the kill came at $n rows"; fi
+[ -e "$WORK/k.h5" ] && fail "a killed run left a file under the final name"
+expect_exit 0 "the rerun resumes" -- mtl-extract --threads 1 --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" --batch 16 -o "$WORK/k.h5" "$DATA/train.txt"
+expect_grep "resuming .*k.h5.part after $n of 640 inputs" "$WORK/err" "it says where it goes on from"
+expect_true "resumed store = uninterrupted store, bit for bit" -- same_store "$WORK/full.h5" "$WORK/k.h5"
+[ -e "$WORK/k.h5.part" ] && fail "the .part was left after the resumed run"
+
+# SIGTERM: exit 143, the committed rows kept, the rerun completes; --no-resume starts afresh.
+$X --batch 16 -o "$WORK/t.h5" "$DATA/train.txt" 2>"$WORK/t.err" &
+pid=$!
+for _ in $(seq 600); do n=$(committed "$WORK/t.h5.part"); [ "${n:-0}" -ge 32 ] && break; sleep 0.05; done
+kill -TERM $pid; wait $pid; code=$?
+[ $code -eq 143 ] && pass "SIGTERM exits 143" || fail "SIGTERM gave exit $code"
+expect_grep "rerun the same command to resume" "$WORK/t.err" "the stop says how to go on"
+expect_exit 0 "--no-resume starts afresh" -- mtl-extract --no-resume --threads 1 --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" --batch 16 -o "$WORK/t.h5" "$DATA/train.txt"
+grep -q resuming "$WORK/err" && fail "--no-resume resumed"
+expect_true "the fresh store = uninterrupted store" -- same_store "$WORK/full.h5" "$WORK/t.h5"
+
+# Two runs on one output: the second is refused (exit 4) and the first completes intact.
+$X --batch 16 -o "$WORK/two.h5" "$DATA/train.txt" &
+pid=$!
+for _ in $(seq 600); do n=$(committed "$WORK/two.h5.part"); [ "${n:-0}" -ge 16 ] && break; sleep 0.05; done
+kill -STOP $pid  # hold the first run mid-way, its .part locked
+expect_exit 4 "a second run on the same output" -- $X --batch 16 -o "$WORK/two.h5" "$DATA/train.txt"
+expect_grep "another run is writing this store" "$WORK/err" "it says why"
+kill -CONT $pid
+wait $pid && pass "the first run ends well" || fail "the first run failed"
+expect_true "the first run's store is intact" -- same_store "$WORK/full.h5" "$WORK/two.h5"
+
+# Shards: three by option, and the same shard from a Slurm array's variables.
+for i in 1 2 3; do
+  expect_exit 0 "shard $i/3" -- $X --batch 16 --shard $i/3 -o "$WORK/s$i.h5" "$DATA/train.txt"
+done
+expect_true "shards 1-3 concatenated = the unsharded store, bit for bit" -- same_store "$WORK/full.h5" "$WORK/s1.h5" "$WORK/s2.h5" "$WORK/s3.h5"
+expect_exit 0 "shard from SLURM_ARRAY_TASK_* (task 6 of 5-7)" -- env SLURM_ARRAY_TASK_ID=6 SLURM_ARRAY_TASK_MIN=5 SLURM_ARRAY_TASK_COUNT=3 $X --batch 16 -o "$WORK/slurm.h5" "$DATA/train.txt"
+expect_true "the array task extracted shard 2/3" -- same_store "$WORK/s2.h5" "$WORK/slurm.h5"
+h5dump -a shard "$WORK/slurm.h5" > "$WORK/a" 2>&1
+expect_grep '"2/3"' "$WORK/a" "the store records its shard"
+# Training and prediction take the shards together.
+T="--batch 64 --seed 3 --threads 2 -q --epochs 3 --lr 0.05"
+expect_exit 0 "train on the whole store" -- mtl-train-va $T --train "$WORK/full.h5" -o "$WORK/va_full.pt"
+expect_exit 0 "train on the three shards" -- mtl-train-va $T --train "$WORK/s1.h5" --train "$WORK/s2.h5" --train "$WORK/s3.h5" -o "$WORK/va_s.pt"
+mtl-predict --va "$WORK/va_full.pt" "$WORK/full.h5" > "$WORK/p_full.jsonl"
+mtl-predict --va "$WORK/va_s.pt" "$WORK/full.h5" > "$WORK/p_s_full.jsonl"
+expect_true "a head trained on the shards = the head trained on the whole store" -- cmp -s "$WORK/p_full.jsonl" "$WORK/p_s_full.jsonl"
+mtl-predict --va "$WORK/va_s.pt" "$WORK/s1.h5" "$WORK/s2.h5" "$WORK/s3.h5" > "$WORK/p_s.jsonl"
+# (The heads run on chunks of another size, so the last bits may differ.)
+expect_true "predicting from the shards gives the whole store's lines" -- numeric_match "$WORK/p_full.jsonl" "$WORK/p_s.jsonl" 1e-6
+
+# Outputs that would destroy something are refused before any work.
+mkfifo "$WORK/fifo"
+run_table <<ROWS
+2 | -o .*train.txt is also an input                 | mtl-extract --backbone $DATA/backbone.pt -o $DATA/train.txt $DATA/train.txt
+2 | -o .*full.h5 is also an input                   | mtl-train-va --train $WORK/full.h5 -o $WORK/full.h5
+2 | --log .*va2.pt is also an input                | mtl-train-va --train $WORK/full.h5 -o $WORK/va2.pt --log $WORK/va2.pt
+4 | fifo: exists and is not a regular file          | mtl-train-va --train $WORK/full.h5 -o $WORK/fifo
+4 | folder .*/nowhere does not exist                | mtl-train-va --train $WORK/full.h5 -o $WORK/nowhere/va.pt
+4 | folder .*/nowhere does not exist                | mtl-extract --backbone $DATA/backbone.pt -o $WORK/nowhere/x.h5 $DATA/train.txt
+2 | --shard must be I/N with 1 <= I <= N, not '4/3' | mtl-extract --backbone $DATA/backbone.pt -o $WORK/x.h5 --shard 4/3 $DATA/train.txt
+2 | SLURM_ARRAY_TASK_ID 9 is not within the array   | env SLURM_ARRAY_TASK_ID=9 SLURM_ARRAY_TASK_COUNT=3 mtl-extract --backbone $DATA/backbone.pt -o $WORK/x.h5 $DATA/train.txt
+ROWS
+[ -p "$WORK/fifo" ] && pass "the FIFO is still a FIFO" || fail "the FIFO was replaced"
+finish
