@@ -47,9 +47,12 @@ class Hid {
   herr_t (*close_)(hid_t) = nullptr;
 };
 
-// HDF5 prints its own error stack by default; the toolkit reports errors itself.
+// Sets HDF5 up once, before its first use. HDF5 prints its own error stack by default; the toolkit
+// reports errors itself. HDF5's exit handler closes files left open, and after a failed write
+// (a full disk) it crashes in doing so: the toolkit closes its files itself and turns it off.
 void quiet_hdf5() {
   static bool done = [] {
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -304,17 +307,18 @@ Hid reopen_rows(hid_t f, const char* name, hsize_t rows, const std::string& part
 
 }  // namespace
 
-FeatureStoreWriter::FeatureStoreWriter(const std::string& path, const StoreInfo& info, bool resume)
+FeatureStoreWriter::FeatureStoreWriter(const std::string& path, const StoreInfo& info, bool resume,
+                                       const std::vector<std::string>& inputs)
     : impl_(new Impl), path_(path), part_(AtomicFile::temp_name(path)) {
   quiet_hdf5();
   impl_->info = info;
   impl_->lock_fd = lock_part(part_);
   struct stat st {};
   const bool nonempty = ::fstat(impl_->lock_fd, &st) == 0 && st.st_size > 0;
-  if (!(resume && nonempty && try_resume(info))) create(info);
+  if (!(resume && nonempty && try_resume(info, inputs))) create(info);
 }
 
-bool FeatureStoreWriter::try_resume(const StoreInfo& info) {
+bool FeatureStoreWriter::try_resume(const StoreInfo& info, const std::vector<std::string>& inputs) {
   std::string why;
   try {
     Hid fapl = unlocked_access();
@@ -333,8 +337,11 @@ bool FeatureStoreWriter::try_resume(const StoreInfo& info) {
       impl_->va = reopen_rows(f, "va", rows_, part_);
       if (info.logits_dim > 0) impl_->logits = reopen_rows(f, "logits", rows_, part_);
       impl_->skipped = reopen_rows(f, "skipped", skipped_, part_);
-      impl_->file = std::move(f);
-      return true;
+      if (inputs.empty() || committed_inputs_match(inputs)) {
+        impl_->file = std::move(f);
+        return true;
+      }
+      why = "its committed rows do not match the input list: damaged by a failed write";
     }
   } catch (const Error& e) {
     why = e.what();
@@ -344,6 +351,19 @@ bool FeatureStoreWriter::try_resume(const StoreInfo& info) {
     d->reset();
   rows_ = inputs_done_ = skipped_ = 0;
   return false;
+}
+
+bool FeatureStoreWriter::committed_inputs_match(const std::vector<std::string>& inputs) const {
+  if (inputs_done_ > inputs.size() || rows_ + skipped_ != inputs_done_) return false;
+  const auto images = read_string_rows(impl_->image, 0, rows_, part_ + ": image");
+  const auto skipped = read_string_rows(impl_->skipped, 0, skipped_, part_ + ": skipped");
+  size_t r = 0, k = 0;
+  for (size_t i = 0; i < inputs_done_; ++i) {
+    if (r < images.size() && images[r] == inputs[i]) ++r;
+    else if (k < skipped.size() && skipped[k] == inputs[i]) ++k;
+    else return false;
+  }
+  return true;
 }
 
 void FeatureStoreWriter::create(const StoreInfo& info) {
@@ -409,11 +429,11 @@ void FeatureStoreWriter::append(const FeatureRows& r, size_t inputs_done, const 
       append_rows(impl_->logits, H5T_NATIVE_FLOAT, at, n, info.logits_dim, r.logits.data(), "logits");
     write_string_rows(impl_->skipped, skipped_, skipped, "skipped");
     // The committed counts move only after every dataset holds the new rows.
-    check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush", true);
+    check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "cannot write (disk full?)", true);
     write_attr_ints(impl_->file, "rows_committed", static_cast<long long>(at + n));
     write_attr_ints(impl_->file, "skipped_committed", static_cast<long long>(skipped_ + skipped.size()));
     write_attr_ints(impl_->file, "inputs_committed", static_cast<long long>(inputs_done));
-    check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush", true);
+    check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "cannot write (disk full?)", true);
   } catch (const OutputError& e) {
     throw OutputError(part_ + ": " + e.what());
   }
@@ -425,7 +445,7 @@ void FeatureStoreWriter::append(const FeatureRows& r, size_t inputs_done, const 
 void FeatureStoreWriter::finish() {
   try {
     write_attr_ints(impl_->file, "complete", 1);
-    check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "flush", true);
+    check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "cannot write (disk full?)", true);
   } catch (const OutputError& e) {
     throw OutputError(part_ + ": " + e.what());
   }

@@ -31,16 +31,21 @@ void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMe
     // name does not depend on the file name: same training, same bytes.
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw OutputError(tmp + ": cannot create: " + std::strerror(errno));
+    int write_errno = 0;
     try {
+      // A short count would make LibTorch's zip writer throw from a destructor (std::terminate):
+      // every count is accepted, and a failed write is remembered and reported after.
       archive.save_to([&](const void* data, size_t n) -> size_t {
-        out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
-        return out ? n : 0;
+        if (out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n)), !out && !write_errno)
+          write_errno = errno ? errno : EIO;
+        return n;
       });
     } catch (const c10::Error& e) {
       throw OutputError(tmp + ": cannot write checkpoint: " + first_line(e));
     }
     out.close();
-    if (!out) throw OutputError(tmp + ": cannot write (disk full?)");
+    if (write_errno || !out)
+      throw OutputError(tmp + ": cannot write: " + std::strerror(write_errno ? write_errno : EIO));
   });
 }
 

@@ -163,7 +163,9 @@ ExtractResult run_extract(const ExtractOptions& opt) {
   const StoreInfo info = store_info(opt, list, backbone);
   logging::debug("backbone " + opt.backbone + " on " + device + ": " + std::to_string(info.feature_dim) +
                  " features, " + std::to_string(info.logits_dim) + " logits");
-  FeatureStoreWriter writer(opt.output, info, opt.resume);
+  std::vector<std::string> paths;
+  for (const auto& img : list.images) paths.push_back(img.path);
+  FeatureStoreWriter writer(opt.output, info, opt.resume, paths);
   if (writer.inputs_done() > 0)
     logging::info("resuming " + writer.part_path() + " after " + std::to_string(writer.inputs_done()) + " of " +
                   std::to_string(list.images.size()) + " inputs (" + std::to_string(writer.rows()) + " rows)");

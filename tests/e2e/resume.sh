@@ -75,6 +75,28 @@ mtl-predict --va "$WORK/va_s.pt" "$WORK/s1.h5" "$WORK/s2.h5" "$WORK/s3.h5" > "$W
 # (The heads run on chunks of another size, so the last bits may differ.)
 expect_true "predicting from the shards gives the whole store's lines" -- numeric_match "$WORK/p_full.jsonl" "$WORK/p_s.jsonl" 1e-6
 
+# A full disk: exit 4 with the reason, no crash; the extraction's committed rows stay for a rerun,
+# and a trainer leaves no temporary file. Needs a small tmpfs (root); skipped where mount is refused.
+mkdir -p "$WORK/small"
+if mount -t tmpfs -o size=300k tmpfs "$WORK/small" 2>/dev/null; then
+  expect_exit 4 "extraction on a full disk" -- $X --batch 16 -o "$WORK/small/x.h5" "$DATA/train.txt"
+  expect_grep "x.h5.part: cannot write (disk full?)" "$WORK/err" "it names the file and the reason"
+  [ -e "$WORK/small/x.h5" ] && fail "a full disk left a file under the final name"
+  expect_exit 4 "training on a full disk" -- mtl-train-au --train "$WORK/full.h5" --epochs 1 --node-dim 256 -q -o "$WORK/small/au.pt"
+  expect_grep "au.pt.part-[0-9-]*: cannot write: No space left on device" "$WORK/err" "it names the file and the reason"
+  ls "$WORK/small" | grep -q '^au.pt' && fail "training on a full disk left $(ls "$WORK/small")"
+  mount -o remount,size=20M "$WORK/small"
+  expect_exit 0 "after space is freed the rerun completes" -- mtl-extract --threads 1 --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" --batch 16 -o "$WORK/small/x.h5" "$DATA/train.txt"
+  # A failed write can damage the committed image paths (HDF5 moves its string heap): the rerun
+  # checks them against the input list and resumes, or says why not and starts afresh.
+  expect_grep "resuming .*x.h5.part after\|not resuming .*x.h5.part" "$WORK/err" "it resumed, or said why not"
+  cat "$WORK/err"
+  expect_true "the store = uninterrupted store" -- same_store "$WORK/full.h5" "$WORK/small/x.h5"
+  umount "$WORK/small"
+else
+  echo "skipped: full disk (cannot mount a tmpfs here)"
+fi
+
 # Outputs that would destroy something are refused before any work.
 mkfifo "$WORK/fifo"
 run_table <<ROWS

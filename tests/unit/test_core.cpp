@@ -350,6 +350,15 @@ BOOST_AUTO_TEST_CASE(store_restarts_when_settings_differ) {
   }
   {  // --no-resume starts afresh even when the settings match
     FeatureStoreWriter w(path, info);
+    w.append(make_rows(0, 2, 4, 2), 3, {"vid/x.jpg"});
+  }
+  {  // committed paths that are, in order, the first inputs: resumed
+    FeatureStoreWriter w(path, info, true, {"vid/0.jpg", "vid/x.jpg", "vid/1.jpg", "vid/2.jpg"});
+    BOOST_TEST(w.rows() == 2u);
+  }
+  {  // committed paths that are not (a damaged .part, or another list): started afresh
+    FeatureStoreWriter w(path, info, true, {"vid/0.jpg", "vid/1.jpg", "vid/x.jpg"});
+    BOOST_TEST(w.rows() == 0u);
     w.append(make_rows(0, 2, 4, 2), 2);
   }
   {

@@ -60,10 +60,13 @@ struct FeatureRows {
 class FeatureStoreWriter {
  public:
   // Creates `path`.part, or with `resume` reopens the .part of an interrupted run whose settings
-  // (backbone checksum, input identity, sizes, normalisation, precision) match `info`; a .part with
-  // other settings is started afresh, with a warning. Throws OutputError if it cannot be created
-  // or another process is writing it.
-  FeatureStoreWriter(const std::string& path, const StoreInfo& info, bool resume = true);
+  // (backbone checksum, input identity, sizes, normalisation, precision) match `info` and whose
+  // committed image paths and skipped inputs are, in order, the first of `inputs` (the input paths
+  // of this run; a failed write, such as on a full disk, can damage the paths already committed).
+  // A .part that fails either check is started afresh, with a warning. Throws OutputError if it
+  // cannot be created or another process is writing it.
+  FeatureStoreWriter(const std::string& path, const StoreInfo& info, bool resume = true,
+                     const std::vector<std::string>& inputs = {});
   ~FeatureStoreWriter();  // closes; leaves an unfinished .part in place (it records what is committed)
   FeatureStoreWriter(const FeatureStoreWriter&) = delete;
   FeatureStoreWriter& operator=(const FeatureStoreWriter&) = delete;
@@ -82,8 +85,9 @@ class FeatureStoreWriter {
   const std::string& part_path() const { return part_; }
 
  private:
-  bool try_resume(const StoreInfo& info);
+  bool try_resume(const StoreInfo& info, const std::vector<std::string>& inputs);
   void create(const StoreInfo& info);
+  bool committed_inputs_match(const std::vector<std::string>& inputs) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_, part_;
