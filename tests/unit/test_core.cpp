@@ -357,7 +357,7 @@ BOOST_AUTO_TEST_CASE(store_restarts_when_settings_differ) {
     BOOST_TEST(w.rows() == 2u);
   }
   {  // committed paths that are not (a damaged .part, or another list): started afresh
-    FeatureStoreWriter w(path, info, true, {"vid/0.jpg", "vid/1.jpg", "vid/x.jpg"});
+    FeatureStoreWriter w(path, info, true, {"vid/1.jpg", "vid/0.jpg", "vid/x.jpg"});
     BOOST_TEST(w.rows() == 0u);
     w.append(make_rows(0, 2, 4, 2), 2);
   }
