@@ -91,6 +91,7 @@ void add_train_options(Parser& p, TrainOptions& o) {
     ("val", "feature store for validation (repeat for shards); picks the best epoch", cxxopts::value(o.val))
     ("o,output", "checkpoint to write (required)", cxxopts::value(o.output))
     ("log", "write the per-epoch JSON lines here instead of stderr", cxxopts::value(o.log))
+    ("no-resume", "start afresh even when a stopped run left OUTPUT.resume with the same settings")
     ("input", "head input: features, features+logits (the authors' 1288 values), or auto (logits appended "
               "when the store has them)", cxxopts::value<std::string>()->default_value(input_kind_name(t.input)));
   p.add("Training (defaults: the authors' recipe)")
@@ -109,6 +110,7 @@ void finish_train_options(const Parser& p, const cxxopts::ParseResult& r, TrainO
   o.seed = p.common().seed;
   o.threads = p.common().threads;
   o.device = p.common().device;
+  o.resume = r.count("no-resume") == 0;
   const auto input = r["input"].as<std::string>();
   if (auto k = parse_input_kind(input)) o.recipe.input = *k;
   else throw UsageError("--input must be features, features+logits or auto, not '" + input + "'");

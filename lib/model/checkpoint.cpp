@@ -26,6 +26,10 @@ void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMe
   } catch (const c10::Error& e) {
     throw OutputError(path + ": cannot write checkpoint: " + first_line(e));
   }
+  write_archive(archive, path);
+}
+
+void write_archive(torch::serialize::OutputArchive& archive, const std::string& path) {
   write_atomically(path, [&](const std::string& tmp) {
     // Written through a writer function rather than to the path, so that the archive's inner
     // name does not depend on the file name: same training, same bytes.
@@ -41,7 +45,7 @@ void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMe
         return n;
       });
     } catch (const c10::Error& e) {
-      throw OutputError(tmp + ": cannot write checkpoint: " + first_line(e));
+      throw OutputError(tmp + ": cannot write: " + first_line(e));
     }
     out.close();
     if (write_errno || !out)

@@ -48,4 +48,8 @@ double Sam::step(const std::function<torch::Tensor()>& loss_fn) {
   return value;
 }
 
+void Sam::save(torch::serialize::OutputArchive& archive) const { sgd_.save(archive); }
+
+void Sam::load(torch::serialize::InputArchive& archive) { sgd_.load(archive); }
+
 }  // namespace mtl

@@ -1,7 +1,9 @@
 // run_train: options checked, rows read, head built, Trainer run, checkpoint written.
 #include "mtl/pipeline/train.h"
 
+#include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <iostream>
 #include <stdexcept>
 
@@ -90,6 +92,61 @@ UsageError option_error(const std::string& msg) {
   return UsageError((short_name ? "-" : "--") + msg);
 }
 
+std::string state_path(const TrainOptions& o) { return o.output + ".resume"; }
+
+// The checkpoint and the log must not overwrite an input or a non-file, and their folders exist.
+void check_outputs(const TrainOptions& o) {
+  std::vector<std::string> inputs = o.train;
+  inputs.insert(inputs.end(), o.val.begin(), o.val.end());
+  for (const auto& [task, path] : o.upstream) inputs.push_back(path);
+  check_output_path("-o", o.output, inputs);
+  if (!o.log.empty()) {
+    inputs.push_back(o.output);
+    check_output_path("--log", o.log, inputs);
+  }
+}
+
+std::ostream& null_stream() {
+  static std::ostream null(nullptr);
+  return null;
+}
+
+// Restores the state a stopped run left, when it was training the same head on the same data.
+// Returns the epoch it goes on after (0: from the start).
+int resume_from_state(Trainer& trainer, const TrainOptions& o, const std::string& identity) {
+  const std::string path = state_path(o);
+  trainer.keep_state(path, identity);
+  if (!o.resume || !std::ifstream(path)) return 0;
+  std::string why;
+  const int epoch = trainer.restore_state(path, identity, why);
+  if (epoch > 0)
+    logging::info("resuming " + path + " after epoch " + std::to_string(epoch) + " of " +
+                  std::to_string(o.recipe.epochs));
+  else
+    logging::warn("not resuming " + path + " (" + why + "); starting afresh");
+  return epoch;
+}
+
+// The per-epoch log: created afresh, or after a resume cut back to the epochs the state holds
+// (a run killed between its log line and its state has one line more), then appended to.
+std::ofstream open_log(const std::string& path, int resumed_epoch) {
+  std::ofstream f;
+  if (path.empty()) return f;
+  std::vector<std::string> keep;
+  if (resumed_epoch > 0) {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      auto e = nlohmann::json::parse(line, nullptr, false);
+      if (!e.is_discarded() && e.is_object() && e.value("epoch", 0) >= 1 && e.value("epoch", 0) <= resumed_epoch)
+        keep.push_back(line);
+    }
+  }
+  f.open(path, std::ios::trunc);
+  if (!f) throw OutputError(path + ": cannot create log");
+  for (const auto& line : keep) f << line << "\n";
+  return f;
+}
+
 }  // namespace
 
 void TrainOptions::check() const {
@@ -109,14 +166,7 @@ void TrainOptions::check() const {
 
 void run_train(const TrainOptions& o) {
   o.check();
-  std::vector<std::string> inputs = o.train;
-  inputs.insert(inputs.end(), o.val.begin(), o.val.end());
-  for (const auto& [task, path] : o.upstream) inputs.push_back(path);
-  check_output_path("-o", o.output, inputs);
-  if (!o.log.empty()) {
-    inputs.push_back(o.output);
-    check_output_path("--log", o.log, inputs);
-  }
+  check_outputs(o);
   const int threads = set_threads(o.threads);
   const std::string device_name = resolve_device(o.device);
   const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
@@ -135,17 +185,15 @@ void run_train(const TrainOptions& o) {
   meta.data_sha256 = sha256_tensors({train_split.x, train_split.y});
   meta.loss_weights = head->fit_loss_weights(train_split.y);
 
-  std::ofstream log_file;
-  if (!o.log.empty()) {
-    log_file.open(o.log, std::ios::trunc);
-    if (!log_file) throw OutputError(o.log + ": cannot create log");
-  }
-  std::ostream null_log(nullptr);  // without --log the epochs go to stderr, unless --quiet
-  std::ostream& log = !o.log.empty() ? log_file : logging::verbosity() >= 1 ? std::cerr : null_log;
+  Trainer trainer(*head, o.recipe, null_stream());
+  const int resumed = resume_from_state(trainer, o, meta.to_json());
+  std::ofstream log_file = open_log(o.log, resumed);
+  std::ostream& log = !o.log.empty() ? static_cast<std::ostream&>(log_file)
+                                     : logging::verbosity() >= 1 ? std::cerr : null_stream();
+  trainer.set_log(log);
   logging::info("training the " + std::string(task_name(o.task)) + " head on " + std::to_string(train_split.size()) +
                 " rows of " + std::to_string(meta.in_dim) + " values (" + device_name + ", " +
                 std::to_string(threads) + " threads)");
-  Trainer trainer(*head, o.recipe, log);
   trainer.fit(train_split, val_split ? &*val_split : nullptr);
   if (log_file.is_open() && !log_file.flush()) throw OutputError(o.log + ": cannot write log");
 
@@ -157,6 +205,7 @@ void run_train(const TrainOptions& o) {
   meta.val_score = trainer.best_score();
   head->module().to(torch::kCPU);
   save_checkpoint(o.output, *head, meta);
+  if (!trainer.stopped_by()) std::remove(state_path(o).c_str());
   if (trainer.stopped_by()) {
     logging::warn("stopped; wrote the best epoch so far (" + std::to_string(meta.best_epoch) + ") to " + o.output);
     throw Interrupted(trainer.stopped_by());

@@ -4,6 +4,11 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include <ATen/CPUGeneratorImpl.h>
+
+
+#include "mtl/core/error.h"
+#include "mtl/model/checkpoint.h"
 #include "mtl/core/signals.h"
 
 namespace mtl {
@@ -27,6 +32,19 @@ void restore(torch::nn::Module& m, const std::vector<torch::Tensor>& s) {
   for (auto& b : m.buffers()) b.copy_(s[i++]);
 }
 
+// The CPU random generator's state (it draws the batch order and the dropout masks).
+torch::Tensor cpu_rng_state() {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state();
+}
+
+void set_cpu_rng_state(const torch::Tensor& state) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+}
+
 }  // namespace
 
 TrainingSplit TrainingSplit::select(const torch::Tensor& idx) const {
@@ -36,7 +54,7 @@ TrainingSplit TrainingSplit::select(const torch::Tensor& idx) const {
 }
 
 Trainer::Trainer(TaskHead& head, const TrainRecipe& recipe, std::ostream& log)
-    : head_(head), recipe_(recipe), log_(log), sam_(head.module().parameters(), recipe.sam) {}
+    : head_(head), recipe_(recipe), log_(&log), sam_(head.module().parameters(), recipe.sam) {}
 
 double Trainer::train_epoch(const TrainingSplit& train) {
   head_.module().train();
@@ -63,8 +81,63 @@ void Trainer::keep_if_best(int epoch, std::optional<double> score) {
   best_ = snapshot(head_.module());
 }
 
+void Trainer::keep_state(std::string path, std::string identity) {
+  state_path_ = std::move(path);
+  state_identity_ = std::move(identity);
+}
+
+void Trainer::save_state(int epoch) const {
+  torch::serialize::OutputArchive a, module, sgd, best;
+  head_.module().save(module);
+  sam_.save(sgd);
+  for (size_t i = 0; i < best_.size(); ++i) best.write(std::to_string(i), best_[i]);
+  a.write("identity", c10::IValue(state_identity_));
+  a.write("epoch", c10::IValue(static_cast<int64_t>(epoch)));
+  a.write("best_epoch", c10::IValue(static_cast<int64_t>(best_epoch_)));
+  a.write("best_score", best_score_ ? c10::IValue(*best_score_) : c10::IValue());
+  a.write("module", module);
+  a.write("sgd", sgd);
+  a.write("best", best);
+  a.write("rng", cpu_rng_state());
+  write_archive(a, state_path_);
+}
+
+int Trainer::restore_state(const std::string& path, const std::string& identity, std::string& why) {
+  try {
+    torch::serialize::InputArchive a, module, sgd, best;
+    a.load_from(path);
+    c10::IValue v;
+    if (!a.try_read("identity", v) || !v.isString() || v.toStringRef() != identity) {
+      why = "it was written by a run with other data or settings";
+      return 0;
+    }
+    a.read("module", module);
+    a.read("sgd", sgd);
+    a.read("best", best);
+    head_.module().load(module);
+    sam_.load(sgd);
+    best_ = snapshot(head_.module());  // the right shapes, then the stored values
+    for (size_t i = 0; i < best_.size(); ++i) best.read(std::to_string(i), best_[i]);
+    a.read("epoch", v);
+    done_epochs_ = static_cast<int>(v.toInt());
+    a.read("best_epoch", v);
+    best_epoch_ = static_cast<int>(v.toInt());
+    a.read("best_score", v);
+    best_score_ = v.isNone() ? std::nullopt : std::optional<double>(v.toDouble());
+    torch::Tensor rng;
+    a.read("rng", rng);
+    set_cpu_rng_state(rng);
+    return done_epochs_;
+  } catch (const c10::Error& e) {
+    why = std::string("unreadable: ") + e.what_without_backtrace();
+    why = why.substr(0, why.find('\n'));
+    done_epochs_ = 0;
+    return 0;
+  }
+}
+
 void Trainer::fit(const TrainingSplit& train, const TrainingSplit* val) {
-  for (int epoch = 1; epoch <= recipe_.epochs; ++epoch) {
+  for (int epoch = done_epochs_ + 1; epoch <= recipe_.epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     const double train_loss = train_epoch(train);
     if (stopped_) break;
@@ -81,7 +154,8 @@ void Trainer::fit(const TrainingSplit& train, const TrainingSplit* val) {
     keep_if_best(epoch, score);
     line["best_epoch"] = best_epoch_;
     line["wall_s"] = seconds_since(t0);
-    log_ << line.dump() << std::endl;
+    *log_ << line.dump() << std::endl;
+    if (!state_path_.empty()) save_state(epoch);
   }
   if (!best_.empty()) restore(head_.module(), best_);
 }

@@ -75,6 +75,34 @@ mtl-predict --va "$WORK/va_s.pt" "$WORK/s1.h5" "$WORK/s2.h5" "$WORK/s3.h5" > "$W
 # (The heads run on chunks of another size, so the last bits may differ.)
 expect_true "predicting from the shards gives the whole store's lines" -- numeric_match "$WORK/p_full.jsonl" "$WORK/p_s.jsonl" 1e-6
 
+# Training: a run killed (SIGKILL) or stopped (SIGTERM) after some epochs goes on when rerun, and
+# ends with the checkpoint of an uninterrupted run, byte for byte (dropout and batch order included).
+TA="--train $WORK/full.h5 --val $DATA/val.h5 --batch 64 --seed 3 --threads 2 -q --epochs 12 --lr 0.1 --node-dim 16"
+expect_exit 0 "an uninterrupted AU training" -- mtl-train-au $TA -o "$WORK/au_full.pt" --log "$WORK/au_full.log"
+lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
+for sig in KILL TERM; do
+  mtl-train-au $TA -o "$WORK/au_$sig.pt" --log "$WORK/au_$sig.log" 2>/dev/null &
+  pid=$!
+  for _ in $(seq 600); do [ "$(lines "$WORK/au_$sig.log")" -ge 4 ] && break; sleep 0.05; done
+  kill -$sig $pid; wait $pid; code=$?
+  n=$(lines "$WORK/au_$sig.log")
+  [ "$n" -ge 4 ] && [ "$n" -lt 12 ] && pass "SIG$sig after $n epochs (exit $code)" || fail "SIG$sig came after $n epochs"
+  [ -e "$WORK/au_$sig.pt.resume" ] && pass "the state of the last epoch is kept" || fail "no au_$sig.pt.resume"
+  expect_exit 0 "the rerun after SIG$sig" -- mtl-train-au $TA -v -o "$WORK/au_$sig.pt" --log "$WORK/au_$sig.log"
+  expect_grep "resuming .*au_$sig.pt.resume after epoch [0-9]* of 12" "$WORK/err" "it goes on after the last epoch"
+  expect_true "resumed checkpoint = uninterrupted checkpoint (SIG$sig)" -- cmp -s "$WORK/au_full.pt" "$WORK/au_$sig.pt"
+  [ "$(lines "$WORK/au_$sig.log")" -eq 12 ] && pass "the log holds each epoch once" || fail "the log has $(lines "$WORK/au_$sig.log") lines"
+  [ -e "$WORK/au_$sig.pt.resume" ] && fail "the state file was left after the run completed"
+done
+# A state left by a run with other settings is not used.
+mtl-train-au $TA -o "$WORK/au_x.pt" 2>/dev/null &
+pid=$!
+for _ in $(seq 600); do [ -e "$WORK/au_x.pt.resume" ] && break; sleep 0.05; done
+kill -9 $pid; wait $pid 2>/dev/null
+expect_exit 0 "a rerun with another learning rate" -- mtl-train-au ${TA/--lr 0.1/--lr 0.2} -o "$WORK/au_x.pt"
+expect_grep "not resuming .*au_x.pt.resume (it was written by a run with other data or settings)" "$WORK/err" "the state of other settings is not used"
+[ -e "$WORK/au_x.pt.resume" ] && fail "the state file was left after the run completed"
+
 # A full disk: exit 4 with the reason, no crash; the extraction's committed rows stay for a rerun,
 # and a trainer leaves no temporary file. Needs a small tmpfs (root); skipped where mount is refused.
 mkdir -p "$WORK/small"
@@ -83,7 +111,7 @@ if mount -t tmpfs -o size=300k tmpfs "$WORK/small" 2>/dev/null; then
   expect_grep "x.h5.part: cannot write (disk full?)" "$WORK/err" "it names the file and the reason"
   [ -e "$WORK/small/x.h5" ] && fail "a full disk left a file under the final name"
   expect_exit 4 "training on a full disk" -- mtl-train-au --train "$WORK/full.h5" --epochs 1 --node-dim 256 -q -o "$WORK/small/au.pt"
-  expect_grep "au.pt.part-[0-9-]*: cannot write: No space left on device" "$WORK/err" "it names the file and the reason"
+  expect_grep "au.pt[.a-z]*.part-[0-9-]*: cannot write: No space left on device" "$WORK/err" "it names the file and the reason"
   ls "$WORK/small" | grep -q '^au.pt' && fail "training on a full disk left $(ls "$WORK/small")"
   mount -o remount,size=20M "$WORK/small"
   expect_exit 0 "after space is freed the rerun completes" -- mtl-extract --threads 1 --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" --batch 16 -o "$WORK/small/x.h5" "$DATA/train.txt"

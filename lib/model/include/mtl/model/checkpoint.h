@@ -22,6 +22,10 @@ struct LoadedHead {
 // renamed). The bytes depend only on the head and the metadata. Throws OutputError.
 void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMeta& meta);
 
+// Writes a LibTorch archive to `path` atomically, through a writer function, so that its bytes do
+// not depend on the file name. Throws OutputError naming the file (a full disk included).
+void write_archive(torch::serialize::OutputArchive& archive, const std::string& path);
+
 // Loads a checkpoint; with `expect` set, a checkpoint of another task is refused. Throws InputError
 // naming the file when it cannot be read, is not a checkpoint of this toolkit, has an unknown
 // version or bad metadata, or its tensors do not fit the head its metadata describes.

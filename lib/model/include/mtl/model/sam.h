@@ -18,6 +18,9 @@ class Sam {
   // Takes the gradient g at w, moves to w + rho g/|g|, takes the gradient there, moves back to w,
   // and applies the SGD step with that second gradient. Returns the loss at w.
   double step(const std::function<torch::Tensor()>& loss_fn);
+  // The SGD state (momentum buffers), for resuming a stopped training run.
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
 
  private:
   std::vector<torch::Tensor> params_;

@@ -21,6 +21,7 @@ struct TrainOptions {
   uint64_t seed = 1;
   int threads = 0;
   std::string device = "auto";
+  bool resume = true;  // go on from OUTPUT.resume, the state a stopped run with the same settings left
 
   // Checks everything that can be checked without reading a file: the stores and the output are
   // named, every hyperparameter is in range, the upstream checkpoints the head needs are given.
@@ -30,8 +31,11 @@ struct TrainOptions {
 
 // Trains the head of o.task: reads the labelled rows, logs one JSON object per epoch, keeps the
 // best epoch by the task's validation score (the last one without validation data), and writes the
-// checkpoint atomically. On SIGINT/SIGTERM it writes the best checkpoint so far and throws
-// Interrupted. Throws UsageError (bad options, before any file is read), InputError, OutputError.
+// checkpoint atomically. After every epoch the training state goes to OUTPUT.resume, so that a
+// rerun of a killed or stopped run goes on after its last epoch and ends with the same bytes; the
+// file is removed when training completes. On SIGINT/SIGTERM it writes the best checkpoint so far
+// and throws Interrupted. Throws UsageError (bad options, before any file is read), InputError,
+// OutputError.
 void run_train(const TrainOptions& o);
 
 }  // namespace mtl

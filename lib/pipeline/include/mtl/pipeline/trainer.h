@@ -23,9 +23,20 @@ class Trainer {
  public:
   // Trains `head` (already on its device) with the recipe; epoch lines go to `log`.
   Trainer(TaskHead& head, const TrainRecipe& recipe, std::ostream& log);
+  // Sends the epoch lines to `log` from now on.
+  void set_log(std::ostream& log) { log_ = &log; }
 
-  // Runs the epochs and leaves the head holding the best epoch's parameters. Without validation
-  // data the last epoch counts as best. Stops between batches when a stop signal arrives.
+  // After every epoch, writes the whole training state (parameters, momentum, random generator,
+  // best epoch) to `path` atomically, tagged with `identity` (what was trained on, and how).
+  void keep_state(std::string path, std::string identity);
+  // Restores the state file of a stopped run with the same identity, so that fit() goes on after
+  // its last epoch and ends with the bytes of an uninterrupted run. Returns that epoch, or 0 with
+  // the reason in `why` when the file cannot be used.
+  int restore_state(const std::string& path, const std::string& identity, std::string& why);
+
+  // Runs the epochs (after a restored one) and leaves the head holding the best epoch's
+  // parameters. Without validation data the last epoch counts as best. Stops between batches when
+  // a stop signal arrives.
   void fit(const TrainingSplit& train, const TrainingSplit* val);
 
   int best_epoch() const { return best_epoch_; }         // 0 when no epoch finished
@@ -35,15 +46,18 @@ class Trainer {
  private:
   double train_epoch(const TrainingSplit& train);  // mean training loss
   void keep_if_best(int epoch, std::optional<double> score);
+  void save_state(int epoch) const;
 
   TaskHead& head_;
   TrainRecipe recipe_;
-  std::ostream& log_;
+  std::ostream* log_;
   Sam sam_;
   std::vector<torch::Tensor> best_;
   int best_epoch_ = 0;
   std::optional<double> best_score_;
   int stopped_ = 0;
+  int done_epochs_ = 0;                    // epochs restored from a state file
+  std::string state_path_, state_identity_;
 };
 
 }  // namespace mtl
