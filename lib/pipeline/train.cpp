@@ -127,6 +127,26 @@ int resume_from_state(Trainer& trainer, const TrainOptions& o, const std::string
   return epoch;
 }
 
+// Ends a run stopped by a signal. The state file holds the last finished epoch; the checkpoint is
+// written only where none exists, so that a stopped run never replaces a finished one with weights
+// that are worse or untrained. Throws Interrupted.
+[[noreturn]] void stop(const TrainOptions& o, const Trainer& trainer, TaskHead& head, CheckpointMeta meta) {
+  const bool have_state = std::ifstream(state_path(o)).good();
+  std::string what = have_state ? "rerun the same command to go on from " + state_path(o)
+                                 : "no epoch had finished, nothing to go on from";
+  if (trainer.best_epoch() > 0 && !std::ifstream(o.output)) {
+    meta.best_epoch = trainer.best_epoch();
+    meta.val_score = trainer.best_score();
+    head.module().to(torch::kCPU);
+    save_checkpoint(o.output, head, meta);
+    what += "; wrote the best epoch so far (" + std::to_string(meta.best_epoch) + ") to " + o.output;
+  } else if (std::ifstream(o.output)) {
+    what += "; " + o.output + " was left as it was";
+  }
+  logging::warn("stopped: " + what);
+  throw Interrupted(trainer.stopped_by());
+}
+
 // The per-epoch log: created afresh, or after a resume cut back to the epochs the state holds
 // (a run killed between its log line and its state has one line more), then appended to.
 std::ofstream open_log(const std::string& path, int resumed_epoch) {
@@ -197,19 +217,12 @@ void run_train(const TrainOptions& o) {
   trainer.fit(train_split, val_split ? &*val_split : nullptr);
   if (log_file.is_open() && !log_file.flush()) throw OutputError(o.log + ": cannot write log");
 
-  if (trainer.stopped_by() && trainer.best_epoch() == 0) {
-    logging::warn("stopped before the first epoch ended; " + o.output + " was not written");
-    throw Interrupted(trainer.stopped_by());
-  }
+  if (trainer.stopped_by()) stop(o, trainer, *head, meta);
   meta.best_epoch = trainer.best_epoch();
   meta.val_score = trainer.best_score();
   head->module().to(torch::kCPU);
   save_checkpoint(o.output, *head, meta);
-  if (!trainer.stopped_by()) std::remove(state_path(o).c_str());
-  if (trainer.stopped_by()) {
-    logging::warn("stopped; wrote the best epoch so far (" + std::to_string(meta.best_epoch) + ") to " + o.output);
-    throw Interrupted(trainer.stopped_by());
-  }
+  std::remove(state_path(o).c_str());
   logging::info("wrote " + o.output + " (epoch " + std::to_string(meta.best_epoch) +
                 (meta.val_score ? ", validation " + std::string(task_score_name(o.task)) + " " +
                                       std::to_string(*meta.val_score)

@@ -20,18 +20,25 @@ same_store() {  # same_store A B...: the stores B... concatenated hold A's rows
 
 expect_exit 0 "an uninterrupted extraction" -- $X --batch 16 -o "$WORK/full.h5" "$DATA/train.txt"
 
-# SIGKILL mid-run, then the same command again.
-$X --batch 16 -o "$WORK/k.h5" "$DATA/train.txt" 2>/dev/null &
-pid=$!
-for _ in $(seq 600); do n=$(committed "$WORK/k.h5.part"); [ "${n:-0}" -ge 64 ] && break; sleep 0.05; done
-kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
-n=$(committed "$WORK/k.h5.part")
-if [ "${n:-0}" -ge 64 ] && [ "$n" -lt 640 ]; then pass "killed with $n of 640 rows committed"; else fail "the kill came at $n rows"; fi
-[ -e "$WORK/k.h5" ] && fail "a killed run left a file under the final name"
-expect_exit 0 "the rerun resumes" -- mtl-extract --threads 1 --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" --batch 16 -o "$WORK/k.h5" "$DATA/train.txt"
-expect_grep "resuming .*k.h5.part after $n of 640 inputs" "$WORK/err" "it says where it goes on from"
-expect_true "resumed store = uninterrupted store, bit for bit" -- same_store "$WORK/full.h5" "$WORK/k.h5"
-[ -e "$WORK/k.h5.part" ] && fail "the .part was left after the resumed run"
+# SIGKILL at several moments (as soon as the .part exists, and after 48, 304 and 496 rows), then
+# the same command again: it goes on from the committed rows and ends with the uninterrupted rows.
+for at in 0 48 304 496; do
+  rm -f "$WORK/k.h5"
+  $X --batch 16 -o "$WORK/k.h5" "$DATA/train.txt" 2>/dev/null &
+  pid=$!
+  for _ in $(seq 1200); do
+    if [ "$at" -eq 0 ]; then [ -s "$WORK/k.h5.part" ] && break; else n=$(committed "$WORK/k.h5.part"); [ "${n:-0}" -ge "$at" ] && break; fi
+    sleep 0.02
+  done
+  kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+  n=$(committed "$WORK/k.h5.part")
+  if [ "${n:-0}" -ge "$at" ] && [ "${n:-0}" -lt 640 ]; then pass "killed with ${n:-0} of 640 rows committed"; else fail "the kill for $at came at ${n:-none} rows"; fi
+  [ -e "$WORK/k.h5" ] && fail "a killed run left a file under the final name"
+  expect_exit 0 "the rerun after a kill at ${n:-0} rows" -- mtl-extract --threads 1 --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" --batch 16 -o "$WORK/k.h5" "$DATA/train.txt"
+  [ "${n:-0}" -gt 0 ] && expect_grep "resuming .*k.h5.part after $n of 640 inputs" "$WORK/err" "it says where it goes on from"
+  expect_true "resumed store = uninterrupted store, bit for bit" -- same_store "$WORK/full.h5" "$WORK/k.h5"
+  [ -e "$WORK/k.h5.part" ] && fail "the .part was left after the resumed run"
+done
 
 # SIGTERM: exit 143, the committed rows kept, the rerun completes; --no-resume starts afresh.
 $X --batch 16 -o "$WORK/t.h5" "$DATA/train.txt" 2>"$WORK/t.err" &
@@ -80,20 +87,40 @@ expect_true "predicting from the shards gives the whole store's lines" -- numeri
 TA="--train $WORK/full.h5 --val $DATA/val.h5 --batch 64 --seed 3 --threads 2 -q --epochs 12 --lr 0.1 --node-dim 16"
 expect_exit 0 "an uninterrupted AU training" -- mtl-train-au $TA -o "$WORK/au_full.pt" --log "$WORK/au_full.log"
 lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
-for sig in KILL TERM; do
+for moment in KILL:1 KILL:5 KILL:9 TERM:3; do
+  sig=${moment%:*}; at=${moment#*:}
+  rm -f "$WORK/au_$sig.pt" "$WORK/au_$sig.pt.resume" "$WORK/au_$sig.log"
   mtl-train-au $TA -o "$WORK/au_$sig.pt" --log "$WORK/au_$sig.log" 2>/dev/null &
   pid=$!
-  for _ in $(seq 600); do [ "$(lines "$WORK/au_$sig.log")" -ge 4 ] && break; sleep 0.05; done
+  for _ in $(seq 1200); do [ "$(lines "$WORK/au_$sig.log")" -ge "$at" ] && break; sleep 0.02; done
   kill -$sig $pid; wait $pid; code=$?
   n=$(lines "$WORK/au_$sig.log")
-  [ "$n" -ge 4 ] && [ "$n" -lt 12 ] && pass "SIG$sig after $n epochs (exit $code)" || fail "SIG$sig came after $n epochs"
+  [ "$n" -ge "$at" ] && [ "$n" -lt 12 ] && pass "SIG$sig after $n epochs (exit $code)" || fail "SIG$sig for $at came after $n epochs"
   [ -e "$WORK/au_$sig.pt.resume" ] && pass "the state of the last epoch is kept" || fail "no au_$sig.pt.resume"
   expect_exit 0 "the rerun after SIG$sig" -- mtl-train-au $TA -v -o "$WORK/au_$sig.pt" --log "$WORK/au_$sig.log"
   expect_grep "resuming .*au_$sig.pt.resume after epoch [0-9]* of 12" "$WORK/err" "it goes on after the last epoch"
-  expect_true "resumed checkpoint = uninterrupted checkpoint (SIG$sig)" -- cmp -s "$WORK/au_full.pt" "$WORK/au_$sig.pt"
+  expect_true "resumed checkpoint = uninterrupted checkpoint (SIG$sig at epoch $n)" -- cmp -s "$WORK/au_full.pt" "$WORK/au_$sig.pt"
   [ "$(lines "$WORK/au_$sig.log")" -eq 12 ] && pass "the log holds each epoch once" || fail "the log has $(lines "$WORK/au_$sig.log") lines"
   [ -e "$WORK/au_$sig.pt.resume" ] && fail "the state file was left after the run completed"
 done
+# A stopped run never replaces a finished checkpoint, and says how to go on.
+cp "$WORK/au_full.pt" "$WORK/au_keep.pt"
+mtl-train-au $TA --seed 9 -o "$WORK/au_keep.pt" 2>"$WORK/keep.err" &
+pid=$!
+for _ in $(seq 1200); do [ -e "$WORK/au_keep.pt.resume" ] && break; sleep 0.02; done
+kill -TERM $pid; wait $pid; code=$?
+[ $code -eq 143 ] && pass "SIGTERM exits 143" || fail "SIGTERM gave exit $code"
+expect_true "the finished checkpoint was left as it was" -- cmp -s "$WORK/au_full.pt" "$WORK/au_keep.pt"
+expect_grep "stopped: rerun the same command to go on from .*au_keep.pt.resume; .*au_keep.pt was left as it was" "$WORK/keep.err" "it says how to go on"
+# Stopped in the first epoch, before any state: no checkpoint at all.
+mtl-train-au $TA --epochs 100 --node-dim 256 -o "$WORK/au_none.pt" 2>"$WORK/none.err" &
+pid=$!
+sleep 1; kill -TERM $pid; wait $pid; code=$?
+if [ -e "$WORK/au_none.pt.resume" ]; then echo "note: the first epoch ended before the signal"; else
+  [ $code -eq 143 ] && [ ! -e "$WORK/au_none.pt" ] && pass "stopped in the first epoch: exit 143, no checkpoint" || fail "stopped in the first epoch: exit $code"
+  expect_grep "no epoch had finished" "$WORK/none.err" "it says nothing was kept"
+fi
+
 # A state left by a run with other settings is not used.
 mtl-train-au $TA -o "$WORK/au_x.pt" 2>/dev/null &
 pid=$!
