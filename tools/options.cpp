@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include "mtl/core/error.h"
+#include "mtl/core/memory.h"
 
 namespace mtl {
 namespace cli {
@@ -92,6 +93,8 @@ void add_train_options(Parser& p, TrainOptions& o) {
     ("o,output", "checkpoint to write (required)", cxxopts::value(o.output))
     ("log", "write the per-epoch JSON lines here instead of stderr", cxxopts::value(o.log))
     ("no-resume", "start afresh even when a stopped run left OUTPUT.resume with the same settings")
+    ("memory-budget", "memory for the training rows, e.g. 512M or 4G (default: half the memory available); "
+                      "rows that do not fit are streamed from the stores", cxxopts::value<std::string>())
     ("input", "head input: features, features+logits (the authors' 1288 values), or auto (logits appended "
               "when the store has them)", cxxopts::value<std::string>()->default_value(input_kind_name(t.input)));
   p.add("Training (defaults: the authors' recipe)")
@@ -111,6 +114,12 @@ void finish_train_options(const Parser& p, const cxxopts::ParseResult& r, TrainO
   o.threads = p.common().threads;
   o.device = p.common().device;
   o.resume = r.count("no-resume") == 0;
+  if (r.count("memory-budget")) {
+    const auto text = r["memory-budget"].as<std::string>();
+    auto size = parse_size(text);
+    if (!size || *size == 0) throw UsageError("--memory-budget must be a size such as 512M or 4G, not '" + text + "'");
+    o.memory_budget = *size;
+  }
   const auto input = r["input"].as<std::string>();
   if (auto k = parse_input_kind(input)) o.recipe.input = *k;
   else throw UsageError("--input must be features, features+logits or auto, not '" + input + "'");

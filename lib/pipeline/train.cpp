@@ -11,6 +11,7 @@
 #include "mtl/core/checksum.h"
 #include "mtl/core/error.h"
 #include "mtl/core/log.h"
+#include "mtl/core/memory.h"
 #include "mtl/core/version.h"
 #include "mtl/model/checkpoint.h"
 #include "mtl/model/runtime.h"
@@ -19,15 +20,6 @@
 
 namespace mtl {
 namespace {
-
-std::string sha256_tensors(const std::vector<torch::Tensor>& ts) {
-  Sha256 h;
-  for (auto t : ts) {
-    t = t.contiguous().cpu();
-    h.update(t.data_ptr(), t.numel() * t.element_size());
-  }
-  return h.hex();
-}
 
 // The metadata known before training: what the head reads, the recipe, the data's identity.
 CheckpointMeta describe(const TrainOptions& o, const TaskRows& train, const TaskRows* val, int threads) {
@@ -49,21 +41,6 @@ CheckpointMeta describe(const TrainOptions& o, const TaskRows& train, const Task
   return m;
 }
 
-// A split's tensors on `device`, with the outputs of the frozen upstream heads.
-TrainingSplit make_split(const TaskHead& head, const TaskRows& rows, const CheckpointMeta& m,
-                         const std::vector<LoadedHead>& upstream, const torch::Device& device) {
-  TrainingSplit s;
-  s.x = head_input(rows.rows, m.with_logits, m.in_dim, rows.source, "the " + std::string(task_name(m.task)) + " head")
-            .to(device);
-  s.y = head.targets(rows.rows).to(device);
-  torch::NoGradGuard ng;
-  for (const auto& up : upstream) {
-    auto x = head_input(rows.rows, up.meta.with_logits, up.meta.in_dim, rows.source, up.path).to(device);
-    s.upstream[up.meta.task] = up.head->prediction(up.head->forward(x, {}));
-  }
-  return s;
-}
-
 // The frozen heads this head reads, on `device`, recorded in the metadata. Loading builds each
 // head before reading its weights, which draws on the random generator: it happens before the new
 // head is built, so that the new head's initial weights are those of earlier releases.
@@ -78,8 +55,8 @@ std::vector<LoadedHead> load_upstream(const TrainOptions& o, CheckpointMeta& m, 
   return v;
 }
 
-TaskRows load_rows(const std::vector<std::string>& paths, Task task, size_t at_least) {
-  TaskRows r = load_task_rows(paths, task);
+TaskRows load_rows(const std::vector<std::string>& paths, Task task, size_t at_least, bool with_features) {
+  TaskRows r = load_task_rows(paths, task, with_features);
   if (r.rows.size() < at_least)
     throw InputError(r.source + ": " + std::to_string(r.rows.size()) + " rows with " + task_name(task) +
                      " labels; " + (at_least > 1 ? "training needs at least 2" : "nothing to validate on"));
@@ -93,6 +70,28 @@ UsageError option_error(const std::string& msg) {
 }
 
 std::string state_path(const TrainOptions& o) { return o.output + ".resume"; }
+
+// Bytes per row held in memory: the rows as read, the input tensor and its concatenation.
+size_t bytes_per_row(const CheckpointMeta& m) { return size_t(3) * 4 * static_cast<size_t>(m.in_dim); }
+
+// The training and validation rows: in memory when they fit the budget, else streamed from the
+// stores through a window that does.
+std::pair<std::unique_ptr<TrainingData>, std::unique_ptr<TrainingData>> make_data(
+    const TrainOptions& o, const TaskRows& train, const TaskRows* val, const RowFormat& format,
+    const CheckpointMeta& m) {
+  const size_t budget = o.memory_budget ? o.memory_budget : available_memory() / 2;
+  const size_t rows = train.rows.size() + (val ? val->rows.size() : 0);
+  const size_t need = rows * bytes_per_row(m);
+  if (need <= budget) {
+    auto t = in_memory(load_rows(o.train, o.task, 2, true), format);
+    return {std::move(t), val ? in_memory(load_rows(o.val, o.task, 1, true), format) : nullptr};
+  }
+  const size_t window = std::max<size_t>(budget / bytes_per_row(m), 2 * static_cast<size_t>(o.recipe.batch));
+  logging::info("streaming the rows from the stores: they need " + format_size(need) + ", more than the memory "
+                "budget of " + format_size(budget) + "; shuffling in windows of " + std::to_string(window) + " rows");
+  auto t = streamed(o.train, o.task, format, window);
+  return {std::move(t), val ? streamed(o.val, o.task, format, window) : nullptr};
+}
 
 // The checkpoint and the log must not overwrite an input or a non-file, and their folders exist.
 void check_outputs(const TrainOptions& o) {
@@ -192,18 +191,18 @@ void run_train(const TrainOptions& o) {
   const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
   torch::manual_seed(o.seed);
 
-  const TaskRows train = load_rows(o.train, o.task, 2);
-  const std::optional<TaskRows> val = o.val.empty() ? std::nullopt : std::optional(load_rows(o.val, o.task, 1));
+  const TaskRows train = load_rows(o.train, o.task, 2, false);  // labels, sizes and identity
+  const std::optional<TaskRows> val = o.val.empty() ? std::nullopt : std::optional(load_rows(o.val, o.task, 1, false));
   CheckpointMeta meta = describe(o, train, val ? &*val : nullptr, threads);
   const auto upstream = load_upstream(o, meta, device);
   auto head = make_head(o.task, meta.in_dim, o.head);
   meta.head = head->options();
   head->module().to(device);
-  const TrainingSplit train_split = make_split(*head, train, meta, upstream, device);
-  const std::optional<TrainingSplit> val_split =
-      val ? std::optional(make_split(*head, *val, meta, upstream, device)) : std::nullopt;
-  meta.data_sha256 = sha256_tensors({train_split.x, train_split.y});
-  meta.loss_weights = head->fit_loss_weights(train_split.y);
+  const RowFormat format{meta.with_logits, meta.in_dim, "the " + std::string(task_name(o.task)) + " head",
+                         head.get(), &upstream, device};
+  auto [train_data, val_data] = make_data(o, train, val ? &*val : nullptr, format, meta);
+  meta.data_sha256 = train_data->sha256();
+  meta.loss_weights = head->fit_loss_weights(train_data->targets());
 
   Trainer trainer(*head, o.recipe, null_stream());
   const int resumed = resume_from_state(trainer, o, meta.to_json());
@@ -211,10 +210,10 @@ void run_train(const TrainOptions& o) {
   std::ostream& log = !o.log.empty() ? static_cast<std::ostream&>(log_file)
                                      : logging::verbosity() >= 1 ? std::cerr : null_stream();
   trainer.set_log(log);
-  logging::info("training the " + std::string(task_name(o.task)) + " head on " + std::to_string(train_split.size()) +
+  logging::info("training the " + std::string(task_name(o.task)) + " head on " + std::to_string(train_data->size()) +
                 " rows of " + std::to_string(meta.in_dim) + " values (" + device_name + ", " +
                 std::to_string(threads) + " threads)");
-  trainer.fit(train_split, val_split ? &*val_split : nullptr);
+  trainer.fit(*train_data, val_data.get());
   if (log_file.is_open() && !log_file.flush()) throw OutputError(o.log + ": cannot write log");
 
   if (trainer.stopped_by()) stop(o, trainer, *head, meta);

@@ -47,29 +47,19 @@ void set_cpu_rng_state(const torch::Tensor& state) {
 
 }  // namespace
 
-TrainingSplit TrainingSplit::select(const torch::Tensor& idx) const {
-  TrainingSplit s{x.index_select(0, idx), y.index_select(0, idx), {}};
-  for (const auto& [task, out] : upstream) s.upstream[task] = out.index_select(0, idx);
-  return s;
-}
-
 Trainer::Trainer(TaskHead& head, const TrainRecipe& recipe, std::ostream& log)
     : head_(head), recipe_(recipe), log_(&log), sam_(head.module().parameters(), recipe.sam) {}
 
-double Trainer::train_epoch(const TrainingSplit& train) {
+double Trainer::train_epoch(TrainingData& train) {
   head_.module().train();
-  const int64_t n = train.size();
-  auto perm = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64)).to(train.x.device());
   double loss_sum = 0;
   int64_t seen = 0;
-  for (int64_t start = 0; start < n; start += recipe_.batch) {
-    if ((stopped_ = stop_signal())) break;
-    const int64_t b = std::min<int64_t>(recipe_.batch, n - start);
-    if (b < 2) continue;  // batch norm needs two rows; a last batch of one is left out
-    TrainingSplit batch = train.select(perm.narrow(0, start, b));
-    loss_sum += sam_.step([&] { return head_.loss(head_.forward(batch.x, batch.upstream), batch.y); }) * b;
-    seen += b;
-  }
+  train.for_each_batch(recipe_.batch, [&](const TrainingSplit& b) {
+    if ((stopped_ = stop_signal())) return false;
+    loss_sum += sam_.step([&] { return head_.loss(head_.forward(b.x, b.upstream), b.y); }) * b.size();
+    seen += b.size();
+    return true;
+  });
   return seen ? loss_sum / seen : 0.0;
 }
 
@@ -136,7 +126,7 @@ int Trainer::restore_state(const std::string& path, const std::string& identity,
   }
 }
 
-void Trainer::fit(const TrainingSplit& train, const TrainingSplit* val) {
+void Trainer::fit(TrainingData& train, TrainingData* val) {
   for (int epoch = done_epochs_ + 1; epoch <= recipe_.epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     const double train_loss = train_epoch(train);
@@ -144,11 +134,10 @@ void Trainer::fit(const TrainingSplit& train, const TrainingSplit* val) {
     nlohmann::json line = {{"task", task_name(head_.task())}, {"epoch", epoch}, {"train_loss", train_loss}};
     std::optional<double> score;
     if (val) {
-      head_.module().eval();
+      auto [out, y] = val->evaluate(head_);
       torch::NoGradGuard ng;
-      auto out = head_.forward(val->x, val->upstream);
-      line["val_loss"] = head_.loss(out, val->y).item<double>();
-      score = head_.score(out.cpu(), val->y.cpu());
+      line["val_loss"] = head_.loss(out, y).item<double>();
+      score = head_.score(out.cpu(), y.cpu());
       line["val_score"] = *score;
     }
     keep_if_best(epoch, score);

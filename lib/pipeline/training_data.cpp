@@ -6,7 +6,17 @@
 namespace mtl {
 namespace {
 
-// The rows of `all` that carry the task's label.
+// Reads a store's labelled rows a chunk at a time, so that memory holds the kept rows and one chunk.
+FeatureRows read_labelled(const FeatureStoreReader& store, Task task, bool with_features) {
+  constexpr size_t kChunk = 4096;
+  FeatureRows out = labelled_rows(store.read(0, std::min(kChunk, store.rows()), with_features), task);
+  for (size_t start = kChunk; start < store.rows(); start += kChunk)
+    out.append(labelled_rows(store.read(start, std::min(kChunk, store.rows() - start), with_features), task));
+  return out;
+}
+
+}  // namespace
+
 FeatureRows labelled_rows(const FeatureRows& all, Task task) {
   FeatureRows keep;
   keep.dim = all.dim;
@@ -15,23 +25,22 @@ FeatureRows labelled_rows(const FeatureRows& all, Task task) {
     if (!has_label(task, all.labels[i])) continue;
     keep.image.push_back(all.image[i]);
     keep.labels.push_back(all.labels[i]);
-    keep.features.insert(keep.features.end(), all.features.begin() + i * all.dim,
-                         all.features.begin() + (i + 1) * all.dim);
-    if (all.logits_dim)
+    if (!all.features.empty())  // empty when read without features
+      keep.features.insert(keep.features.end(), all.features.begin() + i * all.dim,
+                           all.features.begin() + (i + 1) * all.dim);
+    if (all.logits_dim && !all.logits.empty())
       keep.logits.insert(keep.logits.end(), all.logits.begin() + i * all.logits_dim,
                          all.logits.begin() + (i + 1) * all.logits_dim);
   }
   return keep;
 }
 
-}  // namespace
-
-TaskRows load_task_rows(const std::vector<std::string>& paths, Task task) {
+TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features) {
   TaskRows out;
   for (size_t s = 0; s < paths.size(); ++s) {
     const std::string& path = paths[s];
     FeatureStoreReader store(path);
-    FeatureRows keep = labelled_rows(store.read_all(), task);
+    FeatureRows keep = read_labelled(store, task, with_features);
     if (s > 0 && (keep.dim != out.rows.dim || keep.logits_dim != out.rows.logits_dim))
       throw InputError(path + ": " + std::to_string(keep.dim) + " features and " + std::to_string(keep.logits_dim) +
                        " logits per row, but " + paths.front() + " has " + std::to_string(out.rows.dim) + " and " +

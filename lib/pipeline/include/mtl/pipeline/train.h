@@ -21,6 +21,7 @@ struct TrainOptions {
   uint64_t seed = 1;
   int threads = 0;
   std::string device = "auto";
+  size_t memory_budget = 0;  // bytes for the rows in memory (0: half the memory available); beyond, streamed
   bool resume = true;  // go on from OUTPUT.resume, the state a stopped run with the same settings left
 
   // Checks everything that can be checked without reading a file: the stores and the output are

@@ -7,17 +7,9 @@
 
 #include "mtl/model/sam.h"
 #include "mtl/model/task_head.h"
+#include "mtl/pipeline/data_source.h"
 
 namespace mtl {
-
-// One split on the training device: head inputs, targets, and the outputs of upstream heads.
-struct TrainingSplit {
-  torch::Tensor x, y;
-  UpstreamOutputs upstream;
-  int64_t size() const { return x.defined() ? x.size(0) : 0; }
-  // The rows at `idx` (an int64 index tensor on the same device).
-  TrainingSplit select(const torch::Tensor& idx) const;
-};
 
 class Trainer {
  public:
@@ -37,14 +29,14 @@ class Trainer {
   // Runs the epochs (after a restored one) and leaves the head holding the best epoch's
   // parameters. Without validation data the last epoch counts as best. Stops between batches when
   // a stop signal arrives.
-  void fit(const TrainingSplit& train, const TrainingSplit* val);
+  void fit(TrainingData& train, TrainingData* val);
 
   int best_epoch() const { return best_epoch_; }         // 0 when no epoch finished
   std::optional<double> best_score() const { return best_score_; }  // validation score, if any
   int stopped_by() const { return stopped_; }             // the stop signal, 0 if none
 
  private:
-  double train_epoch(const TrainingSplit& train);  // mean training loss
+  double train_epoch(TrainingData& train);  // mean training loss
   void keep_if_best(int epoch, std::optional<double> score);
   void save_state(int epoch) const;
 
