@@ -103,6 +103,17 @@ for moment in KILL:1 KILL:5 KILL:9 TERM:3; do
   [ "$(lines "$WORK/au_$sig.log")" -eq 12 ] && pass "the log holds each epoch once" || fail "the log has $(lines "$WORK/au_$sig.log") lines"
   [ -e "$WORK/au_$sig.pt.resume" ] && fail "the state file was left after the run completed"
 done
+# The same with the rows streamed from the store (--memory-budget too small for them).
+TS="$TA --memory-budget 200K"
+expect_exit 0 "an uninterrupted streamed training" -- mtl-train-au $TS -o "$WORK/aus_full.pt"
+mtl-train-au $TS -o "$WORK/aus.pt" --log "$WORK/aus.log" 2>/dev/null &
+pid=$!
+for _ in $(seq 1200); do [ "$(lines "$WORK/aus.log")" -ge 5 ] && break; sleep 0.02; done
+kill -9 $pid; wait $pid 2>/dev/null
+expect_exit 0 "the rerun of the killed streamed training" -- mtl-train-au $TS -v -o "$WORK/aus.pt" --log "$WORK/aus.log"
+expect_grep "resuming .*aus.pt.resume after epoch" "$WORK/err" "it goes on after the last epoch"
+expect_true "resumed streamed checkpoint = uninterrupted one" -- cmp -s "$WORK/aus_full.pt" "$WORK/aus.pt"
+
 # A stopped run never replaces a finished checkpoint, and says how to go on.
 cp "$WORK/au_full.pt" "$WORK/au_keep.pt"
 mtl-train-au $TA --seed 9 -o "$WORK/au_keep.pt" 2>"$WORK/keep.err" &
