@@ -455,7 +455,12 @@ void FeatureStoreWriter::finish() {
   impl_->file = Hid();
   if (r < 0) throw OutputError(part_ + ": cannot close");
   AtomicFile committed(path_);  // names the .part written above; flushes and renames it
-  committed.commit();
+  try {
+    committed.commit();
+  } catch (...) {
+    committed.keep();  // a complete .part is worth keeping when the rename fails
+    throw;
+  }
 }
 
 void FeatureStoreWriter::discard() {

@@ -78,15 +78,17 @@ size_t bytes_per_row(const CheckpointMeta& m) { return size_t(3) * 4 * static_ca
 // stores through a window that does.
 std::pair<std::unique_ptr<TrainingData>, std::unique_ptr<TrainingData>> make_data(
     const TrainOptions& o, const TaskRows& train, const TaskRows* val, const RowFormat& format,
-    const CheckpointMeta& m) {
+    const CheckpointMeta& m, std::string& how) {
   const size_t budget = o.memory_budget ? o.memory_budget : available_memory() / 2;
   const size_t rows = train.rows.size() + (val ? val->rows.size() : 0);
   const size_t need = rows * bytes_per_row(m);
   if (need <= budget) {
+    how = "in memory";
     auto t = in_memory(load_rows(o.train, o.task, 2, true), format);
     return {std::move(t), val ? in_memory(load_rows(o.val, o.task, 1, true), format) : nullptr};
   }
   const size_t window = std::max<size_t>(budget / bytes_per_row(m), 2 * static_cast<size_t>(o.recipe.batch));
+  how = "streamed, windows of " + std::to_string(window) + " rows";
   logging::info("streaming the rows from the stores: they need " + format_size(need) + ", more than the memory "
                 "budget of " + format_size(budget) + "; shuffling in windows of " + std::to_string(window) + " rows");
   auto t = streamed(o.train, o.task, format, window);
@@ -200,12 +202,14 @@ void run_train(const TrainOptions& o) {
   head->module().to(device);
   const RowFormat format{meta.with_logits, meta.in_dim, "the " + std::string(task_name(o.task)) + " head",
                          head.get(), &upstream, device};
-  auto [train_data, val_data] = make_data(o, train, val ? &*val : nullptr, format, meta);
+  std::string rows_how;  // how the rows are held decides the batch order: part of the resume identity
+  auto [train_data, val_data] = make_data(o, train, val ? &*val : nullptr, format, meta, rows_how);
+  logging::debug("training rows " + rows_how);
   meta.data_sha256 = train_data->sha256();
   meta.loss_weights = head->fit_loss_weights(train_data->targets());
 
   Trainer trainer(*head, o.recipe, null_stream());
-  const int resumed = resume_from_state(trainer, o, meta.to_json());
+  const int resumed = resume_from_state(trainer, o, meta.to_json() + "\nrows: " + rows_how);
   std::ofstream log_file = open_log(o.log, resumed);
   std::ostream& log = !o.log.empty() ? static_cast<std::ostream&>(log_file)
                                      : logging::verbosity() >= 1 ? std::cerr : null_stream();

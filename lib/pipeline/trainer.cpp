@@ -93,14 +93,21 @@ void Trainer::save_state(int epoch) const {
 }
 
 int Trainer::restore_state(const std::string& path, const std::string& identity, std::string& why) {
+  torch::serialize::InputArchive a, module, sgd, best;
+  c10::IValue v;
   try {
-    torch::serialize::InputArchive a, module, sgd, best;
     a.load_from(path);
-    c10::IValue v;
     if (!a.try_read("identity", v) || !v.isString() || v.toStringRef() != identity) {
       why = "it was written by a run with other data or settings";
       return 0;
     }
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    why = "unreadable: " + msg.substr(0, msg.find('\n'));
+    return 0;
+  }
+  try {
+    // From here on the state is ours: a failure leaves the head half restored, so it is an error.
     a.read("module", module);
     a.read("sgd", sgd);
     a.read("best", best);
@@ -119,10 +126,9 @@ int Trainer::restore_state(const std::string& path, const std::string& identity,
     set_cpu_rng_state(rng);
     return done_epochs_;
   } catch (const c10::Error& e) {
-    why = std::string("unreadable: ") + e.what_without_backtrace();
-    why = why.substr(0, why.find('\n'));
-    done_epochs_ = 0;
-    return 0;
+    std::string msg = e.what_without_backtrace();
+    throw InputError(path + ": damaged training state (" + msg.substr(0, msg.find('\n')) +
+                     "); remove it, or rerun with --no-resume");
   }
 }
 

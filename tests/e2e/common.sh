@@ -5,6 +5,9 @@ set -u
 BIN=$1
 DATA=$2
 export PATH="$BIN:$PATH"
+# A test run inside a Slurm job or with a thread setting must not shard or size itself from it.
+unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_MAX SLURM_ARRAY_TASK_STEP SLURM_ARRAY_TASK_COUNT \
+  SLURM_CPUS_PER_TASK OMP_NUM_THREADS
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mtl-e2e.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 FAILED=0

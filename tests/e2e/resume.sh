@@ -92,7 +92,8 @@ for moment in KILL:1 KILL:5 KILL:9 TERM:3; do
   rm -f "$WORK/au_$sig.pt" "$WORK/au_$sig.pt.resume" "$WORK/au_$sig.log"
   mtl-train-au $TA -o "$WORK/au_$sig.pt" --log "$WORK/au_$sig.log" 2>/dev/null &
   pid=$!
-  for _ in $(seq 1200); do [ "$(lines "$WORK/au_$sig.log")" -ge "$at" ] && break; sleep 0.02; done
+  # the log line comes before the state file: wait for both
+  for _ in $(seq 1200); do [ "$(lines "$WORK/au_$sig.log")" -ge "$at" ] && [ -e "$WORK/au_$sig.pt.resume" ] && break; sleep 0.02; done
   kill -$sig $pid; wait $pid; code=$?
   n=$(lines "$WORK/au_$sig.log")
   [ "$n" -ge "$at" ] && [ "$n" -lt 12 ] && pass "SIG$sig after $n epochs (exit $code)" || fail "SIG$sig for $at came after $n epochs"
@@ -108,7 +109,7 @@ TS="$TA --memory-budget 200K"
 expect_exit 0 "an uninterrupted streamed training" -- mtl-train-au $TS -o "$WORK/aus_full.pt"
 mtl-train-au $TS -o "$WORK/aus.pt" --log "$WORK/aus.log" 2>/dev/null &
 pid=$!
-for _ in $(seq 1200); do [ "$(lines "$WORK/aus.log")" -ge 5 ] && break; sleep 0.02; done
+for _ in $(seq 1200); do [ "$(lines "$WORK/aus.log")" -ge 5 ] && [ -e "$WORK/aus.pt.resume" ] && break; sleep 0.02; done
 kill -9 $pid; wait $pid 2>/dev/null
 expect_exit 0 "the rerun of the killed streamed training" -- mtl-train-au $TS -v -o "$WORK/aus.pt" --log "$WORK/aus.log"
 expect_grep "resuming .*aus.pt.resume after epoch" "$WORK/err" "it goes on after the last epoch"
