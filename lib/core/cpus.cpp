@@ -1,6 +1,8 @@
 // The CPU budget of this process: environment, affinity mask, cgroup quota.
 #include "mtl/core/cpus.h"
 
+#include "cgroup.h"
+
 #include <sched.h>
 
 #include <cmath>
@@ -36,27 +38,13 @@ std::string read_line(const std::string& path) {
   return line;
 }
 
-// This process's cgroup path in the unified (v2) hierarchy, "" when there is none.
-std::string cgroup_v2_path() {
-  std::ifstream f("/proc/self/cgroup");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("0::", 0) == 0) return line.substr(3);
-  return "";
-}
-
 // The tightest CPU quota of this process's cgroup and its parents.
 std::optional<int> cgroup_quota() {
   std::optional<int> best;
   auto take = [&](std::optional<int> n) {
     if (n && (!best || *n < *best)) best = n;
   };
-  for (std::string p = cgroup_v2_path(); !p.empty();) {
-    take(cpus_from_cpu_max(read_line("/sys/fs/cgroup" + (p == "/" ? std::string() : p) + "/cpu.max")));
-    if (p == "/") break;
-    auto slash = p.find_last_of('/');
-    p = slash == 0 ? "/" : p.substr(0, slash);
-  }
+  for (const auto& folder : detail::cgroup_v2_folders()) take(cpus_from_cpu_max(read_line(folder + "/cpu.max")));
   // cgroup v1
   long quota = std::atol(read_line("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").c_str());
   long period = std::atol(read_line("/sys/fs/cgroup/cpu/cpu.cfs_period_us").c_str());

@@ -1,6 +1,8 @@
 // Memory sizes and the memory available to this process.
 #include "mtl/core/memory.h"
 
+#include "cgroup.h"
+
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -18,13 +20,6 @@ std::optional<size_t> read_number(const std::string& path) {
   } catch (...) {
     return std::nullopt;
   }
-}
-
-std::string cgroup_v2_path() {
-  std::ifstream f("/proc/self/cgroup");
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind("0::", 0) == 0) return line.substr(3) == "/" ? "" : line.substr(3);
-  return "";
 }
 
 }  // namespace
@@ -68,24 +63,25 @@ std::string format_size(size_t bytes) {
 size_t available_memory() {
   size_t avail = 0;
   std::ifstream f("/proc/meminfo");
-  for (std::string key; f >> key;) {
+  for (std::string line; std::getline(f, line);) {  // "MemAvailable:   123456 kB"
+    std::istringstream in(line);
+    std::string key;
     size_t kb = 0;
-    std::string unit;
-    f >> kb >> unit;
-    if (key == "MemAvailable:") avail = kb * 1024;
+    if (in >> key >> kb && key == "MemAvailable:") avail = kb * 1024;
   }
-  const std::string cg = "/sys/fs/cgroup" + cgroup_v2_path();
-  auto limit = read_number(cg + "/memory.max");
-  auto used = read_number(cg + "/memory.current");
-  if (!limit) {
-    limit = read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes");
-    used = read_number("/sys/fs/cgroup/memory/memory.usage_in_bytes");
-    if (limit && *limit > (size_t(1) << 60)) limit.reset();  // v1's "no limit"
-  }
-  if (limit) {
-    const size_t room = *limit > used.value_or(0) ? *limit - used.value_or(0) : 0;
-    if (avail == 0 || room < avail) avail = room;
-  }
+  // The tightest room left under a cgroup limit: this process's cgroup and its parents (v2), or v1.
+  std::optional<size_t> room;
+  auto take = [&](std::optional<size_t> limit, std::optional<size_t> used) {
+    if (!limit) return;
+    const size_t r = *limit > used.value_or(0) ? *limit - used.value_or(0) : 0;
+    if (!room || r < *room) room = r;
+  };
+  for (const auto& folder : detail::cgroup_v2_folders())
+    take(read_number(folder + "/memory.max"), read_number(folder + "/memory.current"));
+  auto v1 = read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  if (v1 && *v1 < (size_t(1) << 60))  // larger: v1's "no limit"
+    take(v1, read_number("/sys/fs/cgroup/memory/memory.usage_in_bytes"));
+  if (room && (avail == 0 || *room < avail)) avail = *room;
   return avail;
 }
 

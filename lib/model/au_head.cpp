@@ -78,8 +78,7 @@ class AuTaskHead : public TaskHead {
 
   std::vector<float> fit_loss_weights(const torch::Tensor& y) override {
     weights_ = au_weights(y);
-    auto w = weights_.cpu();
-    return std::vector<float>(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+    return float_values(weights_);
   }
 
   torch::Tensor forward(const torch::Tensor& x, const UpstreamOutputs&) override { return net_->forward(x); }

@@ -64,8 +64,7 @@ class ExTaskHead : public TaskHead {
 
   std::vector<float> fit_loss_weights(const torch::Tensor& y) override {
     weights_ = ex_weights(y);
-    auto w = weights_.cpu();
-    return std::vector<float>(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+    return float_values(weights_);
   }
 
   torch::Tensor forward(const torch::Tensor& x, const UpstreamOutputs& up) override {

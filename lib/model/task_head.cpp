@@ -17,6 +17,11 @@ std::unique_ptr<TaskHead> make_head(Task task, int in_dim, const HeadOptions& o)
   throw std::invalid_argument("unknown task");
 }
 
+std::vector<float> float_values(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
 torch::Tensor head_input(const FeatureRows& rows, bool with_logits, int in_dim, const std::string& source,
                          const std::string& checkpoint) {
   const int64_t n = static_cast<int64_t>(rows.size());

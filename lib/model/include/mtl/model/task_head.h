@@ -46,6 +46,9 @@ class TaskHead {
   virtual void fill(const float* row, Prediction& p) const = 0;
 };
 
+// The values of a float tensor (on any device), e.g. loss weights for the checkpoint metadata.
+std::vector<float> float_values(const torch::Tensor& t);
+
 // Builds an untrained head of `task` for inputs of in_dim values. Throws std::invalid_argument for
 // hyperparameters that fail HeadOptions::check.
 std::unique_ptr<TaskHead> make_head(Task task, int in_dim, const HeadOptions& options);
