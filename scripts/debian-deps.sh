@@ -5,7 +5,7 @@
 set -eu
 pkgs="build-essential cmake ccache pkg-config
   libtorch-dev libopenblas0-pthread
-  libopencv-dev libhdf5-dev hdf5-tools libcxxopts-dev nlohmann-json3-dev libboost-test-dev"
+  libopencv-dev libhdf5-dev hdf5-tools libcxxopts-dev nlohmann-json3-dev libboost-test-dev libssl-dev"
 # libopenblas0-pthread matters: without it LibTorch falls back to the reference BLAS, 50x slower.
 if [ "${1:-}" = "--tests" ]; then
   pkgs="$pkgs python3 python3-numpy python3-sklearn python3-h5py python3-torch slurm-wlm munge"
