@@ -72,7 +72,9 @@ void add_image_options(Parser& p, const std::string& group, ExtractOptions& o) {
      cxxopts::value(o.pre.size)->default_value(default_text(o.pre.size)))
     ("mean", "normalisation mean, R,G,B", cxxopts::value<std::vector<float>>()->default_value(floats_text(o.pre.mean)))
     ("std", "normalisation standard deviation, R,G,B",
-     cxxopts::value<std::vector<float>>()->default_value(floats_text(o.pre.std)));
+     cxxopts::value<std::vector<float>>()->default_value(floats_text(o.pre.std)))
+    ("fp16", "run the backbone in half precision (CUDA only; features are still written as float32 unless --half)")
+    ("channels-last", "run the backbone on NHWC activations (faster on GPUs with tensor cores)");
 }
 
 void finish_image_options(const cxxopts::ParseResult& r, ExtractOptions& o) {
@@ -82,6 +84,8 @@ void finish_image_options(const cxxopts::ParseResult& r, ExtractOptions& o) {
     std::copy(v.begin(), v.end(), dst->begin());
   }
   o.skip_bad = r.count("skip-bad") > 0;
+  o.fp16 = r.count("fp16") > 0;
+  o.channels_last = r.count("channels-last") > 0;
   o.check();
 }
 

@@ -14,25 +14,25 @@ Sam::Sam(std::vector<torch::Tensor> params, const SamOptions& o)
       opt_(checked(o)),
       sgd_(params, torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay)) {}
 
-double Sam::step(const std::function<torch::Tensor()>& loss_fn) {
+torch::Tensor Sam::step(const std::function<torch::Tensor()>& loss_fn) {
   sgd_.zero_grad();
   auto loss = loss_fn();
   loss.backward();
-  const double value = loss.item<double>();
-  // First step: climb to w + e, e = rho g / |g|.
+  // First step: climb to w + e, e = rho g / |g|, with |g| (the norm of the per-parameter norms)
+  // kept on the device.
   std::vector<torch::Tensor> e(params_.size());
   {
     torch::NoGradGuard ng;
     std::vector<torch::Tensor> norms;
     for (auto& p : params_)
       if (p.grad().defined()) norms.push_back(p.grad().norm());
-    // One host read for the whole gradient norm (|g| = the norm of the per-parameter norms).
-    const double norm = norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();
-    const double scale = opt_.rho / (norm + 1e-12);
-    for (size_t i = 0; i < params_.size(); ++i) {
-      if (!params_[i].grad().defined()) continue;
-      e[i] = params_[i].grad() * scale;
-      params_[i].add_(e[i]);
+    if (!norms.empty()) {
+      const auto scale = opt_.rho / (torch::stack(norms).norm() + 1e-12);
+      for (size_t i = 0; i < params_.size(); ++i) {
+        if (!params_[i].grad().defined()) continue;
+        e[i] = params_[i].grad() * scale;
+        params_[i].add_(e[i]);
+      }
     }
   }
   // Second step: the gradient at w + e, then back to w and the SGD update with that gradient.
@@ -45,7 +45,7 @@ double Sam::step(const std::function<torch::Tensor()>& loss_fn) {
   }
   sgd_.step();
   sgd_.zero_grad();
-  return value;
+  return loss.detach();
 }
 
 void Sam::save(torch::serialize::OutputArchive& archive) const { sgd_.save(archive); }

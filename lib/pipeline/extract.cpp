@@ -1,9 +1,11 @@
-// Feature extraction driver. Decoding runs on plain threads; the backbone runs in LibTorch.
+// Feature extraction driver: decoding (a thread pool), the backbone (LibTorch, this thread) and
+// writing (one thread) overlap; see batch_stages.h.
 #include "mtl/pipeline/extract.h"
 
 #include <algorithm>
 #include <cstdio>
-#include <thread>
+
+#include "batch_stages.h"
 
 #include "mtl/vision/backbone.h"
 #include "mtl/core/atomic_file.h"
@@ -24,52 +26,34 @@ void ExtractOptions::check() const {
     if (!(sd > 0)) throw UsageError("--std values must be positive");
 }
 
-namespace {
-
-// One batch of images being decoded: the preprocessed pixels and, per image, an error or "".
-struct DecodedBatch {
-  std::vector<float> input;
-  std::vector<std::string> errors;
-};
-
-// Decodes and preprocesses images [start, start+b) of `list` into `d`, on up to `threads` threads,
-// each taking every t-th image. Errors are recorded per image, not thrown.
-void decode_batch(const InputList& list, size_t start, int b, const ExtractOptions& opt, int threads, DecodedBatch& d) {
-  const size_t per = opt.pre.floats();
-  auto work = [&](int t, int stride) {
-    for (int i = t; i < b; i += stride) {
-      d.errors[i].clear();
-      const auto& img = list.images[start + i];
-      try {
-        load_preprocessed(join_image_path(opt.image_root, img.path), opt.pre, &d.input[i * per]);
-      } catch (const std::exception& e) {
-        d.errors[i] = e.what();
-      }
-    }
-  };
-  const int nt = std::max(1, std::min(threads, b));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < nt; ++t) pool.emplace_back(work, t, nt);
-  work(0, nt);
-  for (auto& th : pool) th.join();
+BackboneOptions ExtractOptions::backbone_options(const std::string& device) const {
+  if (fp16 && device != "cuda") throw UsageError("--fp16 needs a CUDA device (--device cuda)");
+  BackboneOptions o;
+  o.device = device;
+  o.input_size = pre.size;
+  o.fp16 = fp16;
+  o.channels_last = channels_last;
+  return o;
 }
+
+namespace {
 
 // Moves the decoded images to the front of the batch and returns their rows (without features).
 // A bad image throws InputError naming it and its input line, unless opt.skip_bad.
-FeatureRows keep_good(const InputList& list, size_t start, int b, const ExtractOptions& opt, DecodedBatch& d,
-                      ExtractResult& res) {
+FeatureRows keep_good(const InputList& list, const ExtractOptions& opt, DecodedBatch& d, ExtractResult& res) {
   const size_t per = opt.pre.floats();
+  float* pixels = d.pixels.data();
   FeatureRows rows;
   int good = 0;
-  for (int i = 0; i < b; ++i) {
-    const auto& img = list.images[start + i];
+  for (int i = 0; i < d.count; ++i) {
+    const auto& img = list.images[d.start + i];
     if (!d.errors[i].empty()) {
       if (!opt.skip_bad) throw InputError(d.errors[i] + " (input line " + std::to_string(img.line) + ")");
       logging::warn("skipping " + d.errors[i]);
       res.skipped.push_back(img.path);
       continue;
     }
-    if (good != i) std::copy_n(&d.input[i * per], per, &d.input[good * per]);
+    if (good != i) std::copy_n(pixels + i * per, per, pixels + good * per);
     rows.image.push_back(img.path);
     rows.labels.push_back(img.labels);
     ++good;
@@ -85,21 +69,28 @@ ExtractResult extract_rows(const InputList& list, const ExtractOptions& opt, Bac
   ExtractResult res;
   const size_t n = list.images.size();
   const int threads = opt.threads > 0 ? opt.threads : available_cpus().count;
-  DecodedBatch batch{std::vector<float>(opt.pre.floats() * opt.batch), std::vector<std::string>(opt.batch)};
   logging::Progress progress("extract", n);
-  for (size_t start = first; start < n; start += opt.batch) {
+  // Declared in this order so that on an exception the decoders stop first and the writer then
+  // writes the rows already computed.
+  WriteStage write(sink);
+  DecodeStage decode(list, first, opt, backbone, threads);
+  for (size_t k = 0; k < decode.batches(); ++k) {
     if (int sig = stop_signal()) throw Interrupted(sig);
-    const int b = static_cast<int>(std::min<size_t>(opt.batch, n - start));
-    decode_batch(list, start, b, opt, threads, batch);
+    DecodedBatch& batch = decode.take(k);
     const size_t skipped_before = res.skipped.size();
-    FeatureRows rows = keep_good(list, start, b, opt, batch, res);
+    FeatureRows rows = keep_good(list, opt, batch, res);
     rows.dim = backbone.feature_dim();
     rows.logits_dim = backbone.logits_dim();
-    if (rows.size() > 0) backbone.forward(batch.input.data(), static_cast<int>(rows.size()), rows.features, rows.logits);
-    sink(rows, start + b, std::vector<std::string>(res.skipped.begin() + skipped_before, res.skipped.end()));
+    if (rows.size() > 0)
+      backbone.forward(batch.pixels.data(), static_cast<int>(rows.size()), rows.features, rows.logits);
+    const size_t done = batch.start + batch.count;
+    decode.release(k);
     res.rows += rows.size();
-    progress.update(start + b);
+    write.push(std::move(rows), done,
+               std::vector<std::string>(res.skipped.begin() + skipped_before, res.skipped.end()));
+    progress.update(done);
   }
+  write.finish();
   progress.finish();
   return res;
 }
@@ -155,13 +146,13 @@ ExtractResult run_extract(const ExtractOptions& opt) {
   std::vector<std::string> inputs = {opt.backbone};
   if (opt.input != "-") inputs.push_back(opt.input);
   check_output_path("-o", opt.output, inputs);
-  const std::string device = resolve_device(opt.device);
+  const BackboneOptions net = opt.backbone_options(resolve_device(opt.device));
   const std::string input_name = opt.input == "-" ? "<stdin>" : opt.input;
   const InputList list = take_shard(read_input_list(opt.input), opt);
   if (list.images.empty() && opt.shard.whole()) throw InputError(input_name + ": no images listed");
-  Backbone backbone(opt.backbone, device, opt.pre.size);
+  Backbone backbone(opt.backbone, net);
   const StoreInfo info = store_info(opt, list, backbone);
-  logging::debug("backbone " + opt.backbone + " on " + device + ": " + std::to_string(info.feature_dim) +
+  logging::debug("backbone " + opt.backbone + " on " + net.device + (net.fp16 ? " (fp16)" : "") + ": " + std::to_string(info.feature_dim) +
                  " features, " + std::to_string(info.logits_dim) + " logits");
   std::vector<std::string> paths;
   for (const auto& img : list.images) paths.push_back(img.path);

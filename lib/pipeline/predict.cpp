@@ -92,6 +92,7 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   o.check();
   set_threads(o.threads);
   const std::string device_name = resolve_device(o.device);
+  const BackboneOptions net = o.images.backbone_options(device_name);  // checked before any file is read
   HeadSet heads(o.checkpoints, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU));
   if (o.images.backbone.empty()) {
     for (const auto& path : o.inputs) {
@@ -103,7 +104,7 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
     }
     return;
   }
-  Backbone backbone(o.images.backbone, device_name, o.images.pre.size);
+  Backbone backbone(o.images.backbone, net);
   ExtractOptions eo = o.images;
   eo.threads = o.threads;
   for (const auto& path : o.inputs) {

@@ -52,15 +52,16 @@ Trainer::Trainer(TaskHead& head, const TrainRecipe& recipe, std::ostream& log)
 
 double Trainer::train_epoch(TrainingData& train) {
   head_.module().train();
-  double loss_sum = 0;
+  torch::Tensor loss_sum;  // summed on the device, read once per epoch: no host wait per step
   int64_t seen = 0;
   train.for_each_batch(recipe_.batch, [&](const TrainingSplit& b) {
     if ((stopped_ = stop_signal())) return false;
-    loss_sum += sam_.step([&] { return head_.loss(head_.forward(b.x, b.upstream), b.y); }) * b.size();
+    auto loss = sam_.step([&] { return head_.loss(head_.forward(b.x, b.upstream), b.y); }).to(torch::kFloat64) * b.size();
+    loss_sum = loss_sum.defined() ? loss_sum + loss : loss;
     seen += b.size();
     return true;
   });
-  return seen ? loss_sum / seen : 0.0;
+  return seen ? loss_sum.item<double>() / seen : 0.0;
 }
 
 void Trainer::keep_if_best(int epoch, std::optional<double> score) {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "mtl/core/error.h"
+#include "mtl/core/log.h"
 
 namespace mtl {
 
@@ -15,6 +16,12 @@ struct Backbone::Impl {
 };
 
 namespace {
+
+std::string first_line(const c10::Error& e) {
+  std::string msg = e.what_without_backtrace();
+  return msg.substr(0, msg.find('\n'));
+}
+
 // Splits the backbone's output into features and (possibly undefined) logits.
 void split_output(const c10::IValue& out, const std::string& path, torch::Tensor& feats, torch::Tensor& logits) {
   if (out.isTensor()) {
@@ -29,50 +36,84 @@ void split_output(const c10::IValue& out, const std::string& path, torch::Tensor
   if (feats.dim() != 2) throw InputError(path + ": the backbone's features are not a [B,D] tensor");
   if (logits.defined() && logits.dim() != 2) throw InputError(path + ": the backbone's logits are not a [B,L] tensor");
 }
+
+// Copies a [B,K] output to `out` as float32 on the host; returns K.
+int copy_out(torch::Tensor t, std::vector<float>& out) {
+  t = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  out.resize(static_cast<size_t>(t.numel()));
+  std::memcpy(out.data(), t.data_ptr<float>(), out.size() * sizeof(float));
+  return static_cast<int>(t.size(1));
+}
+
+// Half precision and NHWC weights, then freezing (weights become constants, batch norm folds into
+// the convolutions). A module that cannot be frozen runs as it is.
+void prepare(torch::jit::Module& m, const BackboneOptions& o, const std::string& path) {
+  m.eval();
+  if (o.fp16) m.to(torch::kHalf);
+  if (o.channels_last) {
+    torch::NoGradGuard ng;
+    for (auto p : m.parameters())
+      if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+  }
+  if (!o.optimize) return;
+  try {
+    auto frozen = torch::jit::freeze(m);
+    m = torch::jit::optimize_for_inference(frozen);
+  } catch (const c10::Error& e) {
+    logging::debug(path + ": runs unfrozen: " + first_line(e));
+  }
+}
+
 }  // namespace
 
-Backbone::Backbone(const std::string& path, const std::string& device, int input_size)
-    : impl_(new Impl), path_(path), input_size_(input_size) {
-  impl_->device = device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+Backbone::Backbone(const std::string& path, const BackboneOptions& o) : impl_(new Impl), path_(path), opt_(o) {
+  if (o.fp16 && o.device != "cuda") throw UsageError("--fp16 needs a CUDA device (--device cuda)");
+  impl_->device = o.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   try {
     impl_->module = torch::jit::load(path, impl_->device);
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
-    throw InputError(path + ": cannot load TorchScript backbone: " + msg.substr(0, msg.find('\n')));
+    throw InputError(path + ": cannot load TorchScript backbone: " + first_line(e));
   }
-  impl_->module.eval();
+  prepare(impl_->module, o, path);
   std::vector<float> f, l;
-  std::vector<float> blank(3 * static_cast<size_t>(input_size) * input_size, 0.0f);
+  HostBuffer blank = host_buffer(1);
+  std::fill_n(blank.data(), blank.size(), 0.0f);
   forward(blank.data(), 1, f, l);
 }
 
 Backbone::~Backbone() = default;
 
+HostBuffer Backbone::host_buffer(int images) const {
+  HostBuffer b;
+  b.size_ = 3 * static_cast<size_t>(opt_.input_size) * opt_.input_size * std::max(images, 0);
+  auto t = std::make_shared<torch::Tensor>(torch::empty(
+      {static_cast<int64_t>(b.size_)}, torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(impl_->device.is_cuda())));
+  b.data_ = t->data_ptr<float>();
+  b.owner_ = t;
+  return b;
+}
+
 void Backbone::forward(const float* input, int n, std::vector<float>& features, std::vector<float>& logits) {
-  torch::NoGradGuard no_grad;
-  auto x = torch::from_blob(const_cast<float*>(input), {n, 3, input_size_, input_size_}, torch::kFloat32);
-  if (impl_->device.is_cuda()) x = x.to(impl_->device, /*non_blocking=*/false);
+  c10::InferenceMode inference;
+  const int s = opt_.input_size;
+  auto x = torch::from_blob(const_cast<float*>(input), {n, 3, s, s}, torch::kFloat32);
+  if (impl_->device.is_cuda()) x = x.to(impl_->device, /*non_blocking=*/true);  // async from a pinned buffer
+  if (opt_.fp16) x = x.to(torch::kHalf);
+  if (opt_.channels_last) x = x.contiguous(at::MemoryFormat::ChannelsLast);
   c10::IValue out;
   try {
     out = impl_->module.forward({x});
   } catch (const c10::Error& e) {
-    std::string msg = e.what_without_backtrace();
     throw InputError(path_ + ": the backbone's forward failed on input [" + std::to_string(n) + ",3," +
-                     std::to_string(input_size_) + "," + std::to_string(input_size_) +
-                     "]: " + msg.substr(0, msg.find('\n')));
+                     std::to_string(s) + "," + std::to_string(s) + "]: " + first_line(e));
   }
   torch::Tensor f, l;
   split_output(out, path_, f, l);
-  f = f.to(torch::kCPU, torch::kFloat32).contiguous();
-  if (f.size(0) != n) throw InputError(path_ + ": the backbone returned a batch of a different size");
-  feature_dim_ = static_cast<int>(f.size(1));
-  features.resize(static_cast<size_t>(f.numel()));
-  std::memcpy(features.data(), f.data_ptr<float>(), features.size() * sizeof(float));
+  if (f.size(0) != n || (l.defined() && l.size(0) != n))
+    throw InputError(path_ + ": the backbone returned a batch of a different size");
+  feature_dim_ = copy_out(f, features);  // waits for the device
   if (l.defined()) {
-    l = l.to(torch::kCPU, torch::kFloat32).contiguous();
-    logits_dim_ = static_cast<int>(l.size(1));
-    logits.resize(static_cast<size_t>(l.numel()));
-    std::memcpy(logits.data(), l.data_ptr<float>(), logits.size() * sizeof(float));
+    logits_dim_ = copy_out(l, logits);
   } else {
     logits_dim_ = 0;
     logits.clear();

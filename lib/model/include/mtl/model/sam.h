@@ -16,8 +16,9 @@ class Sam {
   Sam(std::vector<torch::Tensor> params, const SamOptions& o);
   // One update. `loss_fn` computes the loss of the current batch (it must not call backward).
   // Takes the gradient g at w, moves to w + rho g/|g|, takes the gradient there, moves back to w,
-  // and applies the SGD step with that second gradient. Returns the loss at w.
-  double step(const std::function<torch::Tensor()>& loss_fn);
+  // and applies the SGD step with that second gradient. Returns the loss at w, a 0-dim tensor on
+  // the parameters' device: nothing in a step waits for the device or reads a value back.
+  torch::Tensor step(const std::function<torch::Tensor()>& loss_fn);
   // The SGD state (momentum buffers), for resuming a stopped training run.
   void save(torch::serialize::OutputArchive& archive) const;
   void load(torch::serialize::InputArchive& archive);

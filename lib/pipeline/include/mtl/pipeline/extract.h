@@ -8,11 +8,10 @@
 #include "mtl/core/annotations.h"
 #include "mtl/core/feature_store.h"
 #include "mtl/core/shard.h"
+#include "mtl/vision/backbone.h"
 #include "mtl/vision/image.h"
 
 namespace mtl {
-
-class Backbone;
 
 struct ExtractOptions {
   std::string backbone;    // TorchScript file
@@ -24,11 +23,16 @@ struct ExtractOptions {
   int threads = 0;         // decoding threads (0: the CPUs this process may use)
   std::string device = "auto";
   bool half = false;       // store features as float16
+  bool fp16 = false;       // run the backbone in half precision (CUDA only)
+  bool channels_last = false;  // NHWC activations in the backbone
   Shard shard;             // the part of the input list this run extracts
   bool resume = true;      // go on from the .part of an interrupted run with the same settings
   Preprocess pre;
   // Checks the values that need no file: batch, size, mean/std. Throws UsageError.
   void check() const;
+  // The backbone's settings for the resolved `device` ("cpu" or "cuda"). Throws UsageError for
+  // fp16 without CUDA.
+  BackboneOptions backbone_options(const std::string& device) const;
 };
 
 struct ExtractResult {
