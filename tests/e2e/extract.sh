@@ -29,6 +29,19 @@ expect_exit 0 "extract from a plain list" -- mtl-extract -q --backbone "$DATA/ba
 h5dump -d features "$WORK/f.h5" | tail -n +3 > "$WORK/f1"
 h5dump -d features "$WORK/g.h5" | tail -n +3 > "$WORK/f2"
 expect_true "stdin and file inputs give the same features" -- cmp -s "$WORK/f1" "$WORK/f2"
+# The decode pool, the batch ring and the writer keep the input order whatever the thread count
+# and batch size: 40 images in 6 batches of 7 go round the ring twice.
+for t in 1 4; do
+  expect_exit 0 "extract with $t decode threads" -- mtl-extract -q --threads $t --batch 7 --backbone "$DATA/backbone.pt" \
+    --image-root "$DATA/cropped_aligned" -o "$WORK/t$t.h5" "$WORK/ann.txt"
+  h5dump -d image "$WORK/t$t.h5" | tail -n +3 > "$WORK/t$t.img"
+done
+h5dump -d image "$WORK/f.h5" | tail -n +3 > "$WORK/f.img"
+expect_true "1 and 4 threads store the images in input order" -- cmp -s "$WORK/t1.img" "$WORK/f.img"
+expect_true "4 threads store the images in input order" -- cmp -s "$WORK/t4.img" "$WORK/f.img"
+h5dump -d features "$WORK/t1.h5" | tail -n +3 > "$WORK/t1.f"
+h5dump -d features "$WORK/t4.h5" | tail -n +3 > "$WORK/t4.f"
+expect_true "1 and 4 threads give the same features" -- cmp -s "$WORK/t1.f" "$WORK/t4.f"
 h5dump -a labelled "$WORK/l.h5" > "$WORK/lab" 2>&1
 expect_grep '(0): 0' "$WORK/lab" "a plain list makes an unlabelled store"
 

@@ -29,6 +29,8 @@ run_table <<ROWS
 2 | --device must be auto, cpu or cuda, not 'gpu'             | mtl-predict --device gpu --va $N.pt $N.h5
 2 | --size must be positive                                   | mtl-extract --backbone $N.pt -o $WORK/x.h5 --size 0 $N.txt | $WORK/x.h5.part
 2 | --batch must be positive                                  | mtl-extract --backbone $N.pt -o $WORK/x.h5 --batch 0 $N.txt
+2 | --fp16 needs a CUDA device \(--device cuda\)               | mtl-extract --backbone $N.pt -o $WORK/x.h5 --fp16 --device cpu $N.txt
+2 | --fp16 needs a CUDA device                                | mtl-predict --backbone $N.pt --au $N.pt --fp16 --device cpu $N.txt
 2 | --std values must be positive                             | mtl-extract --backbone $N.pt -o $WORK/x.h5 --std 0,1,1 $N.txt
 2 | --mean takes three values                                 | mtl-predict --va $N.pt --backbone $N.pt --mean 0.5,0.5 $N.txt
 2 | give at least one checkpoint                              | mtl-predict $N.h5
