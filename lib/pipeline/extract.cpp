@@ -3,6 +3,7 @@
 #include "mtl/pipeline/extract.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "batch_stages.h"
@@ -160,6 +161,8 @@ ExtractResult run_extract(const ExtractOptions& opt) {
   if (writer.inputs_done() > 0)
     logging::info("resuming " + writer.part_path() + " after " + std::to_string(writer.inputs_done()) + " of " +
                   std::to_string(list.images.size()) + " inputs (" + std::to_string(writer.rows()) + " rows)");
+  const size_t writer_started = writer.inputs_done();
+  const auto t0 = std::chrono::steady_clock::now();
   try {
     extract_rows(list, opt, backbone,
                  [&](const FeatureRows& r, size_t done, const std::vector<std::string>& skipped) {
@@ -181,8 +184,12 @@ ExtractResult run_extract(const ExtractOptions& opt) {
   if (writer.skipped() > 0)
     logging::warn(std::to_string(writer.skipped()) + " of " + std::to_string(list.images.size()) +
                   " images skipped (listed in the store's 'skipped' dataset)");
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const size_t done = list.images.size() - writer_started;
+  char rate[64];
+  std::snprintf(rate, sizeof rate, " in %.1f s (%.1f images/s)", secs, secs > 0 ? done / secs : 0.0);
   logging::info("wrote " + std::to_string(writer.rows()) + " rows of " + std::to_string(info.feature_dim) +
-                " features to " + opt.output);
+                " features to " + opt.output + rate);
   return res;
 }
 
