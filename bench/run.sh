@@ -37,8 +37,9 @@ if [ ! -x "$build/bench/mtl-bench" ]; then
   echo "building mtl-bench in $build" >&2
   cmake --build "$build" -j"$(nproc)" --target mtl-bench mtl-extract mtl-train-au mtl-train-ex mtl-train-va mtl-score
 fi
-if ! "$PY" -c 'import torch, cv2, h5py, pandas, sklearn' 2>/dev/null; then
-  if [ "$gpu" = 1 ]; then echo "bench/run.sh: $PY lacks torch, cv2, h5py, pandas or sklearn" >&2; exit 1; fi
+if [ "$gpu" = 1 ]; then
+  "$PY" -c 'import torch' || { echo "bench/run.sh: $PY has no torch" >&2; exit 1; }
+elif ! "$PY" -c 'import torch, torchvision, cv2, h5py, pandas, sklearn' 2>/dev/null; then
   "$root/scripts/debian-deps.sh" --bench
 fi
 results=$work/results.jsonl
@@ -50,8 +51,12 @@ cores=$(nproc)
 measure() {
   local what=$1 impl=$2 threads=$3; shift 3
   rm -f "$work/log"
-  /usr/bin/time -f '%e %M' -o "$work/time" "$@" > "$work/stdout" 2> "$work/stderr" || {
-    echo "bench/run.sh: $what ($impl) failed:" >&2; tail -5 "$work/stderr" >&2; exit 1; }
+  if ! /usr/bin/time -f '%e %M' -o "$work/time" "$@" > "$work/stdout" 2> "$work/stderr"; then
+    echo "bench/run.sh: $what ($impl) failed:" >&2; tail -5 "$work/stderr" >&2
+    # On the GPU machine the Python side may lack a package (OpenCV, h5py): noted, not fatal.
+    [ "$gpu" = 1 ] && [ "$impl" = python ] && return 0
+    exit 1
+  fi
   read -r wall kb < "$work/time"
   "$PY" - "$what" "$impl" "$threads" "$wall" "$kb" "$work/stdout" "$work/log" "$work/stderr" >> "$results" <<'PYEOF'
 import json, os, re, sys

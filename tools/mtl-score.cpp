@@ -1,6 +1,9 @@
 // mtl-score: predictions (JSONL) + truth -> P_AU, P_EX, P_VA, P_MTL.
 #include <iostream>
 
+#include <exception>
+#include <future>
+
 #include "cli.h"
 #include "mtl/core/error.h"
 #include "mtl/core/score.h"
@@ -22,8 +25,17 @@ int main(int argc, char** argv) {
     if (truth_path.empty()) throw mtl::UsageError("--truth is required");
     if (r.count("predictions") > 1) throw mtl::UsageError("one prediction file expected");
     std::string pred_path = r.count("predictions") ? r["predictions"].as<std::vector<std::string>>()[0] : "-";
-    mtl::Truth truth = mtl::read_truth(truth_path);
-    auto preds = mtl::read_predictions(pred_path);
+    // The two files are read at once, on two threads; an error in the truth is reported first.
+    auto truth_job = std::async(std::launch::async, [&] { return mtl::read_truth(truth_path); });
+    std::vector<mtl::Prediction> preds;
+    std::exception_ptr pred_error;
+    try {
+      preds = mtl::read_predictions(pred_path);
+    } catch (...) {
+      pred_error = std::current_exception();
+    }
+    mtl::Truth truth = truth_job.get();
+    if (pred_error) std::rethrow_exception(pred_error);
     auto report = mtl::score(preds, truth, pred_path == "-" ? "<stdin>" : pred_path);
     if (r.count("strict") && (report.predictions_without_truth || report.truth_without_predictions))
       throw mtl::InputError(std::to_string(report.predictions_without_truth) + " predictions without truth and " +

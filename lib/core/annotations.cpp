@@ -1,12 +1,16 @@
 // Parsing of the ABAW MTL annotation file and of plain image lists.
 #include "mtl/core/annotations.h"
 
+#include <array>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <string_view>
 
 #include "mtl/core/error.h"
 
@@ -36,12 +40,6 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-// Removes a trailing '\r' (CRLF files) and, on the first line, a UTF-8 byte-order mark.
-void clean_line(std::string& s, bool first) {
-  if (!s.empty() && s.back() == '\r') s.pop_back();
-  if (first && s.compare(0, 3, "\xEF\xBB\xBF") == 0) s.erase(0, 3);
-}
-
 const char* field_name(int i) {
   static const char* names[] = {"image", "valence", "arousal", "expression"};
   return i < 4 ? names[i] : au_names()[i - 4];
@@ -51,41 +49,83 @@ const char* field_name(int i) {
   throw InputError(name + ":" + std::to_string(line) + ": " + what);
 }
 
-double parse_number(const std::string& raw, const std::string& name, int line, int field) {
-  std::string s = trim(raw);
+// A decimal number: std::from_chars for the usual spelling, strtod (which also takes a leading '+'
+// or spaces) for the rest and for the error.
+double parse_number(std::string_view raw, const std::string& name, int line, int field) {
+  std::string_view t = raw;
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  double v;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (!t.empty() && r.ec == std::errc() && r.ptr == t.data() + t.size() && std::isfinite(v)) return v;
+  std::string s(t);
   const char* b = s.c_str();
   char* e = nullptr;
   errno = 0;
-  double v = std::strtod(b, &e);
+  v = std::strtod(b, &e);
   if (s.empty() || *e != '\0' || errno == ERANGE || !std::isfinite(v))
     fail(name, line,
-         std::string("field ") + std::to_string(field + 1) + " (" + field_name(field) + "): '" + raw +
+         std::string("field ") + std::to_string(field + 1) + " (" + field_name(field) + "): '" + std::string(raw) +
              "' is not a number");
   return v;
 }
 
-int parse_integer(const std::string& raw, const std::string& name, int line, int field) {
+int parse_integer(std::string_view raw, const std::string& name, int line, int field) {
+  int i;
+  auto r = std::from_chars(raw.data(), raw.data() + raw.size(), i);
+  if (!raw.empty() && r.ec == std::errc() && r.ptr == raw.data() + raw.size()) return i;  // the usual "0", "-1"
   double v = parse_number(raw, name, line, field);
   if (v != std::floor(v))
     fail(name, line,
-         std::string("field ") + std::to_string(field + 1) + " (" + field_name(field) + "): '" + raw +
+         std::string("field ") + std::to_string(field + 1) + " (" + field_name(field) + "): '" + std::string(raw) +
              "' is not an integer");
   return static_cast<int>(v);
 }
 
+bool blank(std::string_view s) { return s.find_first_not_of(" \t") == std::string_view::npos; }
+
 bool is_header(const std::string& line) { return trim(split_commas(line)[0]) == "image"; }
+
+// A plain list: one path per line. A row that has exactly the annotation layout is almost
+// certainly an annotation file whose header is missing; say so rather than look for the image.
+InputImage parse_list_row(const std::string& line, const std::string& name, int lineno) {
+  auto f = split_commas(line);
+  if (static_cast<int>(f.size()) == kAnnotationFields) {
+    bool numeric = true;
+    for (size_t i = 1; i < f.size() && numeric; ++i) {
+      char* e = nullptr;
+      std::string t = trim(f[i]);
+      std::strtod(t.c_str(), &e);
+      numeric = !t.empty() && *e == '\0';
+    }
+    if (numeric)
+      fail(name, lineno, "looks like an annotation row, but the file has no header line (its first field must be 'image')");
+  }
+  InputImage img;
+  img.path = trim(line);
+  img.line = lineno;
+  return img;
+}
 
 }  // namespace
 
-InputImage parse_annotation_row(const std::string& row, const std::string& name, int line) {
-  auto f = split_commas(row);
-  if (static_cast<int>(f.size()) != kAnnotationFields)
+InputImage parse_annotation_row(std::string_view row, const std::string& name, int line) {
+  // Split into views (no copies); a count other than 16 is reported through the plain split.
+  std::array<std::string_view, kAnnotationFields> f;
+  int n = 0;
+  for (size_t start = 0;; ++n) {
+    const size_t comma = row.find(',', start);
+    if (n < kAnnotationFields) f[n] = row.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (++n != kAnnotationFields)
     fail(name, line,
          "expected " + std::to_string(kAnnotationFields) + " comma-separated fields (image,valence," +
-             "arousal,expression,AU1..AU26), found " + std::to_string(f.size()));
+             "arousal,expression,AU1..AU26), found " + std::to_string(n));
   InputImage img;
   img.line = line;
-  img.path = trim(f[0]);
+  img.path = trim(std::string(f[0]));
   if (img.path.empty()) fail(name, line, "field 1 (image): empty path");
   for (int k = 0; k < 2; ++k) {
     double v = parse_number(f[1 + k], name, line, 1 + k);
@@ -93,7 +133,7 @@ InputImage parse_annotation_row(const std::string& row, const std::string& name,
       img.labels.va[k] = kMissingVA;
     } else if (v < -1.0 || v > 1.0) {
       fail(name, line,
-           std::string("field ") + std::to_string(k + 2) + " (" + field_name(1 + k) + "): " + trim(f[1 + k]) +
+           std::string("field ") + std::to_string(k + 2) + " (" + field_name(1 + k) + "): " + trim(std::string(f[1 + k])) +
                " is outside [-1, 1] and is not the missing-value code -5");
     } else {
       img.labels.va[k] = static_cast<float>(v);
@@ -101,13 +141,13 @@ InputImage parse_annotation_row(const std::string& row, const std::string& name,
   }
   int ex = parse_integer(f[3], name, line, 3);
   if (ex < -1 || ex >= kNumEX)
-    fail(name, line, "field 4 (expression): " + trim(f[3]) + " is not a class code 0-7 or the missing-value code -1");
+    fail(name, line, "field 4 (expression): " + trim(std::string(f[3])) + " is not a class code 0-7 or the missing-value code -1");
   img.labels.ex = static_cast<int8_t>(ex);
   for (int i = 0; i < kNumAU; ++i) {
     int a = parse_integer(f[4 + i], name, line, 4 + i);
     if (a != 0 && a != 1 && a != -1)
       fail(name, line,
-           std::string("field ") + std::to_string(5 + i) + " (" + au_names()[i] + "): " + trim(f[4 + i]) +
+           std::string("field ") + std::to_string(5 + i) + " (" + au_names()[i] + "): " + trim(std::string(f[4 + i])) +
                " is not 0, 1 or the missing-value code -1");
     img.labels.au[i] = static_cast<int8_t>(a);
   }
@@ -115,46 +155,31 @@ InputImage parse_annotation_row(const std::string& row, const std::string& name,
 }
 
 InputList parse_input_list(std::istream& in, const std::string& name) {
+  // One read of the whole input, then line by line without copies.
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw InputError(name + ": read error");
   InputList list;
-  std::string line;
   int lineno = 0;
-  bool first = true;
-  while (std::getline(in, line)) {
-    ++lineno;
-    clean_line(line, first);
-    if (first) {
-      first = false;
-      if (is_header(line)) {
+  for (size_t at = 0; at < text.size();) {
+    size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) nl = text.size();
+    std::string_view line(text.data() + at, nl - at);
+    at = nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (++lineno == 1) {
+      if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // a UTF-8 byte-order mark
+      if (is_header(std::string(line))) {
         list.labelled = true;
         continue;
       }
     }
-    if (trim(line).empty()) continue;
+    if (blank(line)) continue;
     if (list.labelled) {
       list.images.push_back(parse_annotation_row(line, name, lineno));
     } else {
-      // A plain list: one path per line. A row that has exactly the annotation layout is almost
-      // certainly an annotation file whose header is missing; say so rather than look for the image.
-      auto f = split_commas(line);
-      if (static_cast<int>(f.size()) == kAnnotationFields) {
-        bool numeric = true;
-        for (size_t i = 1; i < f.size() && numeric; ++i) {
-          char* e = nullptr;
-          std::string t = trim(f[i]);
-          std::strtod(t.c_str(), &e);
-          numeric = !t.empty() && *e == '\0';
-        }
-        if (numeric)
-          fail(name, lineno,
-               "looks like an annotation row, but the file has no header line (its first field must be 'image')");
-      }
-      InputImage img;
-      img.path = trim(line);
-      img.line = lineno;
-      list.images.push_back(std::move(img));
+      list.images.push_back(parse_list_row(std::string(line), name, lineno));
     }
   }
-  if (in.bad()) throw InputError(name + ": read error");
   return list;
 }
 

@@ -1,11 +1,16 @@
-// Reading and writing prediction JSON lines.
+// Reading and writing prediction JSON lines. Lines in the shape mtl-predict writes take a quick
+// parser; any other line goes through nlohmann/json, which also words every error.
 #include "mtl/core/predictions.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "mtl/core/error.h"
@@ -77,42 +82,184 @@ std::string format_prediction(const Prediction& p) {
   return s;
 }
 
-std::vector<Prediction> parse_predictions(std::istream& in, const std::string& name) {
-  std::vector<Prediction> out;
-  std::string line;
-  int lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      fail(name, lineno, std::string("invalid JSON: ") + e.what());
+namespace {
+
+// The checked parse of one line, through nlohmann/json: every error message comes from here.
+Prediction parse_line_checked(const std::string& line, const std::string& name, int lineno) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(name, lineno, std::string("invalid JSON: ") + e.what());
+  }
+  if (!j.is_object()) fail(name, lineno, "expected a JSON object");
+  if (!j.contains("image") || !j["image"].is_string()) fail(name, lineno, "missing \"image\" string");
+  Prediction p;
+  p.line = lineno;
+  p.image = j["image"].get<std::string>();
+  if (j.contains("au")) {
+    p.au = get_array<kNumAU, int>(j, "au", name, lineno);
+    for (int v : *p.au)
+      if (v != 0 && v != 1) fail(name, lineno, "\"au\" entries must be 0 or 1");
+  }
+  if (j.contains("au_prob")) p.au_prob = get_array<kNumAU, float>(j, "au_prob", name, lineno);
+  if (j.contains("ex")) {
+    if (!j["ex"].is_number_integer()) fail(name, lineno, "\"ex\" must be an integer class code 0-7");
+    int k = j["ex"].get<int>();
+    if (k < 0 || k >= kNumEX) fail(name, lineno, "\"ex\" must be an integer class code 0-7, got " + std::to_string(k));
+    p.ex = k;
+  }
+  if (j.contains("ex_prob")) p.ex_prob = get_array<kNumEX, float>(j, "ex_prob", name, lineno);
+  if (j.contains("va")) p.va = get_array<2, float>(j, "va", name, lineno);
+  return p;
+}
+
+// The quick parse of the lines mtl-predict writes: an object whose values are strings without
+// escapes, integers, or arrays of plain numbers, each key at most once. Returns false for anything
+// else (escapes, nesting, an invalid value), which the checked parse then reads or reports.
+class QuickLine {
+ public:
+  explicit QuickLine(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
+
+  bool parse(Prediction& out) {
+    if (!take('{')) return false;
+    bool image = false;
+    unsigned seen = 0;
+    if (peek() == '}') return false;  // no "image"
+    for (;;) {
+      std::string_view key;
+      if (!string(key) || !take(':')) return false;
+      const unsigned bit = key == "image" ? 1 : key == "au" ? 2 : key == "au_prob" ? 4 : key == "ex" ? 8
+                         : key == "ex_prob" ? 16 : key == "va" ? 32 : 0;
+      if (bit & seen) return false;  // a repeated key: nlohmann keeps the last, let it decide
+      seen |= bit;
+      bool ok = true;
+      if (bit == 1) {
+        std::string_view v;
+        ok = image = string(v);
+        out.image.assign(v);
+      } else if (bit == 2) {
+        std::array<float, kNumAU> a;
+        ok = numbers(a);
+        if (ok) {
+          out.au.emplace();
+          for (int i = 0; i < kNumAU; ++i) {
+            if (a[i] != 0 && a[i] != 1) return false;
+            (*out.au)[i] = static_cast<int>(a[i]);
+          }
+        }
+      } else if (bit == 4) {
+        ok = numbers(out.au_prob.emplace());
+      } else if (bit == 8) {
+        int k = -1;
+        ok = integer(k) && k >= 0 && k < kNumEX;
+        out.ex = k;
+      } else if (bit == 16) {
+        ok = numbers(out.ex_prob.emplace());
+      } else if (bit == 32) {
+        ok = numbers(out.va.emplace());
+      } else {
+        ok = skip_value();
+      }
+      if (!ok) return false;
+      if (take(',')) continue;
+      if (!take('}')) return false;
+      skip_space();
+      return image && p_ == end_;
     }
-    if (!j.is_object()) fail(name, lineno, "expected a JSON object");
-    if (!j.contains("image") || !j["image"].is_string()) fail(name, lineno, "missing \"image\" string");
+  }
+
+ private:
+  void skip_space() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t')) ++p_;
+  }
+  char peek() {
+    skip_space();
+    return p_ < end_ ? *p_ : '\0';
+  }
+  bool take(char c) {
+    if (peek() != c) return false;
+    ++p_;
+    return true;
+  }
+  bool string(std::string_view& v) {
+    if (!take('"')) return false;
+    const char* b = p_;
+    while (p_ < end_ && *p_ != '"') {
+      if (*p_ == '\\' || static_cast<unsigned char>(*p_) < 0x20) return false;
+      ++p_;
+    }
+    if (p_ == end_) return false;
+    v = std::string_view(b, static_cast<size_t>(p_ - b));
+    ++p_;
+    return true;
+  }
+  bool integer(int& v) {
+    skip_space();
+    auto r = std::from_chars(p_, end_, v);
+    if (r.ec != std::errc() || (r.ptr < end_ && (*r.ptr == '.' || *r.ptr == 'e' || *r.ptr == 'E'))) return false;
+    p_ = r.ptr;
+    return true;
+  }
+  bool number(float& v) {
+    skip_space();
+    if (p_ < end_ && (*p_ == '+' || *p_ == '.')) return false;  // not JSON
+    double d;
+    auto r = std::from_chars(p_, end_, d);
+    if (r.ec != std::errc() || !std::isfinite(d)) return false;
+    p_ = r.ptr;
+    v = static_cast<float>(d);  // as nlohmann reads a double and converts it
+    return true;
+  }
+  template <size_t N>
+  bool numbers(std::array<float, N>& a) {
+    if (!take('[')) return false;
+    for (size_t i = 0; i < N; ++i)
+      if (!number(a[i]) || !take(i + 1 < N ? ',' : ']')) return false;
+    return true;
+  }
+  bool skip_value() {  // a string, a number or an array of numbers
+    const char c = peek();
+    if (c == '"') {
+      std::string_view v;
+      return string(v);
+    }
+    float f;
+    if (c != '[') return number(f);
+    ++p_;
+    if (take(']')) return true;
+    do
+      if (!number(f)) return false;
+    while (take(','));
+    return take(']');
+  }
+
+  const char* p_;
+  const char* end_;
+};
+
+}  // namespace
+
+std::vector<Prediction> parse_predictions(std::istream& in, const std::string& name) {
+  // One read of the whole input, then line by line without copies.
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw InputError(name + ": read error");
+  std::vector<Prediction> out;
+  out.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  int lineno = 0;
+  for (size_t at = 0; at < text.size();) {
+    size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) nl = text.size();
+    std::string_view line(text.data() + at, nl - at);
+    at = nl + 1;
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     Prediction p;
     p.line = lineno;
-    p.image = j["image"].get<std::string>();
-    if (j.contains("au")) {
-      p.au = get_array<kNumAU, int>(j, "au", name, lineno);
-      for (int v : *p.au)
-        if (v != 0 && v != 1) fail(name, lineno, "\"au\" entries must be 0 or 1");
-    }
-    if (j.contains("au_prob")) p.au_prob = get_array<kNumAU, float>(j, "au_prob", name, lineno);
-    if (j.contains("ex")) {
-      if (!j["ex"].is_number_integer()) fail(name, lineno, "\"ex\" must be an integer class code 0-7");
-      int k = j["ex"].get<int>();
-      if (k < 0 || k >= kNumEX) fail(name, lineno, "\"ex\" must be an integer class code 0-7, got " + std::to_string(k));
-      p.ex = k;
-    }
-    if (j.contains("ex_prob")) p.ex_prob = get_array<kNumEX, float>(j, "ex_prob", name, lineno);
-    if (j.contains("va")) p.va = get_array<2, float>(j, "va", name, lineno);
+    if (!QuickLine(line).parse(p)) p = parse_line_checked(std::string(line), name, lineno);
     out.push_back(std::move(p));
   }
-  if (in.bad()) throw InputError(name + ": read error");
   return out;
 }
 

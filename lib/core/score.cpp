@@ -1,7 +1,10 @@
 // Joining predictions with the truth and reporting the scores.
 #include "mtl/core/score.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "mtl/core/annotations.h"
@@ -10,43 +13,80 @@
 
 namespace mtl {
 
+void Truth::reserve(size_t n) {
+  images_.reserve(n);
+  labels_.reserve(n);
+  size_t want = 16;
+  while (want < 2 * n) want *= 2;
+  if (want <= slots_.size()) return;
+  slots_.assign(want, 0);
+  for (size_t row = 0; row < images_.size(); ++row) slots_[slot_of(images_[row])] = static_cast<uint32_t>(row + 1);
+}
+
+size_t Truth::slot_of(std::string_view image) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = std::hash<std::string_view>()(image) & mask;; i = (i + 1) & mask)
+    if (slots_[i] == 0 || images_[slots_[i] - 1] == image) return i;
+}
+
+const std::string* Truth::add(std::string image, const Labels& l) {
+  if (2 * (images_.size() + 1) > slots_.size()) reserve(std::max<size_t>(16, 2 * images_.size()));
+  const size_t slot = slot_of(image);
+  if (slots_[slot]) return &images_[slots_[slot] - 1];
+  images_.push_back(std::move(image));
+  labels_.push_back(l);
+  slots_[slot] = static_cast<uint32_t>(images_.size());
+  return nullptr;
+}
+
+long Truth::find(std::string_view image) const {
+  if (slots_.empty()) return -1;
+  const uint32_t s = slots_[slot_of(image)];
+  return s ? static_cast<long>(s) - 1 : -1;
+}
+
 Truth read_truth(const std::string& path) {
   Truth t;
   t.source = path;
   if (path != "-" && is_hdf5_file(path)) {
     FeatureStoreReader store(path);
     FeatureRows rows = store.read_all(/*with_features=*/false);
+    t.reserve(rows.size());
     for (size_t i = 0; i < rows.size(); ++i)
-      if (!t.by_image.emplace(rows.image[i], rows.labels[i]).second)
+      if (t.add(rows.image[i], rows.labels[i]))
         throw InputError(path + ": image '" + rows.image[i] + "' appears twice");
     return t;
   }
   InputList list = read_input_list(path);
   if (!list.labelled)
     throw InputError(path + ": not an annotation file (its first line must start with 'image,') or a feature store");
-  for (const auto& img : list.images)
-    if (!t.by_image.emplace(img.path, img.labels).second)
-      throw InputError(path + ":" + std::to_string(img.line) + ": image '" + img.path + "' appears twice");
+  t.reserve(list.images.size());
+  for (auto& img : list.images)
+    if (const std::string* dup = t.add(std::move(img.path), img.labels))
+      throw InputError(path + ":" + std::to_string(img.line) + ": image '" + *dup + "' appears twice");
   return t;
 }
 
 ScoreReport score(const std::vector<Prediction>& preds, const Truth& truth, const std::string& pred_name) {
   ScoreReport r;
   ScoreAccumulator acc;
-  std::unordered_map<std::string, int> seen;
+  // The line each image was predicted on: per truth row, and in a map for the images without truth.
+  std::vector<int> predicted_on(truth.size(), 0);
+  std::unordered_map<std::string_view, int> unmatched;
   for (const auto& p : preds) {
-    auto [it, fresh] = seen.emplace(p.image, p.line);
-    if (!fresh)
+    const long t = truth.find(p.image);
+    int& first = t < 0 ? unmatched.emplace(p.image, 0).first->second : predicted_on[t];
+    if (first)
       throw InputError(pred_name + ":" + std::to_string(p.line) + ": image '" + p.image +
-                       "' was already predicted on line " + std::to_string(it->second));
+                       "' was already predicted on line " + std::to_string(first - 1));
+    first = p.line + 1;  // 0: not predicted yet
     ++r.predictions;
-    auto t = truth.by_image.find(p.image);
-    if (t == truth.by_image.end()) {
+    if (t < 0) {
       ++r.predictions_without_truth;
       continue;
     }
     ++r.matched;
-    const Labels& l = t->second;
+    const Labels& l = truth.labels(t);
     if (p.au) {
       bool any = false;
       for (auto a : l.au) any |= a >= 0;
@@ -55,7 +95,7 @@ ScoreReport score(const std::vector<Prediction>& preds, const Truth& truth, cons
     if (p.ex && l.has_ex()) acc.add_ex(l.ex, *p.ex);
     if (p.va && l.has_va()) acc.add_va(l.va, {(*p.va)[0], (*p.va)[1]});
   }
-  r.truth_without_predictions = truth.by_image.size() - r.matched;
+  r.truth_without_predictions = truth.size() - r.matched;
   r.scores = acc.compute();
   return r;
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "mtl/core/feature_store.h"
 #include "mtl/core/metrics.h"
 #include "mtl/core/predictions.h"
+#include "mtl/core/score.h"
 #include "mtl/core/task.h"
 
 using namespace mtl;
@@ -188,6 +190,77 @@ BOOST_AUTO_TEST_CASE(prediction_lines_round_trip) {
   } catch (const InputError& e) {
     BOOST_TEST(std::string(e.what()) == "p.jsonl:1: \"au\" must be an array of 12 numbers");
   }
+}
+
+// Lines in mtl-predict's shape take the quick parser; everything else the checked one. Both must
+// read the same values and refuse the same lines.
+namespace {
+Prediction parse_one(const std::string& line) {
+  std::istringstream in(line + "\n");
+  auto v = parse_predictions(in, "p.jsonl");
+  BOOST_REQUIRE_EQUAL(v.size(), 1u);
+  return v[0];
+}
+std::string error_of(const std::string& line) {
+  std::istringstream in(line + "\n");
+  try {
+    parse_predictions(in, "p.jsonl");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(prediction_lines_quick_and_checked) {
+  auto a = parse_one(R"({"image":"a.jpg","au":[1,0,0,0,0,0,1,0,0,0,0,1],"ex":3,"va":[0.5,-0.25]})");
+  BOOST_TEST(a.image == "a.jpg");
+  BOOST_TEST((*a.au)[6] == 1);
+  BOOST_TEST(*a.ex == 3);
+  BOOST_TEST((*a.va)[1] == -0.25f);
+  auto b = parse_one(R"(  { "va" : [ 1e-3 , 2E+1 ] , "image" : "b.jpg" }  )");  // spaces, order, exponents
+  BOOST_TEST(b.image == "b.jpg");
+  BOOST_TEST((*b.va)[0] == 0.001f);
+  BOOST_TEST((*b.va)[1] == 20.0f);
+  BOOST_TEST(!b.au.has_value());
+  BOOST_TEST(parse_one(R"({"image":"c\u00e9.jpg"})").image == "c\xc3\xa9.jpg");  // an escape: checked path
+  BOOST_TEST(parse_one(R"({"image":"d","note":{"x":1},"ex":2})").ex.value() == 2);  // nesting: checked path
+  BOOST_TEST(parse_one(R"({"image":"e","ex_prob":[0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.3]})").ex_prob.value()[7] == 0.3f);
+  BOOST_TEST(parse_one(R"({"image":"f","ex":1,"ex":2})").ex.value() == 2);  // a repeated key: the last
+  BOOST_TEST(error_of(R"({"image":"g","ex":3.0})") == "p.jsonl:1: \"ex\" must be an integer class code 0-7");
+  BOOST_TEST(error_of(R"({"image":"h","ex":9})") == "p.jsonl:1: \"ex\" must be an integer class code 0-7, got 9");
+  BOOST_TEST(error_of(R"({"image":"i","au":[2,0,0,0,0,0,0,0,0,0,0,0]})") == "p.jsonl:1: \"au\" entries must be 0 or 1");
+  BOOST_TEST(error_of(R"({"image":"j","va":[1,2,3]})") == "p.jsonl:1: \"va\" must be an array of 2 numbers");
+  BOOST_TEST(error_of(R"({"image":"k","va":[NaN,1]})").rfind("p.jsonl:1: invalid JSON", 0) == 0);
+  BOOST_TEST(error_of(R"({"image":"l"} x)").rfind("p.jsonl:1: invalid JSON", 0) == 0);
+  BOOST_TEST(error_of(R"({"va":[0,0]})") == "p.jsonl:1: missing \"image\" string");
+  BOOST_TEST(error_of(R"({"image":"m","va":[+1,0]})").rfind("p.jsonl:1: invalid JSON", 0) == 0);
+}
+
+// The truth's open-addressing table against std::map, over enough rows to grow it several times.
+BOOST_AUTO_TEST_CASE(truth_table_adds_finds_and_refuses_duplicates) {
+  Truth t;
+  std::map<std::string, int> ref;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string image = "v" + std::to_string(i % 97) + "/" + std::to_string(i) + ".jpg";
+    Labels l;
+    l.ex = static_cast<int8_t>(i % 8);
+    BOOST_TEST(t.add(image, l) == nullptr);
+    ref[image] = i;
+  }
+  BOOST_TEST(t.size() == 5000u);
+  for (const auto& [image, i] : ref) {
+    const long row = t.find(image);
+    BOOST_REQUIRE(row >= 0);
+    BOOST_TEST(t.labels(row).ex == i % 8);
+  }
+  BOOST_TEST(t.find("v1/5000.jpg") == -1);
+  BOOST_TEST(t.find("") == -1);
+  const std::string* dup = t.add("v3/3.jpg", Labels());
+  BOOST_REQUIRE(dup != nullptr);
+  BOOST_TEST(*dup == "v3/3.jpg");
+  BOOST_TEST(t.size() == 5000u);
+  BOOST_TEST(Truth().find("x") == -1);
 }
 
 // ------------------------------------------------------------------------------------ checksum

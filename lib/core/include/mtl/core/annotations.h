@@ -3,6 +3,7 @@
 #pragma once
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mtl/core/labels.h"
@@ -31,6 +32,6 @@ InputList read_input_list(const std::string& path);
 
 // Parses one row of an annotation file ("video/frame.jpg,v,a,ex,AU1,...,AU26"). Throws InputError
 // naming `name:line` and the faulty field.
-InputImage parse_annotation_row(const std::string& row, const std::string& name, int line);
+InputImage parse_annotation_row(std::string_view row, const std::string& name, int line);
 
 }  // namespace mtl

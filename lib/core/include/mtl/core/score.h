@@ -1,7 +1,9 @@
 // Scoring predictions against the truth: join on image path, compute the challenge measures,
 // format them as a table or as JSON. No LibTorch here.
 #pragma once
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -10,10 +12,23 @@
 
 namespace mtl {
 
-// Truth labels by image path.
-struct Truth {
-  std::unordered_map<std::string, Labels> by_image;
+// Truth labels by image path, in an open-addressing table (a million rows are common).
+class Truth {
+ public:
   std::string source;
+  // Adds an image. Returns nullptr, or the image's path when it was already there.
+  const std::string* add(std::string image, const Labels& l);
+  // The row of `image`, or -1.
+  long find(std::string_view image) const;
+  const Labels& labels(size_t row) const { return labels_[row]; }
+  size_t size() const { return labels_.size(); }
+  void reserve(size_t n);
+
+ private:
+  size_t slot_of(std::string_view image) const;  // the slot holding `image`, or the empty one it would take
+  std::vector<std::string> images_;
+  std::vector<Labels> labels_;
+  std::vector<uint32_t> slots_;  // row + 1, or 0 when empty; a power of two, at most half full
 };
 
 // Reads the truth from an ABAW annotation file or a feature store (told apart by the HDF5
