@@ -43,7 +43,7 @@ if "$py" -c 'import torch, sys; sys.exit(not torch.cuda.is_available())' 2>/dev/
     step bench bench/run.sh --gpu --build "$build" --reps 3 --epochs 2 --out "$out/RESULTS-gpu.md"
 else
   echo "no CUDA device: the GPU benchmark falls back to a short CPU one" | tee -a "$out/summary.txt"
-  MTL_BENCH_PYTHON=${MTL_BENCH_PYTHON:-/usr/bin/python3} MTL_BENCH_WORK=${TMPDIR:-/tmp}/mtl-bench-cpu \
+  MTL_BENCH_NO_INSTALL=1 MTL_BENCH_PYTHON=${MTL_BENCH_PYTHON:-/usr/bin/python3} MTL_BENCH_WORK=${TMPDIR:-/tmp}/mtl-bench-cpu \
     step bench bench/run.sh --build "$build" --reps 1 --images 64 --rows 2000 --epochs 2 --out "$out/RESULTS-cpu.md"
 fi
 cat "$out/summary.txt"

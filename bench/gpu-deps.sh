@@ -29,7 +29,7 @@ if [ ! -e "$out/opencv/lib/libopencv_imgcodecs.a" ]; then
     -DWITH_GTK=OFF -DWITH_V4L=OFF -DWITH_VA=OFF -DWITH_1394=OFF -DWITH_QUIRC=OFF -DWITH_ADE=OFF \
     -DWITH_CAROTENE=OFF -DWITH_CUDA=OFF -DCV_TRACE=OFF -DBUILD_TESTS=OFF -DBUILD_PERF_TESTS=OFF \
     -DBUILD_EXAMPLES=OFF -DBUILD_opencv_apps=OFF -DBUILD_JAVA=OFF -DBUILD_opencv_python3=OFF \
-    -DOPENCV_GENERATE_PKGCONFIG=OFF -DCPU_DISPATCH=AVX2 > "$src/configure.log"
+    -DOPENCV_GENERATE_PKGCONFIG=OFF -DCPU_DISPATCH=AVX2 > "$src/configure.log" 2>&1
   cmake --build "$src/build" -j"$(nproc)" > "$src/build.log"
   cmake --install "$src/build" > /dev/null
 fi

@@ -40,6 +40,9 @@ fi
 if [ "$gpu" = 1 ]; then
   "$PY" -c 'import torch' || { echo "bench/run.sh: $PY has no torch" >&2; exit 1; }
 elif ! "$PY" -c 'import torch, torchvision, cv2, h5py, pandas, sklearn' 2>/dev/null; then
+  if [ -n "${MTL_BENCH_NO_INSTALL:-}" ]; then
+    echo "bench/run.sh: $PY lacks torch, torchvision, cv2, h5py, pandas or sklearn" >&2; exit 1
+  fi
   "$root/scripts/debian-deps.sh" --bench
 fi
 results=$work/results.jsonl

@@ -14,6 +14,8 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs PATHS "${B}/openc
 set(HDF5_C_INCLUDE_DIRS "${B}/include/hdf5")
 set(HDF5_C_LIBRARIES "${B}/lib/libhdf5_serial.so.103")
 set(HDF5_C_DEFINITIONS "")
+file(STRINGS "${B}/include/hdf5/H5public.h" MTL_H5_VERS REGEX "^#define H5_VERS_INFO")
+string(REGEX MATCH "[0-9]+\\.[0-9]+\\.[0-9]+" HDF5_VERSION "${MTL_H5_VERS}")
 add_library(cxxopts::cxxopts INTERFACE IMPORTED)
 target_include_directories(cxxopts::cxxopts INTERFACE "${B}/include/cxxopts")
 add_library(nlohmann_json::nlohmann_json INTERFACE IMPORTED)
