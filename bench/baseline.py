@@ -244,13 +244,16 @@ def train(args):
         x, y = x[keep], ex[keep]
         counts = torch.bincount(y, minlength=8).float()
         pw = (len(y) / (8 * counts.clamp_min(1))).to(device)
-        au_model = AUHead(d).to(device).eval()  # the frozen upstream head
+        # The frozen upstream AU head (C = D) gives each row the same output in every epoch: it is
+        # computed once, before the epochs, as the toolkit does.
+        au_model = AUHead(d).to(device).eval()
+        with torch.no_grad():
+            p_au_all = torch.cat([au_model(x[s:s + 1024].to(device)) for s in range(0, len(x), 1024)])
         model = EXHead(d)
+        x = torch.cat([x.to(device), p_au_all], 1)
 
         def loss_fn(xb, yb):
-            with torch.no_grad():
-                p_au = au_model(xb)
-            return (pw[yb] * F.cross_entropy(model(xb, p_au), yb, reduction="none")).mean()
+            return (pw[yb] * F.cross_entropy(model(xb[:, :d], xb[:, d:]), yb, reduction="none")).mean()
     else:
         keep = (va > -2).all(1)
         x, y = x[keep], va[keep]

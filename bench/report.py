@@ -60,6 +60,8 @@ def main():
         ratio = tk / py if higher_better else py / tk
         rss_tk = med(what, "toolkit", threads, lambda r: r["rss_mb"])
         rss_py = med(what, "python", threads, lambda r: r["rss_mb"])
+        when = sorted({r.get("when", "")[:10] for r in runs if r["what"] == what} - {""})
+        label += f" ({', '.join(when)})" if len({r.get("when", "")[:10] for r in runs}) > 1 else ""
         rows.append(f"| {label} | {tk:.4g} {unit} | {py:.4g} {unit} | **{ratio:.2f}×** | {rss_tk:.0f} MB | {rss_py:.0f} MB |")
         if goal:
             goals.append(f"| {goal[0]} | {ratio:.2f}× | {goal[1]}× | {'met' if ratio >= goal[1] else '**not met**'} |")

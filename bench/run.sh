@@ -3,6 +3,9 @@
 # alternating, several repetitions; medians and ratios go to bench/RESULTS.md.
 #
 #   bench/run.sh [--reps N] [--images N] [--rows N] [--epochs N] [--gpu] [--build DIR] [--out FILE]
+#                [--only WHAT,...]
+# --only reruns the named measurements (extract, forward, train-au, train-ex, train-va, score) and
+# keeps the other results of the last run; RESULTS.md then gives each measurement's date.
 #
 # CPU mode (default): extraction (JPEG files -> features on disk) at 1 thread (both programs pinned
 # to one CPU with taskset) and at all cores, the bare forward rate on preloaded batches beside it,
@@ -15,7 +18,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-reps=3 images=256 rows=20000 epochs=2 gpu=0 build=$root/build out=$here/RESULTS.md
+reps=3 images=256 rows=20000 epochs=2 gpu=0 build=$root/build out=$here/RESULTS.md only=
 while [ $# -gt 0 ]; do
   case $1 in
     --reps) reps=$2; shift 2 ;;
@@ -25,7 +28,8 @@ while [ $# -gt 0 ]; do
     --gpu) gpu=1; shift ;;
     --build) build=$(cd "$2" && pwd); shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --only) only=$2; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -46,13 +50,22 @@ elif ! "$PY" -c 'import torch, torchvision, cv2, h5py, pandas, sklearn' 2>/dev/n
   "$root/scripts/debian-deps.sh" --bench
 fi
 results=$work/results.jsonl
-: > "$results"
+if [ -n "$only" ] && [ -s "$results" ]; then  # drop the results about to be rerun
+  "$PY" -c 'import json, sys
+keep = [l for l in open(sys.argv[1]) if json.loads(l)["what"].removeprefix("gpu-") not in sys.argv[2].split(",")]
+open(sys.argv[1], "w").writelines(keep)' "$results" "$only"
+else
+  : > "$results"
+fi
+# wanted WHAT: whether this run measures WHAT
+wanted() { [ -z "$only" ] || [[ ",$only," == *",${1#gpu-},"* ]]; }
 cores=$(nproc)
 
 # measure WHAT IMPL THREADS CMD...: runs CMD, appends its wall time, peak RSS and the JSON lines it
 # printed (or wrote to $work/log) to the results.
 measure() {
   local what=$1 impl=$2 threads=$3; shift 3
+  wanted "$what" || return 0
   rm -f "$work/log"
   if ! /usr/bin/time -f '%e %M' -o "$work/time" "$@" > "$work/stdout" 2> "$work/stderr"; then
     echo "bench/run.sh: $what ($impl) failed:" >&2; tail -5 "$work/stderr" >&2
@@ -74,8 +87,9 @@ for f in files:
             m = re.search(r"wrote .* \(([0-9.]+) images/s\)", l)  # mtl-extract's closing line
             if m:
                 lines.append({"loop_images_per_s": float(m.group(1))})
+import datetime
 print(json.dumps({"what": what, "impl": impl, "threads": int(threads), "wall_s": float(wall),
-                  "rss_mb": int(kb) / 1024, "out": lines}))
+                  "rss_mb": int(kb) / 1024, "out": lines, "when": datetime.datetime.now().isoformat(timespec="minutes")}))
 PYEOF
   echo "  $what $impl: ${wall} s" >&2
 }
@@ -89,7 +103,8 @@ if [ "$gpu" = 0 ]; then
   fi
   [ -s "$work/s$rows.h5" ] || "$build/bench/mtl-bench" store "$work/s$rows.h5" "$rows" 1280
   [ -s "$work/pred.jsonl" ] || "$PY" "$here/make_scoring.py" "$work/truth.csv" "$work/pred.jsonl" 1000000
-  "$T/mtl-train-au" -q --train "$work/s$rows.h5" -o "$work/au_up.pt" --epochs 1 --node-dim 64 --threads "$cores"
+  # The frozen AU head the EX head trains on: the authors' size (C = D), one epoch.
+  [ -s "$work/au_up$rows.pt" ] || "$T/mtl-train-au" -q --train "$work/s$rows.h5" -o "$work/au_up$rows.pt" --epochs 1 --threads "$cores"
   for rep in $(seq "$reps"); do
     echo "repetition $rep of $reps" >&2
     for t in 1 "$cores"; do
@@ -102,7 +117,7 @@ if [ "$gpu" = 0 ]; then
       measure forward python "$t" "${pin[@]}" "$PY" "$here/baseline.py" forward "$backbone" "$t" 64 5
     done
     for task in au ex va; do
-      up=(); [ "$task" = ex ] && up=(--au "$work/au_up.pt")
+      up=(); [ "$task" = ex ] && up=(--au "$work/au_up$rows.pt")
       measure "train-$task" toolkit "$cores" "$T/mtl-train-$task" -q --threads "$cores" --train "$work/s$rows.h5" \
         "${up[@]}" -o "$work/$task.pt" --epochs "$epochs" --no-resume --log "$work/log"
       measure "train-$task" python "$cores" "$PY" "$here/baseline.py" train "$task" "$work/s$rows.h5" "$cores" "$epochs"

@@ -178,14 +178,21 @@ TrainingSplit TrainingSplit::cat(const std::vector<TrainingSplit>& parts) {
   return s;
 }
 
+constexpr int64_t kUpstreamChunk = 1024;  // rows per forward of a frozen upstream head
+
 TrainingSplit RowFormat::split(const FeatureRows& rows, const std::string& source) const {
   TrainingSplit s;
   s.x = head_input(rows, with_logits, in_dim, source, head_name).to(device);
   s.y = head->targets(rows).to(device);
   torch::NoGradGuard ng;
   for (const auto& up : *upstream) {
+    // In chunks: the AU head at the authors' size holds 12 x C values per row in each of several
+    // intermediates, about 9 GB for 20k rows in one go.
     auto x = head_input(rows, up.meta.with_logits, up.meta.in_dim, source, up.path).to(device);
-    s.upstream[up.meta.task] = up.head->prediction(up.head->forward(x, {}));
+    std::vector<torch::Tensor> parts;
+    for (int64_t at = 0; at < x.size(0); at += kUpstreamChunk)
+      parts.push_back(up.head->prediction(up.head->forward(x.slice(0, at, std::min(at + kUpstreamChunk, x.size(0))), {})));
+    s.upstream[up.meta.task] = parts.empty() ? up.head->prediction(up.head->forward(x, {})) : torch::cat(parts);
   }
   return s;
 }
