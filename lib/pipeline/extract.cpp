@@ -112,6 +112,7 @@ namespace {
 
 // The store's settings for this run.
 StoreInfo store_info(const ExtractOptions& opt, const InputList& list, const Backbone& backbone) {
+  const BackboneOptions& net = backbone.options();
   StoreInfo info;
   info.backbone = opt.backbone;
   info.backbone_sha256 = sha256_file(opt.backbone);
@@ -125,6 +126,7 @@ StoreInfo store_info(const ExtractOptions& opt, const InputList& list, const Bac
   info.toolkit_version = toolkit_version();
   info.input_sha256 = input_list_sha256(list, opt.image_root);
   info.shard = opt.shard.text();
+  info.compute = net.device + (net.fp16 ? " fp16" : " fp32") + (net.channels_last ? " channels-last" : "");
   return info;
 }
 

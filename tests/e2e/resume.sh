@@ -19,6 +19,22 @@ same_store() {  # same_store A B...: the stores B... concatenated hold A's rows
 }
 
 expect_exit 0 "an uninterrupted extraction" -- $X --batch 16 -o "$WORK/full.h5" "$DATA/train.txt"
+h5dump -a compute "$WORK/full.h5" > "$WORK/c" 2>&1
+expect_grep '"cpu fp32"' "$WORK/c" "the store records where and how the backbone ran"
+
+# A .part made with other compute settings is not resumed: it would mix two kinds of features.
+$X --batch 16 -o "$WORK/cl.h5" "$DATA/train.txt" 2>/dev/null &
+pid=$!
+for _ in $(seq 1200); do n=$(committed "$WORK/cl.h5.part"); [ "${n:-0}" -ge 32 ] && break; sleep 0.02; done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+if [ -e "$WORK/cl.h5.part" ]; then
+  expect_exit 0 "a rerun with --channels-last" -- $X --batch 16 --channels-last -o "$WORK/cl.h5" "$DATA/train.txt"
+  expect_grep "not resuming .*cl.h5.part (the backbone ran elsewhere or otherwise (cpu fp32))" "$WORK/err" "it says why it starts afresh"
+  h5dump -a compute "$WORK/cl.h5" > "$WORK/c" 2>&1
+  expect_grep '"cpu fp32 channels-last"' "$WORK/c" "the new store records channels-last"
+else
+  fail "the extraction to be stopped finished first"
+fi
 
 # SIGKILL at several moments (as soon as the .part exists, and after 48, 304 and 496 rows), then
 # the same command again: it goes on from the committed rows and ends with the uninterrupted rows.

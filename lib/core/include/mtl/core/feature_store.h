@@ -7,7 +7,8 @@
 //   backbone_sha256, input_size, mean[3], std[3], feature_dim, logits_dim, labelled,
 //   rows_committed (rows fully written), complete (1 once the writer finished); since 0.2 also
 //   input_sha256 (the input rows this store covers), shard ("I/N"), inputs_committed (inputs
-//   done, skipped ones included) and skipped_committed, which let a rerun resume an unfinished store.
+//   done, skipped ones included) and skipped_committed, which let a rerun resume an unfinished store;
+//   newer stores add compute (device, precision and layout of the backbone), also part of that identity.
 // No LibTorch here.
 #pragma once
 #include <array>
@@ -38,6 +39,7 @@ struct StoreInfo {
   size_t rows = 0;  // committed rows
   std::string input_sha256;  // identity of the input rows (paths, labels, image root) of this store
   std::string shard = "1/1";  // which shard of its input list the store holds
+  std::string compute;  // where and how the backbone ran: "cpu fp32", "cuda fp16 channels-last", ...
 };
 
 // A block of rows in memory (row-major features and logits).
