@@ -9,10 +9,10 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string_view>
 
 #include "mtl/core/error.h"
+#include "text_lines.h"
 
 namespace mtl {
 namespace {
@@ -155,31 +155,22 @@ InputImage parse_annotation_row(std::string_view row, const std::string& name, i
 }
 
 InputList parse_input_list(std::istream& in, const std::string& name) {
-  // One read of the whole input, then line by line without copies.
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(name + ": read error");
+  const std::string text = read_text(in, name);
   InputList list;
-  int lineno = 0;
-  for (size_t at = 0; at < text.size();) {
-    size_t nl = text.find('\n', at);
-    if (nl == std::string::npos) nl = text.size();
-    std::string_view line(text.data() + at, nl - at);
-    at = nl + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (++lineno == 1) {
+  for_each_line(text, [&](std::string_view line, int lineno) {
+    if (lineno == 1) {
       if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // a UTF-8 byte-order mark
       if (is_header(std::string(line))) {
         list.labelled = true;
-        continue;
+        return;
       }
     }
-    if (blank(line)) continue;
-    if (list.labelled) {
+    if (blank(line)) return;
+    if (list.labelled)
       list.images.push_back(parse_annotation_row(line, name, lineno));
-    } else {
+    else
       list.images.push_back(parse_list_row(std::string(line), name, lineno));
-    }
-  }
+  });
   return list;
 }
 

@@ -9,11 +9,11 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "mtl/core/error.h"
+#include "text_lines.h"
 
 namespace mtl {
 namespace {
@@ -241,25 +241,16 @@ class QuickLine {
 }  // namespace
 
 std::vector<Prediction> parse_predictions(std::istream& in, const std::string& name) {
-  // One read of the whole input, then line by line without copies.
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(name + ": read error");
+  const std::string text = read_text(in, name);
   std::vector<Prediction> out;
   out.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
-  int lineno = 0;
-  for (size_t at = 0; at < text.size();) {
-    size_t nl = text.find('\n', at);
-    if (nl == std::string::npos) nl = text.size();
-    std::string_view line(text.data() + at, nl - at);
-    at = nl + 1;
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+  for_each_line(text, [&](std::string_view line, int lineno) {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
     Prediction p;
     p.line = lineno;
     if (!QuickLine(line).parse(p)) p = parse_line_checked(std::string(line), name, lineno);
     out.push_back(std::move(p));
-  }
+  });
   return out;
 }
 
