@@ -28,12 +28,12 @@ void ExtractOptions::check() const {
 }
 
 BackboneOptions ExtractOptions::backbone_options(const std::string& device) const {
-  if (fp16 && device != "cuda") throw UsageError("--fp16 needs a CUDA device (--device cuda)");
   BackboneOptions o;
   o.device = device;
   o.input_size = pre.size;
   o.fp16 = fp16;
   o.channels_last = channels_last;
+  o.check();
   return o;
 }
 

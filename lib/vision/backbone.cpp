@@ -66,8 +66,12 @@ void prepare(torch::jit::Module& m, const BackboneOptions& o, const std::string&
 
 }  // namespace
 
+void BackboneOptions::check() const {
+  if (fp16 && device != "cuda") throw UsageError("--fp16 needs a CUDA device (--device cuda)");
+}
+
 Backbone::Backbone(const std::string& path, const BackboneOptions& o) : impl_(new Impl), path_(path), opt_(o) {
-  if (o.fp16 && o.device != "cuda") throw UsageError("--fp16 needs a CUDA device (--device cuda)");
+  o.check();
   impl_->device = o.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   try {
     impl_->module = torch::jit::load(path, impl_->device);

@@ -14,6 +14,8 @@ struct BackboneOptions {
   bool fp16 = false;           // weights and activations in half precision (CUDA only); outputs stay float32
   bool channels_last = false;  // activations in NHWC order (faster convolutions on tensor cores)
   bool optimize = true;        // freeze the module and fold batch norm into the convolutions
+  // Throws UsageError for settings the device cannot run (fp16 on the CPU).
+  void check() const;
 };
 
 // Host memory for one batch of preprocessed images. On CUDA it is page-locked, so that its copy
@@ -36,7 +38,7 @@ class Backbone {
   // Loads the TorchScript file at `path` onto o.device in evaluation mode, prepares it for inference
   // and probes it with one blank image of size S to learn D and L. Throws InputError naming the file
   // when it cannot be loaded or returns something other than a [B,D] tensor or a (features, logits)
-  // tuple; UsageError for fp16 on the CPU.
+  // tuple; UsageError when o.check() fails.
   Backbone(const std::string& path, const BackboneOptions& o);
   ~Backbone();
   Backbone(const Backbone&) = delete;
