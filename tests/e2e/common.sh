@@ -42,6 +42,9 @@ expect_true() {
 
 finish() { exit $FAILED; }
 
+# rows FILE DATASET: the dataset's values, one per line, floats with every bit (%.9g).
+rows() { h5dump -y -m %.9g -d "$2" "$1" | sed -n '/DATA {/,/^ *}/p' | tr ', ' '\n\n' | grep -v '^$' | grep -v 'DATA\|}\|{'; }
+
 # numeric_match A B TOL: the files have the same lines up to numbers that differ by at most TOL.
 numeric_match() {
   awk -v tol="$3" '

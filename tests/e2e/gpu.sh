@@ -10,8 +10,6 @@ if ! ex --device cuda -o "$WORK/probe.h5" "$WORK/ann.txt" 2> "$WORK/err"; then
   fail "extraction on CUDA: $(head -c 400 "$WORK/err")"; finish
 fi
 
-# features FILE: the features, one number per line.
-features() { h5dump -d features -y -w 0 "$1" | tail -n +3 | tr -s ', ' '\n\n' | grep -E '^-?[0-9]'; }
 # max_rel_diff A B: the largest |a - b| over the largest |a|.
 max_rel_diff() {
   paste "$1" "$2" | awk '{ d = $1 - $2; if (d < 0) d = -d; a = $1 < 0 ? -$1 : $1
@@ -20,9 +18,9 @@ max_rel_diff() {
 expect_exit 0 "extract on the CPU" -- ex --device cpu -o "$WORK/cpu.h5" "$WORK/ann.txt"
 expect_exit 0 "extract on CUDA, fp16, channels-last, stored as float16" -- \
   ex --device cuda --fp16 --channels-last --half -o "$WORK/fp16.h5" "$WORK/ann.txt"
-features "$WORK/cpu.h5" > "$WORK/cpu.f"
-features "$WORK/probe.h5" > "$WORK/cuda.f"
-features "$WORK/fp16.h5" > "$WORK/fp16.f"
+rows "$WORK/cpu.h5" features > "$WORK/cpu.f"
+rows "$WORK/probe.h5" features > "$WORK/cuda.f"
+rows "$WORK/fp16.h5" features > "$WORK/fp16.f"
 d32=$(max_rel_diff "$WORK/cpu.f" "$WORK/cuda.f")
 d16=$(max_rel_diff "$WORK/cpu.f" "$WORK/fp16.f")
 echo "CUDA float32 vs CPU: $d32; CUDA fp16 vs CPU: $d16 (largest difference over the largest feature)"

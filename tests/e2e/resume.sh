@@ -6,8 +6,6 @@
 X="mtl-extract -q --threads 1 --backbone $DATA/backbone.pt --image-root $DATA/cropped_aligned"
 export HDF5_USE_FILE_LOCKING=FALSE  # lets h5dump look into a .part that a running extraction holds
 
-# rows FILE DATASET: the dataset's values, one per line, floats with every bit (%.9g).
-rows() { h5dump -y -m %.9g -d "$2" "$1" | sed -n '/DATA {/,/^ *}/p' | tr ', ' '\n\n' | grep -v '^$' | grep -v 'DATA\|}\|{'; }
 committed() { h5dump -a rows_committed "$1" 2>/dev/null | sed -n 's/.*(0): \([0-9]*\).*/\1/p'; }
 same_store() {  # same_store A B...: the stores B... concatenated hold A's rows
   local a=$1 ds; shift
