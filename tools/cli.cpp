@@ -21,7 +21,7 @@ Parser::Parser(std::string program, std::string positional, std::string descript
   auto a = opts_.add_options("Common");
   a("h,help", "print this help and exit");
   a("version", "print the versions of the toolkit and its libraries and exit");
-  a("q,quiet", "print only errors on stderr");
+  a("q,quiet", "print only warnings and errors on stderr");
   a("v,verbose", "print more on stderr");
   if (flags_ & kThreads) a("threads", "CPU threads for LibTorch, OpenBLAS and decoding (0: the CPUs this process may use: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else the affinity mask capped by the cgroup CPU quota)", cxxopts::value<int>()->default_value("0"));
   if (flags_ & kDevice) a("device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"));

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "mtl/core/error.h"
+#include "mtl/core/log.h"
 #include "mtl/core/score.h"
 
 int main(int argc, char** argv) {
@@ -36,7 +37,15 @@ int main(int argc, char** argv) {
     }
     mtl::Truth truth = truth_job.get();
     if (pred_error) std::rethrow_exception(pred_error);
-    auto report = mtl::score(preds, truth, pred_path == "-" ? "<stdin>" : pred_path);
+    const std::string pred_name = pred_path == "-" ? "<stdin>" : pred_path;
+    auto report = mtl::score(preds, truth, pred_name);
+    // Scores of nothing, or of predictions for another split, must not pass unseen.
+    if (report.matched == 0)
+      throw mtl::InputError(pred_name + ": none of its " + std::to_string(report.predictions) +
+                            " predictions is of an image in " + truth_path);
+    if (report.predictions_without_truth && !r.count("strict"))
+      mtl::logging::warn(pred_name + ": " + std::to_string(report.predictions_without_truth) + " of " +
+                         std::to_string(report.predictions) + " predictions are of images not in " + truth_path);
     if (r.count("strict") && (report.predictions_without_truth || report.truth_without_predictions))
       throw mtl::InputError(std::to_string(report.predictions_without_truth) + " predictions without truth and " +
                             std::to_string(report.truth_without_predictions) +

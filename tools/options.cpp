@@ -66,7 +66,8 @@ void finish_head_options(const cxxopts::ParseResult& r, TrainOptions& o) {
 void add_image_options(Parser& p, const std::string& group, ExtractOptions& o) {
   p.add(group)
     ("image-root", "folder that the listed paths are relative to (cropped_aligned)", cxxopts::value(o.image_root))
-    ("skip-bad", "skip unreadable or undecodable images, name them on stderr, and go on")
+    ("skip-bad", "skip unreadable, undecodable or truncated images and images whose features are not finite, name them on stderr, and go on")
+    ("allow-outside-root", "read listed paths that are absolute or climb out of --image-root with ..")
     ("batch", "images per backbone forward", cxxopts::value(o.batch)->default_value(default_text(o.batch)))
     ("size", "input size S of the S x S backbone input (224 for B0, 260 for B2)",
      cxxopts::value(o.pre.size)->default_value(default_text(o.pre.size)))
@@ -84,6 +85,7 @@ void finish_image_options(const cxxopts::ParseResult& r, ExtractOptions& o) {
     std::copy(v.begin(), v.end(), dst->begin());
   }
   o.skip_bad = r.count("skip-bad") > 0;
+  o.allow_outside_root = r.count("allow-outside-root") > 0;
   o.fp16 = r.count("fp16") > 0;
   o.channels_last = r.count("channels-last") > 0;
   o.check();

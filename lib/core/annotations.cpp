@@ -1,6 +1,7 @@
 // Parsing of the ABAW MTL annotation file and of plain image lists.
 #include "mtl/core/annotations.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -75,7 +76,7 @@ int parse_integer(std::string_view raw, const std::string& name, int line, int f
   auto r = std::from_chars(raw.data(), raw.data() + raw.size(), i);
   if (!raw.empty() && r.ec == std::errc() && r.ptr == raw.data() + raw.size()) return i;  // the usual "0", "-1"
   double v = parse_number(raw, name, line, field);
-  if (v != std::floor(v))
+  if (v != std::floor(v) || std::fabs(v) > 1e6)
     fail(name, line,
          std::string("field ") + std::to_string(field + 1) + " (" + field_name(field) + "): '" + std::string(raw) +
              "' is not an integer");
@@ -105,6 +106,22 @@ InputImage parse_list_row(const std::string& line, const std::string& name, int 
   img.path = trim(line);
   img.line = lineno;
   return img;
+}
+
+// An image listed twice would get two rows that mtl-score cannot tell apart: name both lines.
+void refuse_duplicates(const InputList& list, const std::string& name) {
+  std::vector<uint32_t> order(list.images.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const int c = list.images[a].path.compare(list.images[b].path);
+    return c < 0 || (c == 0 && a < b);
+  });
+  for (size_t k = 1; k < order.size(); ++k) {
+    const InputImage& first = list.images[order[k - 1]];
+    const InputImage& again = list.images[order[k]];
+    if (first.path == again.path)
+      fail(name, again.line, "image '" + again.path + "' is listed twice (also on line " + std::to_string(first.line) + ")");
+  }
 }
 
 }  // namespace
@@ -157,6 +174,7 @@ InputImage parse_annotation_row(std::string_view row, const std::string& name, i
 InputList parse_input_list(std::istream& in, const std::string& name) {
   const std::string text = read_text(in, name);
   InputList list;
+  list.name = name;
   for_each_line(text, [&](std::string_view line, int lineno) {
     if (lineno == 1) {
       if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // a UTF-8 byte-order mark
@@ -171,7 +189,25 @@ InputList parse_input_list(std::istream& in, const std::string& name) {
     else
       list.images.push_back(parse_list_row(std::string(line), name, lineno));
   });
+  refuse_duplicates(list, name);
   return list;
+}
+
+bool path_stays_inside(std::string_view path) {
+  if (path.empty() || path.front() == '/') return false;
+  int depth = 0;
+  for (size_t start = 0; start <= path.size();) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    const std::string_view part = path.substr(start, slash - start);
+    if (part == "..") {
+      if (--depth < 0) return false;
+    } else if (!part.empty() && part != ".") {
+      ++depth;
+    }
+    start = slash + 1;
+  }
+  return true;
 }
 
 InputList read_input_list(const std::string& path) {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -76,11 +77,35 @@ Hid half_type() {
   return t;
 }
 
+// The innermost message of HDF5's error stack ("data error detected by Fletcher32 checksum").
+std::string hdf5_reason() {
+  std::string reason;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD,
+           [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+             if (n == 0 && e->desc) *static_cast<std::string*>(out) = e->desc;
+             return 0;
+           },
+           &reason);
+  return reason;
+}
+
 void check(herr_t r, const std::string& what, bool output) {
   if (r < 0) {
     if (output) throw OutputError(what);
-    throw InputError(what);
+    const std::string reason = hdf5_reason();
+    throw InputError(what + (reason.empty() ? "" : " (" + reason + "; the file is damaged)"));
   }
+}
+
+// Opens a root attribute that must hold exactly one value (`count` for an array).
+Hid open_attr(hid_t obj, const char* name, const std::string& file, hssize_t count = 1) {
+  Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
+  if (!a.ok()) throw InputError(file + ": missing attribute '" + name + "'");
+  Hid space(H5Aget_space(a), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space) != count)
+    throw InputError(file + ": attribute '" + name + "' holds " + std::to_string(H5Sget_simple_extent_npoints(space)) +
+                     " values, not " + std::to_string(count));
+  return a;
 }
 
 void write_attr_string(hid_t obj, const char* name, const std::string& value) {
@@ -113,8 +138,7 @@ void write_attr_floats(hid_t obj, const char* name, const float* v, hsize_t n) {
 bool has_attr(hid_t obj, const char* name) { return H5Aexists(obj, name) > 0; }
 
 std::string read_attr_string(hid_t obj, const char* name, const std::string& file) {
-  Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
-  if (!a.ok()) throw InputError(file + ": missing attribute '" + name + "'");
+  Hid a = open_attr(obj, name, file);
   Hid ft(H5Aget_type(a), H5Tclose);
   if (H5Tget_class(ft) != H5T_STRING) throw InputError(file + ": attribute '" + name + "' is not a string");
   if (H5Tis_variable_str(ft) > 0) {
@@ -136,16 +160,14 @@ std::string read_attr_string(hid_t obj, const char* name, const std::string& fil
 }
 
 long long read_attr_int(hid_t obj, const char* name, const std::string& file) {
-  Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
-  if (!a.ok()) throw InputError(file + ": missing attribute '" + name + "'");
+  Hid a = open_attr(obj, name, file);
   long long v = 0;
   check(H5Aread(a, H5T_NATIVE_LLONG, &v), file + ": cannot read attribute " + name, false);
   return v;
 }
 
 void read_attr_floats(hid_t obj, const char* name, float* v, const std::string& file) {
-  Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
-  if (!a.ok()) throw InputError(file + ": missing attribute '" + name + "'");
+  Hid a = open_attr(obj, name, file, 3);
   check(H5Aread(a, H5T_NATIVE_FLOAT, v), file + ": cannot read attribute " + name, false);
 }
 
@@ -157,6 +179,9 @@ Hid create_rows_dataset(hid_t file, const char* name, hid_t type, hsize_t cols, 
   Hid plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   H5Pset_chunk(plist, rank, chunk);
   if (compress) H5Pset_deflate(plist, 1);
+  // A checksum on every chunk, verified whenever it is read. HDF5 takes no filter on the
+  // variable-length paths, which live in the (unchecked) global heap.
+  if (H5Tis_variable_str(type) <= 0) H5Pset_fletcher32(plist);
   Hid d(H5Dcreate2(file, name, type, space, H5P_DEFAULT, plist, H5P_DEFAULT), H5Dclose);
   if (!d.ok()) throw OutputError(std::string("cannot create dataset ") + name);
   return d;
@@ -370,6 +395,10 @@ bool FeatureStoreWriter::committed_inputs_match(const std::vector<std::string>& 
 
 void FeatureStoreWriter::create(const StoreInfo& info) {
   Hid fapl = unlocked_access();
+  // The 1.8 file format checksums the superblock and the object headers (the attributes). Not the
+  // 1.10 format: a writer marks its superblock "open for writing", and a killed run's .part could
+  // then not be reopened to resume.
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
   impl_->file = Hid(H5Fcreate(part_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose);
   if (!impl_->file.ok()) throw OutputError(part_ + ": cannot create: " + std::strerror(errno));
   hid_t f = impl_->file;
@@ -501,32 +530,54 @@ FeatureStoreReader::FeatureStoreReader(const std::string& path, bool allow_parti
   info_.input_size = static_cast<int>(read_attr_int(f, "input_size", path));
   read_attr_floats(f, "mean", info_.mean.data(), path);
   read_attr_floats(f, "std", info_.std.data(), path);
-  info_.feature_dim = static_cast<int>(read_attr_int(f, "feature_dim", path));
-  info_.logits_dim = static_cast<int>(read_attr_int(f, "logits_dim", path));
+  for (auto [name, dim] : {std::pair{"feature_dim", &info_.feature_dim}, std::pair{"logits_dim", &info_.logits_dim}}) {
+    const long long v = read_attr_int(f, name, path);
+    if (v < (dim == &info_.feature_dim ? 1 : 0) || v > kMaxStoreColumns)
+      throw InputError(path + ": attribute '" + name + "' is " + std::to_string(v) + ", outside " +
+                       (dim == &info_.feature_dim ? "1" : "0") + "-" + std::to_string(kMaxStoreColumns));
+    *dim = static_cast<int>(v);
+  }
   info_.labelled = read_attr_int(f, "labelled", path) != 0;
   info_.complete = read_attr_int(f, "complete", path) != 0;
-  info_.rows = static_cast<size_t>(read_attr_int(f, "rows_committed", path));
+  const long long rows = read_attr_int(f, "rows_committed", path);
+  if (rows < 0) throw InputError(path + ": attribute 'rows_committed' is " + std::to_string(rows));
+  info_.rows = static_cast<size_t>(rows);
   if (has_attr(f, "input_sha256")) info_.input_sha256 = read_attr_string(f, "input_sha256", path);
   if (has_attr(f, "shard")) info_.shard = read_attr_string(f, "shard", path);
   if (has_attr(f, "compute")) info_.compute = read_attr_string(f, "compute", path);
   if (!info_.complete && !allow_partial)
     throw InputError(path + ": unfinished feature store (" + std::to_string(info_.rows) +
                      " rows committed); the run that wrote it did not complete");
-  auto open = [&](const char* name) {
+  check_sizes(f);
+}
+
+// The attributes' sizes, and each dataset's rank, columns, rows and type, against each other.
+void FeatureStoreReader::check_sizes(hid_t f) {
+  const std::string& path = path_;
+  auto open = [&](const char* name, int rank, hsize_t cols, H5T_class_t type) {
     Hid d(H5Dopen2(f, name, H5P_DEFAULT), H5Dclose);
     if (!d.ok()) throw InputError(path + ": missing dataset '" + name + "'");
-    if (dataset_rows(d) < info_.rows)
-      throw InputError(path + ": dataset '" + name + "' is shorter than rows_committed");
+    Hid space(H5Dget_space(d), H5Sclose);
+    hsize_t dims[2] = {0, 0};
+    const int r = H5Sget_simple_extent_ndims(space);
+    if (r != rank || H5Sget_simple_extent_dims(space, dims, nullptr) != rank || (rank == 2 && dims[1] != cols))
+      throw InputError(path + ": dataset '" + name + "' is not [rows" +
+                       (rank == 2 ? "," + std::to_string(cols) : std::string()) + "]");
+    if (dims[0] < info_.rows)
+      throw InputError(path + ": dataset '" + name + "' has " + std::to_string(dims[0]) + " rows, fewer than rows_committed (" +
+                       std::to_string(info_.rows) + ")");
+    Hid t(H5Dget_type(d), H5Tclose);
+    if (H5Tget_class(t) != type) throw InputError(path + ": dataset '" + name + "' has the wrong type");
     return d;
   };
-  impl_->features = open("features");
+  impl_->features = open("features", 2, info_.feature_dim, H5T_FLOAT);
   Hid ft(H5Dget_type(impl_->features), H5Tclose);
   info_.half = H5Tget_size(ft) == 2;
-  impl_->image = open("image");
-  impl_->au = open("au");
-  impl_->ex = open("ex");
-  impl_->va = open("va");
-  if (info_.logits_dim > 0) impl_->logits = open("logits");
+  impl_->image = open("image", 1, 0, H5T_STRING);
+  impl_->au = open("au", 2, kNumAU, H5T_INTEGER);
+  impl_->ex = open("ex", 1, 0, H5T_INTEGER);
+  impl_->va = open("va", 2, 2, H5T_FLOAT);
+  if (info_.logits_dim > 0) impl_->logits = open("logits", 2, info_.logits_dim, H5T_FLOAT);
 }
 
 FeatureStoreReader::~FeatureStoreReader() = default;
@@ -559,7 +610,34 @@ FeatureRows FeatureStoreReader::read(size_t start, size_t count, bool with_featu
     r.labels[i].ex = ex[i];
     r.labels[i].va = {va[2 * i], va[2 * i + 1]};
   }
+  check_rows(r, start);
   return r;
+}
+
+// Labels in their ranges and features without NaN or infinity: a damaged or hand-made store is
+// refused here rather than trained on. Rows are named by their 0-based index in the datasets.
+void FeatureStoreReader::check_rows(const FeatureRows& r, size_t start) const {
+  auto bad = [&](size_t i, const std::string& what) {
+    throw InputError(path_ + ": row " + std::to_string(start + i) + " (" + r.image[i] + "): " + what);
+  };
+  for (size_t i = 0; i < r.size(); ++i) {
+    const Labels& l = r.labels[i];
+    for (int k = 0; k < kNumAU; ++k)
+      if (l.au[k] < -1 || l.au[k] > 1)
+        bad(i, std::string("AU label ") + au_names()[k] + " is " + std::to_string(l.au[k]) + ", not 0, 1 or -1 (missing)");
+    if (l.ex < -1 || l.ex >= kNumEX) bad(i, "expression label " + std::to_string(l.ex) + " is not 0-7 or -1 (missing)");
+    for (int k = 0; k < 2; ++k)
+      if (l.va[k] != kMissingVA && !(l.va[k] >= -1 && l.va[k] <= 1))
+        bad(i, std::string(k ? "arousal" : "valence") + " label " + std::to_string(l.va[k]) +
+                   " is outside [-1, 1] and is not -5 (missing)");
+  }
+  auto finite = [&](const std::vector<float>& v, int cols, const char* what) {
+    if (cols <= 0) return;
+    for (size_t j = 0; j < v.size(); ++j)
+      if (!std::isfinite(v[j])) bad(j / cols, std::string(what) + " column " + std::to_string(j % cols) + " is " + std::to_string(v[j]));
+  };
+  finite(r.features, r.dim, "feature");
+  finite(r.logits, r.logits_dim, "logit");
 }
 
 std::vector<std::string> FeatureStoreReader::skipped() const {

@@ -41,17 +41,49 @@ void put_array(std::string& s, const std::array<T, N>& a) {
   throw InputError(name + ":" + std::to_string(line) + ": " + what);
 }
 
-template <size_t N, typename T>
-std::array<T, N> get_array(const nlohmann::json& j, const char* key, const std::string& name, int line) {
+// A JSON number as a float: refused when it does not fit (1e39 is not a float).
+float get_float(const nlohmann::json& v, const char* key, const std::string& name, int line) {
+  if (!v.is_number()) fail(name, line, std::string("\"") + key + "\" holds a value that is not a number");
+  const double d = v.get<double>();
+  const float f = static_cast<float>(d);
+  if (!std::isfinite(d) || !std::isfinite(f))
+    fail(name, line, std::string("\"") + key + "\" holds a number out of range for a float");
+  return f;
+}
+
+template <size_t N>
+const nlohmann::json& get_array(const nlohmann::json& j, const char* key, const std::string& name, int line) {
   const auto& v = j.at(key);
   if (!v.is_array() || v.size() != N)
     fail(name, line, std::string("\"") + key + "\" must be an array of " + std::to_string(N) + " numbers");
-  std::array<T, N> out{};
-  for (size_t i = 0; i < N; ++i) {
-    if (!v[i].is_number()) fail(name, line, std::string("\"") + key + "\" holds a value that is not a number");
-    out[i] = v[i].get<T>();
-  }
+  return v;
+}
+
+template <size_t N>
+std::array<float, N> get_floats(const nlohmann::json& j, const char* key, const std::string& name, int line) {
+  const auto& v = get_array<N>(j, key, name, line);
+  std::array<float, N> out{};
+  for (size_t i = 0; i < N; ++i) out[i] = get_float(v[i], key, name, line);
   return out;
+}
+
+// An integer that fits in an int, or -1 for anything else (a fraction, a huge number, not a number).
+long long get_integer(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return v.get<unsigned long long>() > 1000 ? -1 : static_cast<long long>(v.get<unsigned long long>());
+  if (v.is_number_integer()) return v.get<long long>();
+  return -1;
+}
+
+// The ranges of the values, checked after either parse.
+void check_ranges(const Prediction& p, const std::string& name, int line) {
+  auto within = [&](const char* key, const float* v, size_t n, float lo, float hi) {
+    for (size_t i = 0; i < n; ++i)
+      if (!(v[i] >= lo && v[i] <= hi))
+        fail(name, line, std::string("\"") + key + "\" entries must lie in [" + (lo < 0 ? "-1" : "0") + ", 1]");
+  };
+  if (p.au_prob) within("au_prob", p.au_prob->data(), kNumAU, 0, 1);
+  if (p.ex_prob) within("ex_prob", p.ex_prob->data(), kNumEX, 0, 1);
+  if (p.va) within("va", p.va->data(), 2, -1, 1);
 }
 
 }  // namespace
@@ -98,19 +130,22 @@ Prediction parse_line_checked(const std::string& line, const std::string& name, 
   p.line = lineno;
   p.image = j["image"].get<std::string>();
   if (j.contains("au")) {
-    p.au = get_array<kNumAU, int>(j, "au", name, lineno);
-    for (int v : *p.au)
-      if (v != 0 && v != 1) fail(name, lineno, "\"au\" entries must be 0 or 1");
+    const auto& v = get_array<kNumAU>(j, "au", name, lineno);
+    p.au.emplace();
+    for (int i = 0; i < kNumAU; ++i) {
+      const long long k = get_integer(v[i]);
+      if (k != 0 && k != 1) fail(name, lineno, "\"au\" entries must be the integers 0 or 1");
+      (*p.au)[i] = static_cast<int>(k);
+    }
   }
-  if (j.contains("au_prob")) p.au_prob = get_array<kNumAU, float>(j, "au_prob", name, lineno);
+  if (j.contains("au_prob")) p.au_prob = get_floats<kNumAU>(j, "au_prob", name, lineno);
   if (j.contains("ex")) {
-    if (!j["ex"].is_number_integer()) fail(name, lineno, "\"ex\" must be an integer class code 0-7");
-    int k = j["ex"].get<int>();
-    if (k < 0 || k >= kNumEX) fail(name, lineno, "\"ex\" must be an integer class code 0-7, got " + std::to_string(k));
-    p.ex = k;
+    const long long k = get_integer(j["ex"]);
+    if (k < 0 || k >= kNumEX) fail(name, lineno, "\"ex\" must be an integer class code 0-7, not " + j["ex"].dump());
+    p.ex = static_cast<int>(k);
   }
-  if (j.contains("ex_prob")) p.ex_prob = get_array<kNumEX, float>(j, "ex_prob", name, lineno);
-  if (j.contains("va")) p.va = get_array<2, float>(j, "va", name, lineno);
+  if (j.contains("ex_prob")) p.ex_prob = get_floats<kNumEX>(j, "ex_prob", name, lineno);
+  if (j.contains("va")) p.va = get_floats<2>(j, "va", name, lineno);
   return p;
 }
 
@@ -139,15 +174,10 @@ class QuickLine {
         ok = image = string(v);
         out.image.assign(v);
       } else if (bit == 2) {
-        std::array<float, kNumAU> a;
-        ok = numbers(a);
-        if (ok) {
-          out.au.emplace();
-          for (int i = 0; i < kNumAU; ++i) {
-            if (a[i] != 0 && a[i] != 1) return false;
-            (*out.au)[i] = static_cast<int>(a[i]);
-          }
-        }
+        auto& a = out.au.emplace();
+        ok = take('[');
+        for (int i = 0; ok && i < kNumAU; ++i)
+          ok = integer(a[i]) && (a[i] == 0 || a[i] == 1) && take(i + 1 < kNumAU ? ',' : ']');
       } else if (bit == 4) {
         ok = numbers(out.au_prob.emplace());
       } else if (bit == 8) {
@@ -206,10 +236,10 @@ class QuickLine {
     if (p_ < end_ && (*p_ == '+' || *p_ == '.')) return false;  // not JSON
     double d;
     auto r = std::from_chars(p_, end_, d);
-    if (r.ec != std::errc() || !std::isfinite(d)) return false;
+    if (r.ec != std::errc()) return false;
     p_ = r.ptr;
     v = static_cast<float>(d);  // as nlohmann reads a double and converts it
-    return true;
+    return std::isfinite(v);
   }
   template <size_t N>
   bool numbers(std::array<float, N>& a) {
@@ -249,6 +279,7 @@ std::vector<Prediction> parse_predictions(std::istream& in, const std::string& n
     Prediction p;
     p.line = lineno;
     if (!QuickLine(line).parse(p)) p = parse_line_checked(std::string(line), name, lineno);
+    check_ranges(p, name, lineno);
     out.push_back(std::move(p));
   });
   return out;

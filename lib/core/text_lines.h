@@ -10,10 +10,17 @@
 
 namespace mtl {
 
-// All of `in`. Throws InputError "name: read error".
+// All of `in`. Throws InputError "name: cannot read: why" (a folder gives "Is a directory").
 inline std::string read_text(std::istream& in, const std::string& name) {
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw InputError(name + ": read error");
+  std::string text;
+  try {
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::exception& e) {  // the file buffer throws on a read error such as EISDIR
+    const std::string why = e.what();
+    const size_t colon = why.rfind(": ");
+    throw InputError(name + ": cannot read: " + (colon == std::string::npos ? why : why.substr(colon + 2)));
+  }
+  if (in.bad()) throw InputError(name + ": cannot read");
   return text;
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "mtl/core/atomic_file.h"
+#include "mtl/core/checksum.h"
 #include "mtl/core/error.h"
 
 namespace mtl {
@@ -18,11 +19,38 @@ std::string first_line(const c10::Error& e) {
 
 }  // namespace
 
+std::string weights_sha256(torch::nn::Module& m) {
+  Sha256 h;
+  auto add = [&](const std::string& name, const torch::Tensor& t) {
+    const auto c = t.detach().to(torch::kCPU).contiguous();
+    h.update(name.data(), name.size() + 1);
+    const auto sizes = c.sizes().vec();
+    h.update(sizes.data(), sizes.size() * sizeof(int64_t));
+    h.update(c.data_ptr(), c.numel() * c.element_size());
+  };
+  for (const auto& p : m.named_parameters()) add(p.key(), p.value());
+  for (const auto& b : m.named_buffers()) add(b.key(), b.value());
+  return h.hex();
+}
+
+bool weights_finite(torch::nn::Module& m) {
+  torch::NoGradGuard ng;
+  for (const auto& p : m.parameters())
+    if (p.is_floating_point() && !torch::isfinite(p).all().item<bool>()) return false;
+  for (const auto& b : m.buffers())
+    if (b.is_floating_point() && !torch::isfinite(b).all().item<bool>()) return false;
+  return true;
+}
+
 void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMeta& meta) {
+  if (!weights_finite(head.module()))
+    throw NotFinite(path + ": not written: the head's weights hold NaN or infinity (training diverged)");
+  CheckpointMeta signed_meta = meta;
+  signed_meta.weights_sha256 = weights_sha256(head.module());
   torch::serialize::OutputArchive archive;
   try {
     head.module().save(archive);
-    archive.write("metadata", c10::IValue(meta.to_json()));
+    archive.write("metadata", c10::IValue(signed_meta.to_json()));
   } catch (const c10::Error& e) {
     throw OutputError(path + ": cannot write checkpoint: " + first_line(e));
   }
@@ -78,6 +106,10 @@ LoadedHead load_checkpoint(const std::string& path, std::optional<Task> expect) 
   } catch (const std::invalid_argument& e) {
     throw InputError(path + ": bad value in the checkpoint metadata: " + e.what());
   }
+  // The archive's own CRCs are not checked when it is read: the weights carry a SHA-256.
+  if (!h.meta.weights_sha256.empty() && weights_sha256(h.head->module()) != h.meta.weights_sha256)
+    throw InputError(path + ": the weights do not match their checksum (the file is damaged)");
+  if (!weights_finite(h.head->module())) throw InputError(path + ": the weights hold NaN or infinity");
   h.head->module().eval();
   return h;
 }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "mtl/core/error.h"
+#include "mtl/core/feature_store.h"
 #include "mtl/core/labels.h"
 
 namespace mtl {
@@ -93,6 +94,7 @@ void read_training(const json& m, CheckpointMeta& c) {
   c.best_epoch = m.value("best_epoch", 0);
   if (m.contains("val_score") && m.at("val_score").is_number()) c.val_score = m.at("val_score").get<double>();
   c.toolkit_version = m.value("toolkit_version", "");
+  c.weights_sha256 = m.value("weights_sha256", "");
 }
 
 // Checks the keys that say what the file is and what the head reads.
@@ -115,7 +117,8 @@ void read_identity(const json& m, CheckpointMeta& c, const std::string& source) 
   if (!kind || *kind == HeadInputKind::Auto)
     throw std::invalid_argument("input must be features or features+logits, not '" + input + "'");
   c.with_logits = *kind == HeadInputKind::FeaturesLogits;
-  if (c.in_dim <= 0 || c.feature_dim <= 0 || c.logits_dim < 0 || c.in_dim != c.feature_dim + c.logits_dim ||
+  if (c.in_dim <= 0 || c.feature_dim <= 0 || c.logits_dim < 0 || c.feature_dim > kMaxStoreColumns ||
+      c.logits_dim > kMaxStoreColumns || c.in_dim != c.feature_dim + c.logits_dim ||
       (c.logits_dim > 0) != c.with_logits)
     throw std::invalid_argument("in_dim " + std::to_string(c.in_dim) + " does not add up from feature_dim " +
                                 std::to_string(c.feature_dim) + " and logits_dim " + std::to_string(c.logits_dim) +
@@ -156,6 +159,7 @@ std::string CheckpointMeta::to_json() const {
     m[std::string(task_name(t)) + "_checkpoint_sha256"] = up.sha256;
   }
   if (!loss_weights.empty()) m["loss_weights"] = loss_weights;
+  if (!weights_sha256.empty()) m["weights_sha256"] = weights_sha256;
   return m.dump();
 }
 

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <limits>
 #include <stdexcept>
 
 #include "mtl/core/labels.h"
@@ -94,10 +95,12 @@ std::vector<Task> upstream_tasks(Task task, const HeadOptions& o) {
 }
 
 void SamOptions::check() const {
-  require(lr > 0 && std::isfinite(lr), "lr must be positive", lr);
+  // LibTorch multiplies float tensors by these: a value past the float range fails inside it.
+  const double most = std::numeric_limits<float>::max();
+  require(lr > 0 && lr <= most, "lr must be positive and at most 3.4e38", lr);
   require(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)", momentum);
-  require(weight_decay >= 0 && std::isfinite(weight_decay), "weight-decay must not be negative", weight_decay);
-  require(rho >= 0 && std::isfinite(rho), "rho must not be negative", rho);
+  require(weight_decay >= 0 && weight_decay <= most, "weight-decay must not be negative", weight_decay);
+  require(rho >= 0 && rho <= most, "rho must not be negative", rho);
 }
 
 void TrainRecipe::check() const {

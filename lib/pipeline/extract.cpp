@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "batch_stages.h"
@@ -22,9 +23,15 @@ namespace mtl {
 
 void ExtractOptions::check() const {
   if (batch <= 0) throw UsageError("--batch must be positive");
-  if (pre.size <= 0) throw UsageError("--size must be positive");
+  if (pre.size <= 0 || pre.size > kMaxInputSize)
+    throw UsageError("--size must be positive and at most " + std::to_string(kMaxInputSize) + ", not " + std::to_string(pre.size));
+  if (static_cast<long long>(batch) * pre.floats() > (1ll << 31))
+    throw UsageError("--batch " + std::to_string(batch) + " of " + std::to_string(pre.size) + "x" + std::to_string(pre.size) +
+                     " images needs more than 8 GiB per batch; give a smaller --batch");
   for (float sd : pre.std)
-    if (!(sd > 0)) throw UsageError("--std values must be positive");
+    if (!(sd > 0) || !std::isfinite(sd)) throw UsageError("--std values must be positive");
+  for (float m : pre.mean)
+    if (!std::isfinite(m)) throw UsageError("--mean values must be finite");
 }
 
 BackboneOptions ExtractOptions::backbone_options(const std::string& device) const {
@@ -41,7 +48,8 @@ namespace {
 
 // Moves the decoded images to the front of the batch and returns their rows (without features).
 // A bad image throws InputError naming it and its input line, unless opt.skip_bad.
-FeatureRows keep_good(const InputList& list, const ExtractOptions& opt, DecodedBatch& d, ExtractResult& res) {
+FeatureRows keep_good(const InputList& list, const ExtractOptions& opt, DecodedBatch& d, ExtractResult& res,
+                      std::vector<int>& lines) {
   const size_t per = opt.pre.floats();
   float* pixels = d.pixels.data();
   FeatureRows rows;
@@ -57,9 +65,44 @@ FeatureRows keep_good(const InputList& list, const ExtractOptions& opt, DecodedB
     if (good != i) std::copy_n(pixels + i * per, per, pixels + good * per);
     rows.image.push_back(img.path);
     rows.labels.push_back(img.labels);
+    lines.push_back(img.line);
     ++good;
   }
   return rows;
+}
+
+bool all_finite(const float* v, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(v[i])) return false;
+  return true;
+}
+
+// A row whose features or logits hold a NaN or an infinity is an InputError naming the image, or
+// under opt.skip_bad is dropped with a warning, as an undecodable image is.
+void drop_nonfinite(FeatureRows& rows, const std::vector<int>& lines, const ExtractOptions& opt, ExtractResult& res) {
+  size_t good = 0;
+  const size_t d = rows.dim, l = rows.logits_dim;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (all_finite(&rows.features[i * d], d) && all_finite(rows.logits.data() + i * l, l)) {
+      if (good != i) {
+        std::copy_n(&rows.features[i * d], d, &rows.features[good * d]);
+        std::copy_n(rows.logits.data() + i * l, l, rows.logits.data() + good * l);
+        rows.image[good] = std::move(rows.image[i]);
+        rows.labels[good] = rows.labels[i];
+      }
+      ++good;
+      continue;
+    }
+    const std::string what = opt.backbone + ": the backbone gave non-finite features (NaN or infinity) for " +
+                             join_image_path(opt.image_root, rows.image[i]);
+    if (!opt.skip_bad) throw InputError(what + " (input line " + std::to_string(lines[i]) + ")");
+    logging::warn("skipping: " + what);
+    res.skipped.push_back(rows.image[i]);
+  }
+  rows.image.resize(good);
+  rows.labels.resize(good);
+  rows.features.resize(good * d);
+  rows.logits.resize(good * l);
 }
 
 }  // namespace
@@ -67,6 +110,12 @@ FeatureRows keep_good(const InputList& list, const ExtractOptions& opt, DecodedB
 ExtractResult extract_rows(const InputList& list, const ExtractOptions& opt, Backbone& backbone, const RowSink& sink,
                            size_t first) {
   opt.check();
+  if (!opt.allow_outside_root)
+    for (size_t i = first; i < list.images.size(); ++i)
+      if (!path_stays_inside(list.images[i].path))
+        throw InputError(list.name + ":" + std::to_string(list.images[i].line) + ": image path '" + list.images[i].path +
+                         "' leaves the image root (" + (opt.image_root.empty() ? "." : opt.image_root) +
+                         "); give --allow-outside-root to read it");
   ExtractResult res;
   const size_t n = list.images.size();
   const int threads = opt.threads > 0 ? opt.threads : available_cpus().count;
@@ -79,11 +128,14 @@ ExtractResult extract_rows(const InputList& list, const ExtractOptions& opt, Bac
     if (int sig = stop_signal()) throw Interrupted(sig);
     DecodedBatch& batch = decode.take(k);
     const size_t skipped_before = res.skipped.size();
-    FeatureRows rows = keep_good(list, opt, batch, res);
+    std::vector<int> lines;
+    FeatureRows rows = keep_good(list, opt, batch, res, lines);
     rows.dim = backbone.feature_dim();
     rows.logits_dim = backbone.logits_dim();
-    if (rows.size() > 0)
+    if (rows.size() > 0) {
       backbone.forward(batch.pixels.data(), static_cast<int>(rows.size()), rows.features, rows.logits);
+      drop_nonfinite(rows, lines, opt, res);
+    }
     const size_t done = batch.start + batch.count;
     decode.release(k);
     res.rows += rows.size();

@@ -2,6 +2,7 @@
 #include "mtl/pipeline/predict.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "mtl/core/checksum.h"
 #include "mtl/core/error.h"
@@ -41,6 +42,7 @@ class HeadSet {
       auto p = h.head->prediction(h.head->forward(x, outputs));
       outputs[h.meta.task] = p;
       preds.emplace_back(h.head.get(), p.to(torch::kCPU, torch::kFloat32).contiguous());
+      refuse_nonfinite(preds.back().second, rows, source, h);
     }
     std::string buf;
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -54,7 +56,31 @@ class HeadSet {
     if (!out) throw OutputError("error writing predictions to standard output");
   }
 
+  // Features from another backbone than the one a head was trained on give predictions without
+  // meaning, but a re-exported backbone can differ in bytes only: a warning names both.
+  void warn_other_backbone(const std::string& sha256, const std::string& source) const {
+    for (const auto& h : heads_)
+      for (const auto& s : h.meta.train_data)
+        if (!s.backbone_sha256.empty() && !sha256.empty() && s.backbone_sha256 != sha256) {
+          logging::warn(source + " comes from another backbone (SHA-256 " + sha256.substr(0, 12) + "...) than the features " +
+                        h.path + " was trained on (" + s.path + ": " + s.backbone_sha256.substr(0, 12) + "...)");
+          break;
+        }
+  }
+
  private:
+  // NaN is not JSON, and a NaN probability would print as a confident class: an error, exit 1.
+  static void refuse_nonfinite(const torch::Tensor& p, const FeatureRows& rows, const std::string& source,
+                               const LoadedHead& h) {
+    const float* v = p.data_ptr<float>();
+    for (int64_t i = 0; i < p.numel(); ++i)
+      if (!std::isfinite(v[i])) {
+        const size_t row = static_cast<size_t>(i / std::max<int64_t>(p.size(1), 1));
+        throw NotFinite(source + ": " + rows.image[row] + ": the " + task_name(h.meta.task) + " head (" + h.path +
+                        ") gave NaN or infinity");
+      }
+  }
+
   // A head that reads another head's output needs that head, and should get the one it was trained with.
   void check_upstream(const LoadedHead& h) const {
     for (Task up : h.head->needs()) {
@@ -97,6 +123,7 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   if (o.images.backbone.empty()) {
     for (const auto& path : o.inputs) {
       FeatureStoreReader store(path);
+      heads.warn_other_backbone(store.info().backbone_sha256, path);
       for (size_t start = 0; start < store.rows(); start += kStoreChunk) {
         if (int sig = stop_signal()) throw Interrupted(sig);
         heads.predict(store.read(start, std::min(kStoreChunk, store.rows() - start)), path, out);
@@ -105,12 +132,16 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
     return;
   }
   Backbone backbone(o.images.backbone, net);
+  const std::string backbone_sha256 = sha256_file(o.images.backbone);
+  bool checked_backbone = false;  // after the first batch, so that a broken backbone's error comes first
   ExtractOptions eo = o.images;
   eo.threads = o.threads;
   for (const auto& path : o.inputs) {
     InputList list = read_input_list(path);
     auto res = extract_rows(list, eo, backbone, [&](const FeatureRows& r, size_t, const std::vector<std::string>&) {
       heads.predict(r, o.images.backbone, out);
+      if (!checked_backbone) heads.warn_other_backbone(backbone_sha256, o.images.backbone);
+      checked_backbone = true;
     });
     if (!res.skipped.empty())
       logging::warn(std::to_string(res.skipped.size()) + " of " + std::to_string(list.images.size()) + " images skipped");

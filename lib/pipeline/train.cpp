@@ -217,7 +217,12 @@ void run_train(const TrainOptions& o) {
   logging::info("training the " + std::string(task_name(o.task)) + " head on " + std::to_string(train_data->size()) +
                 " rows of " + std::to_string(meta.in_dim) + " values (" + device_name + ", " +
                 std::to_string(threads) + " threads)");
-  trainer.fit(*train_data, val_data.get());
+  try {
+    trainer.fit(*train_data, val_data.get());
+  } catch (const NotFinite&) {
+    std::remove(state_path(o).c_str());  // a rerun would diverge again from it
+    throw;
+  }
   if (log_file.is_open() && !log_file.flush()) throw OutputError(o.log + ": cannot write log");
 
   if (trainer.stopped_by()) stop(o, trainer, *head, meta);

@@ -2,6 +2,8 @@
 #include "mtl/pipeline/trainer.h"
 
 #include <chrono>
+#include <cmath>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -43,6 +45,14 @@ void set_cpu_rng_state(const torch::Tensor& state) {
   auto gen = at::detail::getDefaultCPUGenerator();
   std::lock_guard<std::mutex> lock(gen.mutex());
   gen.set_state(state);
+}
+
+// Training that produced a NaN or an infinity: stopped at once, with nothing written.
+[[noreturn]] void diverged(int epoch, const std::string& what, double value) {
+  std::ostringstream v;
+  v << value;
+  throw NotFinite("epoch " + std::to_string(epoch) + ": " + what + " is " + v.str() +
+                  ": training diverged; try a lower --lr (no checkpoint written)");
 }
 
 }  // namespace
@@ -138,13 +148,17 @@ void Trainer::fit(TrainingData& train, TrainingData* val) {
     auto t0 = std::chrono::steady_clock::now();
     const double train_loss = train_epoch(train);
     if (stopped_) break;
+    if (!std::isfinite(train_loss)) diverged(epoch, "the training loss", train_loss);
+    if (!weights_finite(head_.module())) diverged(epoch, "a weight of the head", std::nan(""));
     nlohmann::json line = {{"task", task_name(head_.task())}, {"epoch", epoch}, {"train_loss", train_loss}};
     std::optional<double> score;
     if (val) {
       auto [out, y] = val->evaluate(head_);
       torch::NoGradGuard ng;
       line["val_loss"] = head_.loss(out, y).item<double>();
+      if (!std::isfinite(line["val_loss"].get<double>())) diverged(epoch, "the validation loss", line["val_loss"]);
       score = head_.score(out.cpu(), y.cpu());
+      if (!std::isfinite(*score)) diverged(epoch, "the validation score", *score);
       line["val_score"] = *score;
     }
     keep_if_best(epoch, score);

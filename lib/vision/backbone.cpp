@@ -17,9 +17,22 @@ struct Backbone::Impl {
 
 namespace {
 
-std::string first_line(const c10::Error& e) {
-  std::string msg = e.what_without_backtrace();
-  return msg.substr(0, msg.find('\n'));
+// The telling line of a LibTorch error: its first line, or for an error raised inside TorchScript
+// (a torch::jit::JITException, which is not a c10::Error, or an interpreter traceback) the last
+// line naming the error ("RuntimeError: ...").
+std::string first_line(const std::exception& e) {
+  const auto* c10 = dynamic_cast<const c10::Error*>(&e);
+  const std::string msg = c10 ? c10->what_without_backtrace() : e.what();
+  std::string named;
+  for (size_t at = 0; at < msg.size();) {
+    size_t nl = msg.find('\n', at);
+    if (nl == std::string::npos) nl = msg.size();
+    const std::string line = msg.substr(at, nl - at);
+    const size_t colon = line.find("Error: ");
+    if (colon != std::string::npos && line.find(' ') > colon) named = line;
+    at = nl + 1;
+  }
+  return named.empty() ? msg.substr(0, msg.find('\n')) : named;
 }
 
 // Splits the backbone's output into features and (possibly undefined) logits.
@@ -34,14 +47,17 @@ void split_output(const c10::IValue& out, const std::string& path, torch::Tensor
     throw InputError(path + ": the backbone must return a [B,D] tensor or a (features, logits) tuple");
   }
   if (feats.dim() != 2) throw InputError(path + ": the backbone's features are not a [B,D] tensor");
+  if (feats.size(1) == 0) throw InputError(path + ": the backbone gives 0 features per image");
   if (logits.defined() && logits.dim() != 2) throw InputError(path + ": the backbone's logits are not a [B,L] tensor");
+  if (!feats.is_floating_point() || (logits.defined() && !logits.is_floating_point()))
+    throw InputError(path + ": the backbone's output is not floating point");
 }
 
 // Copies a [B,K] output to `out` as float32 on the host; returns K.
 int copy_out(torch::Tensor t, std::vector<float>& out) {
   t = t.to(torch::kCPU, torch::kFloat32).contiguous();
   out.resize(static_cast<size_t>(t.numel()));
-  std::memcpy(out.data(), t.data_ptr<float>(), out.size() * sizeof(float));
+  if (!out.empty()) std::memcpy(out.data(), t.data_ptr<float>(), out.size() * sizeof(float));
   return static_cast<int>(t.size(1));
 }
 
@@ -75,7 +91,7 @@ Backbone::Backbone(const std::string& path, const BackboneOptions& o) : impl_(ne
   impl_->device = o.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   try {
     impl_->module = torch::jit::load(path, impl_->device);
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     throw InputError(path + ": cannot load TorchScript backbone: " + first_line(e));
   }
   prepare(impl_->module, o, path);
@@ -107,21 +123,26 @@ void Backbone::forward(const float* input, int n, std::vector<float>& features, 
   c10::IValue out;
   try {
     out = impl_->module.forward({x});
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     throw InputError(path_ + ": the backbone's forward failed on input [" + std::to_string(n) + ",3," +
                      std::to_string(s) + "," + std::to_string(s) + "]: " + first_line(e));
   }
   torch::Tensor f, l;
   split_output(out, path_, f, l);
   if (f.size(0) != n || (l.defined() && l.size(0) != n))
-    throw InputError(path_ + ": the backbone returned a batch of a different size");
-  feature_dim_ = copy_out(f, features);  // waits for the device
-  if (l.defined()) {
-    logits_dim_ = copy_out(l, logits);
-  } else {
-    logits_dim_ = 0;
-    logits.clear();
-  }
+    throw InputError(path_ + ": the backbone returned a batch of " + std::to_string(f.size(0)) + " features" +
+                     (l.defined() ? " and " + std::to_string(l.size(0)) + " logits" : std::string()) + " for " +
+                     std::to_string(n) + " images");
+  const bool first = feature_dim_ == 0;
+  const int fd = copy_out(f, features);  // waits for the device
+  const int ld = l.defined() ? copy_out(l, logits) : 0;
+  if (!l.defined()) logits.clear();
+  if (!first && (fd != feature_dim_ || ld != logits_dim_))
+    throw InputError(path_ + ": the backbone gave " + std::to_string(fd) + " features and " + std::to_string(ld) +
+                     " logits per image, after " + std::to_string(feature_dim_) + " and " + std::to_string(logits_dim_) +
+                     " for an earlier batch");
+  feature_dim_ = fd;
+  logits_dim_ = ld;
 }
 
 }  // namespace mtl

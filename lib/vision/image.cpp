@@ -1,10 +1,13 @@
 // Image decoding and preprocessing with OpenCV.
 #include "mtl/vision/image.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -35,11 +38,67 @@ void preprocess_bgr(const uint8_t* bgr, int h, int w, const Preprocess& p, float
   }
 }
 
+namespace {
+
+// The bytes of an image file: only a regular file of at most kMaxImageBytes is read, so a device
+// (/dev/zero), a FIFO or a folder named as an image is refused rather than read forever.
+std::vector<uint8_t> read_image_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw InputError(path + ": cannot read image: " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0) throw InputError(path + ": cannot read image: " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw InputError(path + ": cannot read image: a folder, not a file");
+  if (!S_ISREG(st.st_mode)) throw InputError(path + ": cannot read image: not a regular file");
+  if (st.st_size == 0) throw InputError(path + ": cannot decode image: empty file");
+  if (st.st_size > kMaxImageBytes)
+    throw InputError(path + ": cannot read image: " + std::to_string(st.st_size) + " bytes, more than the " +
+                     std::to_string(kMaxImageBytes >> 20) + " MiB an image may have");
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw InputError(path + ": cannot read image: " + std::strerror(errno));
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  bytes.resize(got);  // a file that shrank while read is caught as truncated below
+  return bytes;
+}
+
+bool starts_with(const std::vector<uint8_t>& b, const char* sig, size_t n) {
+  return b.size() >= n && std::memcmp(b.data(), sig, n) == 0;
+}
+
+// OpenCV decodes a cut-off JPEG or PNG without an error (the missing part comes out grey), so the
+// end of the file is checked: a JPEG's last scan (SOS, FF DA) must be followed by its end marker
+// (EOI, FF D9; scan data cannot hold FF D9), and a PNG must hold its IEND chunk.
+const char* truncation(const std::vector<uint8_t>& b) {
+  if (starts_with(b, "\xFF\xD8\xFF", 3)) {
+    size_t last_sos = 0, last_eoi = 0;
+    for (size_t i = 0; i + 1 < b.size(); ++i) {
+      if (b[i] != 0xFF) continue;
+      if (b[i + 1] == 0xDA) last_sos = i + 1;
+      if (b[i + 1] == 0xD9) last_eoi = i + 1;
+    }
+    if (last_eoi < last_sos || last_eoi == 0) return "a JPEG without its end marker (truncated?)";
+  } else if (starts_with(b, "\x89PNG\r\n\x1A\n", 8)) {
+    static const char iend[] = "IEND";
+    const size_t from = b.size() > 64 ? b.size() - 64 : 0;
+    if (std::search(b.begin() + from, b.end(), iend, iend + 4) == b.end()) return "a PNG without its IEND chunk (truncated?)";
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 void load_preprocessed(const std::string& path, const Preprocess& p, float* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError(path + ": cannot read image: " + std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (bytes.empty()) throw InputError(path + ": cannot decode image: empty file");
+  const std::vector<uint8_t> bytes = read_image_file(path);
+  if (const char* cut = truncation(bytes)) throw InputError(path + ": cannot decode image: " + cut);
   cv::Mat img;
   try {
     img = cv::imdecode(bytes, cv::IMREAD_COLOR);

@@ -72,3 +72,28 @@ run_table() {
     pass "$cmd -> $want"
   done
 }
+
+# run_catalogue: like run_table, but the pattern must match the FIRST line of stderr (the line a
+# user sees), and the last field may name several files (space-separated) that must not exist.
+# Counts the cases; a catalogue smaller than MIN_CASES (default 80) fails.
+run_catalogue() {
+  local want pattern cmd absent first n=0 f
+  while IFS='|' read -r want pattern cmd absent; do
+    case "$want" in ''|'#'*) continue ;; esac
+    n=$((n + 1))
+    want=$(echo "$want" | xargs); pattern=$(echo "$pattern" | sed 's/^ *//; s/ *$//')
+    for f in ${absent:-}; do rm -rf "$f"; done  # what an earlier case left is not this case's
+    eval "set -- $cmd"
+    "$@" >"$WORK/out" 2>"$WORK/err" </dev/null
+    local got=$?
+    first=$(head -n 1 "$WORK/err")
+    if [ "$got" -ne "$want" ]; then fail "case $n: $cmd: exit $got, expected $want; stderr: $(head -c 300 "$WORK/err")"; continue; fi
+    if ! printf '%s\n' "$first" | grep -Eq -e "$pattern"; then fail "case $n: $cmd: first stderr line '$first' does not match '$pattern'"; continue; fi
+    for f in ${absent:-}; do
+      [ -e "$f" ] && fail "case $n: $cmd: left $f behind"
+    done
+    pass "case $n: $(echo "$cmd" | xargs | cut -c1-100) -> $want"
+  done
+  echo "catalogue: $n cases"
+  [ "$n" -ge "${MIN_CASES:-80}" ] || fail "the catalogue holds $n cases, fewer than ${MIN_CASES:-80}"
+}

@@ -10,7 +10,7 @@ run_table <<ROWS
 2 | --loss-mean must be authors or pytorch, not 'mean'        | mtl-train-ex --train $N.h5 --au $N.pt -o $WORK/x.pt --loss-mean mean
 2 | --attention-hidden must be positive, not 0                | mtl-train-ex --train $N.h5 --au $N.pt -o $WORK/x.pt --attention-hidden 0
 2 | --au is required: the ex head reads the trained au head   | mtl-train-ex --train $N.h5 -o $WORK/x.pt
-2 | --lr must be positive, not 0                              | mtl-train-va --train $N.h5 -o $WORK/x.pt --lr 0
+2 | --lr must be positive and at most 3.4e38, not 0          | mtl-train-va --train $N.h5 -o $WORK/x.pt --lr 0
 2 | Argument .nan. failed to parse                          | mtl-train-va --train $N.h5 -o $WORK/x.pt --lr nan
 2 | --momentum must be in \[0, 1\), not 1                      | mtl-train-va --train $N.h5 -o $WORK/x.pt --momentum 1
 2 | --weight-decay must not be negative                       | mtl-train-va --train $N.h5 -o $WORK/x.pt --weight-decay -1

@@ -139,9 +139,11 @@ kill -TERM $pid; wait $pid; code=$?
 expect_true "the finished checkpoint was left as it was" -- cmp -s "$WORK/au_full.pt" "$WORK/au_keep.pt"
 expect_grep "stopped: rerun the same command to go on from .*au_keep.pt.resume; .*au_keep.pt was left as it was" "$WORK/keep.err" "it says how to go on"
 # Stopped in the first epoch, before any state: no checkpoint at all.
-mtl-train-au $TA --epochs 100 --node-dim 256 -o "$WORK/au_none.pt" 2>"$WORK/none.err" &
+# The signal is sent once training has begun (-v says so), not while the program still loads.
+mtl-train-au $TA -v --epochs 100 --node-dim 256 -o "$WORK/au_none.pt" 2>"$WORK/none.err" &
 pid=$!
-sleep 1; kill -TERM $pid; wait $pid; code=$?
+for _ in $(seq 600); do grep -q "training the au head" "$WORK/none.err" && break; sleep 0.05; done
+kill -TERM $pid; wait $pid; code=$?
 if [ -e "$WORK/au_none.pt.resume" ]; then echo "note: the first epoch ended before the signal"; else
   [ $code -eq 143 ] && [ ! -e "$WORK/au_none.pt" ] && pass "stopped in the first epoch: exit 143, no checkpoint" || fail "stopped in the first epoch: exit $code"
   expect_grep "no epoch had finished" "$WORK/none.err" "it says nothing was kept"

@@ -51,6 +51,10 @@ expect_grep "bad.jsonl:2: \"ex\" must be an integer class code 0-7" "$WORK/err" 
 printf '{"image":"v/1.jpg","ex":4}\n{"image":"v/1.jpg","ex":3}\n' > "$WORK/dup.jsonl"
 expect_exit 3 "duplicate prediction" -- mtl-score --truth "$WORK/truth4.txt" "$WORK/dup.jsonl"
 # The truth can be a feature store.
-expect_exit 0 "truth from a feature store" -- mtl-score --truth "$DATA/val.h5" /dev/null
-expect_grep "in the truth without a prediction" "$WORK/out" "store truth read"
+printf '{"image":"%s","ex":0}\n' "$(sed -n 2p "$DATA/val.txt" | cut -d, -f1)" > "$WORK/one.jsonl"
+expect_exit 0 "truth from a feature store" -- mtl-score --truth "$DATA/val.h5" "$WORK/one.jsonl"
+expect_grep "1 matched, 0 predicted without truth, 239 in the truth without a prediction" "$WORK/out" "store truth read"
+# No prediction of an image of the truth (another split, or nothing): an error, not an empty score.
+expect_exit 3 "no prediction matches the truth" -- mtl-score --truth "$DATA/val.h5" /dev/null
+expect_grep "/dev/null: none of its 0 predictions is of an image in" "$WORK/err" "says none matched"
 finish

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <unistd.h>
@@ -107,6 +108,22 @@ BOOST_AUTO_TEST_CASE(malformed_rows_name_file_line_and_field) {
   BOOST_TEST(parse_error(h + ",0,0,1,0,0,0,0,0,0,0,0,0,0,0,0\n") == "ann.txt:2: field 1 (image): empty path");
   // An annotation row without the header is not taken for an image path.
   BOOST_TEST(parse_error("v/1.jpg,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0\n").find("ann.txt:1: looks like an annotation row") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(an_image_listed_twice_names_both_lines) {
+  std::string h = kHeader;
+  const std::string row = ",0,0,1,0,0,0,0,0,0,0,0,0,0,0,0\n";
+  BOOST_TEST(parse_error(h + "v/1.jpg" + row + "v/2.jpg" + row + "v/1.jpg" + row) ==
+             "ann.txt:4: image 'v/1.jpg' is listed twice (also on line 2)");
+  BOOST_TEST(parse_error("a.jpg\nb.jpg\n\nb.jpg\n") == "ann.txt:4: image 'b.jpg' is listed twice (also on line 2)");
+  BOOST_TEST(parse_error("a.jpg\na.jpg/\nA.jpg\n").empty());  // other paths, though alike
+}
+
+BOOST_AUTO_TEST_CASE(paths_that_stay_inside_the_root) {
+  for (const char* p : {"a.jpg", "v/a.jpg", "./v/a.jpg", "v/../a.jpg", "v//a.jpg", "v/w/../../a.jpg", "..a.jpg", "v/..."})
+    BOOST_TEST(path_stays_inside(p), p);
+  for (const char* p : {"", "/a.jpg", "../a.jpg", "..", "v/../../a.jpg", "./../a.jpg", "v/../w/../../a.jpg", "//a.jpg"})
+    BOOST_TEST(!path_stays_inside(p), p);
 }
 
 BOOST_AUTO_TEST_CASE(missing_file_is_an_input_error) {
@@ -218,18 +235,31 @@ BOOST_AUTO_TEST_CASE(prediction_lines_quick_and_checked) {
   BOOST_TEST((*a.au)[6] == 1);
   BOOST_TEST(*a.ex == 3);
   BOOST_TEST((*a.va)[1] == -0.25f);
-  auto b = parse_one(R"(  { "va" : [ 1e-3 , 2E+1 ] , "image" : "b.jpg" }  )");  // spaces, order, exponents
+  auto b = parse_one(R"(  { "va" : [ 1e-3 , 2E-1 ] , "image" : "b.jpg" }  )");  // spaces, order, exponents
   BOOST_TEST(b.image == "b.jpg");
   BOOST_TEST((*b.va)[0] == 0.001f);
-  BOOST_TEST((*b.va)[1] == 20.0f);
+  BOOST_TEST((*b.va)[1] == 0.2f);
   BOOST_TEST(!b.au.has_value());
   BOOST_TEST(parse_one(R"({"image":"c\u00e9.jpg"})").image == "c\xc3\xa9.jpg");  // an escape: checked path
   BOOST_TEST(parse_one(R"({"image":"d","note":{"x":1},"ex":2})").ex.value() == 2);  // nesting: checked path
   BOOST_TEST(parse_one(R"({"image":"e","ex_prob":[0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.3]})").ex_prob.value()[7] == 0.3f);
   BOOST_TEST(parse_one(R"({"image":"f","ex":1,"ex":2})").ex.value() == 2);  // a repeated key: the last
-  BOOST_TEST(error_of(R"({"image":"g","ex":3.0})") == "p.jsonl:1: \"ex\" must be an integer class code 0-7");
-  BOOST_TEST(error_of(R"({"image":"h","ex":9})") == "p.jsonl:1: \"ex\" must be an integer class code 0-7, got 9");
-  BOOST_TEST(error_of(R"({"image":"i","au":[2,0,0,0,0,0,0,0,0,0,0,0]})") == "p.jsonl:1: \"au\" entries must be 0 or 1");
+  BOOST_TEST(error_of(R"({"image":"g","ex":3.0})") == "p.jsonl:1: \"ex\" must be an integer class code 0-7, not 3.0");
+  BOOST_TEST(error_of(R"({"image":"h","ex":9})") == "p.jsonl:1: \"ex\" must be an integer class code 0-7, not 9");
+  BOOST_TEST(error_of(R"({"image":"i","au":[2,0,0,0,0,0,0,0,0,0,0,0]})") == "p.jsonl:1: \"au\" entries must be the integers 0 or 1");
+  // Numbers that a lax reader would wrap, truncate or overflow, on the quick path and (with an
+  // escaped image name) the checked one: the same error from both.
+  for (const std::string image : {"\"q\"", "\"\\u0071\""}) {
+    const std::string head = "{\"image\":" + image;
+    BOOST_TEST(error_of(head + R"(,"ex":4294967300})") == "p.jsonl:1: \"ex\" must be an integer class code 0-7, not 4294967300");
+    BOOST_TEST(error_of(head + R"(,"ex":-1})") == "p.jsonl:1: \"ex\" must be an integer class code 0-7, not -1");
+    BOOST_TEST(error_of(head + R"(,"au":[0.7,0,0,0,0,0,0,0,0,0,0,0]})") == "p.jsonl:1: \"au\" entries must be the integers 0 or 1");
+    BOOST_TEST(error_of(head + R"(,"au":[1.0,0,0,0,0,0,0,0,0,0,0,0]})") == "p.jsonl:1: \"au\" entries must be the integers 0 or 1");
+    BOOST_TEST(error_of(head + R"(,"va":[1e39,0]})") == "p.jsonl:1: \"va\" holds a number out of range for a float");
+    BOOST_TEST(error_of(head + R"(,"va":[1.5,0]})") == "p.jsonl:1: \"va\" entries must lie in [-1, 1]");
+    BOOST_TEST(error_of(head + R"(,"au_prob":[1.5,0,0,0,0,0,0,0,0,0,0,0]})") == "p.jsonl:1: \"au_prob\" entries must lie in [0, 1]");
+    BOOST_TEST(error_of(head + R"(,"ex_prob":[0,0,0,0,0,0,0,-0.1]})") == "p.jsonl:1: \"ex_prob\" entries must lie in [0, 1]");
+  }
   BOOST_TEST(error_of(R"({"image":"j","va":[1,2,3]})") == "p.jsonl:1: \"va\" must be an array of 2 numbers");
   BOOST_TEST(error_of(R"({"image":"k","va":[NaN,1]})").rfind("p.jsonl:1: invalid JSON", 0) == 0);
   BOOST_TEST(error_of(R"({"image":"l"} x)").rfind("p.jsonl:1: invalid JSON", 0) == 0);
@@ -298,7 +328,7 @@ FeatureRows make_rows(int first, int n, int dim, int logits_dim) {
     Labels l;
     if (i % 2 == 0) l.au.fill(static_cast<int8_t>(i % 3 == 0));
     l.ex = static_cast<int8_t>(i % 9 - 1);
-    if (i != 1) l.va = {0.5f - i * 0.1f, -0.25f};
+    if (i != 1) l.va = {0.5f - (i % 10) * 0.1f, -0.25f};
     r.labels.push_back(l);
     for (int d = 0; d < dim; ++d) r.features.push_back(i * 100 + d + 0.5f);
     for (int d = 0; d < logits_dim; ++d) r.logits.push_back(-i - d * 0.25f);
@@ -471,6 +501,45 @@ BOOST_AUTO_TEST_CASE(store_refuses_other_files) {
     BOOST_TEST(std::string(e.what()).find("not an HDF5 file") != std::string::npos);
   }
   std::remove(path.c_str());
+}
+
+// Rows with a label out of range or a non-finite feature are refused on reading, naming the row.
+BOOST_AUTO_TEST_CASE(store_reader_refuses_bad_rows) {
+  StoreInfo info;
+  info.input_size = 224;
+  info.feature_dim = 3;
+  info.labelled = true;
+  struct Case {
+    std::function<void(FeatureRows&)> spoil;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {[](FeatureRows& r) { r.labels[2].ex = 8; }, "row 2 (vid/2.jpg): expression label 8 is not 0-7 or -1 (missing)"},
+      {[](FeatureRows& r) { r.labels[1].au[11] = -2; }, "row 1 (vid/1.jpg): AU label AU26 is -2, not 0, 1 or -1 (missing)"},
+      {[](FeatureRows& r) { r.labels[0].va[1] = -1.5f; }, "row 0 (vid/0.jpg): arousal label -1.500000 is outside [-1, 1]"},
+      {[](FeatureRows& r) { r.features[3 * 3 + 2] = std::nanf(""); }, "row 3 (vid/3.jpg): feature column 2 is nan"},
+      {[](FeatureRows& r) { r.features[0] = -INFINITY; }, "row 0 (vid/0.jpg): feature column 0 is -inf"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = temp_path("bad.h5");
+    {
+      FeatureStoreWriter w(path, info, false);
+      FeatureRows r = make_rows(0, 5, 3, 0);
+      for (auto& l : r.labels) l.ex = std::max<int8_t>(l.ex, 0);
+      c.spoil(r);
+      w.append(r, 5);
+      w.finish();
+    }
+    FeatureStoreReader reader(path);
+    try {
+      reader.read_all();
+      BOOST_ERROR("no error for " + c.want);
+    } catch (const InputError& e) {
+      BOOST_TEST(std::string(e.what()).find(path + ": " + c.want) == 0, e.what());
+    }
+    BOOST_TEST(reader.read(4, 1).size() == 1u);  // the rows after it are still readable alone
+    std::remove(path.c_str());
+  }
 }
 
 // -------------------------------------------------------------------------------------- tasks

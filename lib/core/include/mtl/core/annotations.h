@@ -20,12 +20,17 @@ struct InputImage {
 struct InputList {
   std::vector<InputImage> images;
   bool labelled = false;  // true for an ABAW annotation file
+  std::string name;       // the file it was read from ("<stdin>"), for messages
 };
 
 // Parses an ABAW MTL annotation file (a first line whose first field is "image") or a plain list
 // of paths (one per line) from `in`; `name` is used in messages. CRLF and blank lines are accepted.
-// Throws InputError "name:line: what is wrong" on a malformed row.
+// Throws InputError "name:line: what is wrong" on a malformed row or an image listed twice.
 InputList parse_input_list(std::istream& in, const std::string& name);
+
+// True when `path` is relative and no ".." component climbs above the folder it is relative to
+// ("a/../b.jpg" stays inside; "../b.jpg" and "/b.jpg" do not). Lexical: symbolic links are not followed.
+bool path_stays_inside(std::string_view path);
 
 // Opens `path` ("-" for stdin) and parses it as above. Throws InputError if it cannot be opened.
 InputList read_input_list(const std::string& path);

@@ -41,6 +41,11 @@ struct OutputError : Error {
   explicit OutputError(const std::string& what) : Error(what, kExitOutput) {}
 };
 
+// A computation gave NaN or infinity: training diverged, or a head's output is not finite.
+struct NotFinite : Error {
+  explicit NotFinite(const std::string& what) : Error(what, kExitFailure) {}
+};
+
 // The run was stopped by a signal after saving what it had; exit with 128 + signal.
 struct Interrupted : Error {
   explicit Interrupted(int signo)

@@ -22,6 +22,7 @@
 namespace mtl {
 
 constexpr int kStoreFormatVersion = 1;
+constexpr long long kMaxStoreColumns = 1 << 20;  // the most features or logits per row a reader takes
 
 // Settings recorded with the features.
 struct StoreInfo {
@@ -97,7 +98,11 @@ class FeatureStoreWriter {
 };
 
 // Reads a store. Only the committed rows are visible. Throws InputError for a file that is not a
-// feature store, has an unknown format version, or is unfinished (unless allow_partial).
+// feature store, has an unknown format version, or is unfinished (unless allow_partial); whose
+// attributes and datasets disagree in size; and, from read(), for a row with a label out of range
+// or a feature that is NaN or infinite, or data that fails its checksum (stores written since
+// checksums were added carry Fletcher-32 on every chunk and the HDF5 1.8 format's checksummed
+// object headers; older stores are read without).
 class FeatureStoreReader {
  public:
   explicit FeatureStoreReader(const std::string& path, bool allow_partial = false);
@@ -111,6 +116,8 @@ class FeatureStoreReader {
   const std::string& path() const { return path_; }
 
  private:
+  void check_sizes(int64_t file);
+  void check_rows(const FeatureRows& rows, size_t start) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;

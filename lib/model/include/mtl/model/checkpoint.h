@@ -18,8 +18,16 @@ struct LoadedHead {
   std::unique_ptr<TaskHead> head;
 };
 
-// Writes the head's parameters and `meta` to `path` atomically (a temporary file, flushed, then
-// renamed). The bytes depend only on the head and the metadata. Throws OutputError.
+// SHA-256 of a module's parameters and buffers (names, shapes and bytes, in registration order),
+// recorded in the checkpoint metadata as weights_sha256 and checked when the checkpoint is loaded.
+std::string weights_sha256(torch::nn::Module& m);
+
+// True when no floating-point parameter or buffer holds a NaN or an infinity.
+bool weights_finite(torch::nn::Module& m);
+
+// Writes the head's parameters and `meta` (with weights_sha256 filled in) to `path` atomically
+// (a temporary file, flushed, then renamed). The bytes depend only on the head and the metadata.
+// Throws Error (exit 1) for weights that are not finite, OutputError when it cannot write.
 void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMeta& meta);
 
 // Writes a LibTorch archive to `path` atomically, through a writer function, so that its bytes do
@@ -28,7 +36,8 @@ void write_archive(torch::serialize::OutputArchive& archive, const std::string& 
 
 // Loads a checkpoint; with `expect` set, a checkpoint of another task is refused. Throws InputError
 // naming the file when it cannot be read, is not a checkpoint of this toolkit, has an unknown
-// version or bad metadata, or its tensors do not fit the head its metadata describes.
+// version or bad metadata, or its tensors do not fit the head its metadata describes, fail their
+// checksum or hold NaN or infinity.
 LoadedHead load_checkpoint(const std::string& path, std::optional<Task> expect = std::nullopt);
 
 }  // namespace mtl

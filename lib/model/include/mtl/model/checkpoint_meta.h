@@ -44,6 +44,7 @@ struct CheckpointMeta {
   int best_epoch = 0;
   std::optional<double> val_score;               // the task's score at the best epoch
   std::string toolkit_version;
+  std::string weights_sha256;  // of the head's tensors (see weights_sha256()); empty in older checkpoints
 
   // The metadata as one JSON object (keys sorted, so that the same head gives the same bytes).
   std::string to_json() const;

@@ -13,12 +13,16 @@
 
 namespace mtl {
 
+// The largest --size: backbones take 224 (B0) or 260 (B2); a typo such as 22400 would allocate GBs.
+constexpr int kMaxInputSize = 2048;
+
 struct ExtractOptions {
   std::string backbone;    // TorchScript file
   std::string image_root;  // prefix of the paths in the input list
   std::string input = "-"; // annotation file, image list, or "-" for stdin
   std::string output;      // feature store to write
   bool skip_bad = false;   // skip unreadable images instead of stopping
+  bool allow_outside_root = false;  // read listed paths that are absolute or climb out of image_root
   int batch = 64;
   int threads = 0;         // decoding threads (0: the CPUs this process may use)
   std::string device = "auto";
@@ -45,7 +49,9 @@ struct ExtractResult {
 using RowSink = std::function<void(const FeatureRows& rows, size_t inputs_done, const std::vector<std::string>& skipped)>;
 
 // Decodes, preprocesses and runs the backbone over list.images[first..] in batches of opt.batch,
-// calling `sink` with each batch (labels carried over). Throws InputError naming an unreadable image
+// calling `sink` with each batch (labels carried over). Before any image is read, a listed path that
+// is absolute or climbs out of the image root ("../x.jpg") is an InputError naming its line, unless
+// opt.allow_outside_root. Throws InputError naming an unreadable image
 // unless opt.skip_bad, in which case it is recorded in the result and reported on stderr. Between
 // batches it checks stop_signal() and throws Interrupted when set.
 ExtractResult extract_rows(const InputList& list, const ExtractOptions& opt, Backbone& backbone, const RowSink& sink,

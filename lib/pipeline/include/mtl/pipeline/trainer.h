@@ -28,7 +28,8 @@ class Trainer {
 
   // Runs the epochs (after a restored one) and leaves the head holding the best epoch's
   // parameters. Without validation data the last epoch counts as best. Stops between batches when
-  // a stop signal arrives.
+  // a stop signal arrives. A training loss, validation loss, validation score or weight that is
+  // NaN or infinite after an epoch throws Error (exit 1, "training diverged").
   void fit(TrainingData& train, TrainingData* val);
 
   int best_epoch() const { return best_epoch_; }         // 0 when no epoch finished

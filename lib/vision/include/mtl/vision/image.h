@@ -20,8 +20,12 @@ struct Preprocess {
 // (p.floats() values). Throws std::invalid_argument on an empty image.
 void preprocess_bgr(const uint8_t* bgr, int h, int w, const Preprocess& p, float* out);
 
-// Reads and decodes the image file at `path`, then preprocesses it into `out`.
-// Throws InputError "path: cannot read image" or "path: cannot decode image".
+// The largest image file read (64 MiB); face crops are a few KB.
+constexpr long long kMaxImageBytes = 64ll << 20;
+
+// Reads and decodes the image file at `path`, then preprocesses it into `out`. Only a regular file
+// of at most kMaxImageBytes is read; a JPEG cut off before its end marker, or a PNG before its
+// IEND chunk, is refused. Throws InputError "path: cannot read image" or "path: cannot decode image".
 void load_preprocessed(const std::string& path, const Preprocess& p, float* out);
 
 // Writes an 8-bit BGR image as JPEG (quality 0-100) to `path`. Throws OutputError.
