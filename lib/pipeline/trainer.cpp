@@ -9,6 +9,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 
+#include "mtl/core/checksum.h"
 #include "mtl/core/error.h"
 #include "mtl/model/checkpoint.h"
 #include "mtl/core/signals.h"
@@ -53,6 +54,19 @@ void set_cpu_rng_state(const torch::Tensor& state) {
   v << value;
   throw NotFinite("epoch " + std::to_string(epoch) + ": " + what + " is " + v.str() +
                   ": training diverged; try a lower --lr (no checkpoint written)");
+}
+
+// A checksum of the state's tensors (the head's and the best epoch's), so that a damaged state file
+// is refused rather than trained on.
+std::string state_sha256(torch::nn::Module& m, const std::vector<torch::Tensor>& best) {
+  Sha256 h;
+  const std::string weights = weights_sha256(m);
+  h.update(weights.data(), weights.size());
+  for (const auto& t : best) {
+    const auto c = t.detach().to(torch::kCPU).contiguous();
+    h.update(c.data_ptr(), c.numel() * c.element_size());
+  }
+  return h.hex();
 }
 
 }  // namespace
@@ -100,6 +114,7 @@ void Trainer::save_state(int epoch) const {
   a.write("sgd", sgd);
   a.write("best", best);
   a.write("rng", cpu_rng_state());
+  a.write("sha256", c10::IValue(state_sha256(head_.module(), best_)));
   write_archive(a, state_path_);
 }
 
@@ -135,6 +150,9 @@ int Trainer::restore_state(const std::string& path, const std::string& identity,
     torch::Tensor rng;
     a.read("rng", rng);
     set_cpu_rng_state(rng);
+    if (a.try_read("sha256", v) && v.isString() && v.toStringRef() != state_sha256(head_.module(), best_))
+      throw InputError(path + ": damaged training state (its tensors fail their checksum); remove it, or rerun "
+                       "with --no-resume");
     return done_epochs_;
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();

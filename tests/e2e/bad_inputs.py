@@ -188,20 +188,24 @@ open(out("bb_text.pt"), "w").write("def forward(x): return x\n")
 
 
 # ---- checkpoints (given trained ones in OUT by catalogue.sh) -----------------------------------
-def flip_tensor_bytes(src, dst):
-    """Changes 16 bytes inside the first tensor record of a checkpoint's zip, past its header."""
+def flip_tensor_bytes(src, dst, every=False):
+    """Changes 16 bytes in the middle of the first tensor record of a LibTorch zip archive (with
+    every, of each record of 64 bytes or more but the 5056-byte random generator state)."""
     import zipfile
     data = bytearray(open(src, "rb").read())
     with zipfile.ZipFile(src) as z:
-        info = next(i for i in z.infolist() if "/data/" in i.filename and i.file_size >= 64)
-    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26: info.header_offset + 30])
-    start = info.header_offset + 30 + name_len + extra_len + info.file_size // 2
-    data[start: start + 16] = bytes(255 - b for b in data[start: start + 16])
+        records = [i for i in z.infolist() if "/data/" in i.filename and i.file_size >= 64 and i.file_size != 5056]
+    for info in records if every else records[:1]:
+        name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26: info.header_offset + 30])
+        start = info.header_offset + 30 + name_len + extra_len + info.file_size // 2
+        data[start: start + 16] = bytes(255 - b for b in data[start: start + 16])
     open(dst, "wb").write(bytes(data))
 
 
 if os.path.exists(out("au.pt")):
     flip_tensor_bytes(out("au.pt"), out("au_crc.pt"))
+if os.path.exists(out("st.pt.resume")):  # the state a killed training run left
+    flip_tensor_bytes(out("st.pt.resume"), out("st.pt.resume"), every=True)
 
 
 # ---- images ----------------------------------------------------------------------------------

@@ -15,6 +15,11 @@ mkdir -p "$W"
 T="--train $DATA/val.h5 --batch 64 --seed 3 --threads 2 -q --epochs 1"
 mtl-train-au $T --lr 0.1 --node-dim 8 -o "$W/au.pt" && mtl-train-ex $T --au "$W/au.pt" -o "$W/ex.pt" &&
   mtl-train-va $T -o "$W/va.pt" || { echo "FAIL: training the heads for the catalogue"; exit 1; }
+# The training state of a run killed after its first epoch, damaged by bad_inputs.py.
+ST="mtl-train-au -q --threads 1 --epochs 40 --node-dim 8 --train $DATA/val.h5 -o $W/st.pt"
+$ST & pid=$!
+for _ in $(seq 1200); do [ -e "$W/st.pt.resume" ] && break; sleep 0.05; done
+kill -KILL $pid; wait $pid 2>/dev/null
 "$PY" "$(dirname "$0")/bad_inputs.py" "$DATA" "$W" || { echo "FAIL: bad_inputs.py"; exit 1; }
 
 # Image lists: three good images around one bad one (line 3); annotation files.
@@ -176,6 +181,7 @@ run_catalogue <<ROWS
 0 | ^mtl-predict: warning: $W/scaled.h5 comes from another backbone                      | $P $W/scaled.h5
 0 | ^mtl-predict: warning: $W/bb_scaled.pt comes from another backbone                   | $P --backbone $W/bb_scaled.pt --image-root $IMG $W/good.txt
 1 | ^mtl-predict: $W/huge.h5: .*: the au head \($W/au.pt\) gave NaN or infinity$            | mtl-predict --au $W/au.pt $W/huge.h5
+3 | ^mtl-train-au: $W/st.pt.resume: damaged training state \(its tensors fail their checksum\) | $ST | $W/st.pt
 # --- training options and divergence ---
 1 | ^mtl-train-au: epoch 1: the training loss is [-a-z]+: training diverged               | mtl-train-au -q --threads 1 --epochs 1 -o $W/o.pt --train $W/huge.h5 | $W/o.pt $W/o.pt.resume
 1 | ^mtl-train-va: epoch 1: the training loss is [-a-z]+: training diverged; try a lower --lr \(no checkpoint written\)$ | $TV $DATA/val.h5 -q --lr 1e30 | $W/o.pt $W/o.pt.resume
