@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <string_view>
 
 #include "mtl/core/error.h"
@@ -79,6 +80,10 @@ int parse_integer(std::string_view raw, const std::string& name, int line, int f
     fail(name, line,
          std::string("field ") + std::to_string(field + 1) + " (" + field_name(field) + "): '" + std::string(raw) +
              "' is not an integer");
+  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())  // the cast would be undefined
+    fail(name, line,
+         std::string("field ") + std::to_string(field + 1) + " (" + field_name(field) + "): '" + std::string(raw) +
+             "' is out of range");
   return static_cast<int>(v);
 }
 
