@@ -142,7 +142,8 @@ void read_identity(const json& m, CheckpointMeta& c, const std::string& source) 
   if (!kind || *kind == HeadInputKind::Auto)
     throw std::invalid_argument("input must be features or features+logits, not '" + input + "'");
   c.with_logits = *kind == HeadInputKind::FeaturesLogits;
-  if (c.in_dim <= 0 || c.feature_dim <= 0 || c.logits_dim < 0 || c.in_dim != c.feature_dim + c.logits_dim ||
+  // in_dim - feature_dim, not feature_dim + logits_dim, which can overflow.
+  if (c.in_dim <= 0 || c.feature_dim <= 0 || c.logits_dim < 0 || c.in_dim - c.feature_dim != c.logits_dim ||
       (c.logits_dim > 0) != c.with_logits)
     throw std::invalid_argument("in_dim " + std::to_string(c.in_dim) + " does not add up from feature_dim " +
                                 std::to_string(c.feature_dim) + " and logits_dim " + std::to_string(c.logits_dim) +
