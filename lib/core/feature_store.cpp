@@ -112,9 +112,21 @@ void write_attr_floats(hid_t obj, const char* name, const float* v, hsize_t n) {
 
 bool has_attr(hid_t obj, const char* name) { return H5Aexists(obj, name) > 0; }
 
-std::string read_attr_string(hid_t obj, const char* name, const std::string& file) {
+// Opens the attribute `name`, which must hold `n` values: H5Aread writes as many as it holds.
+Hid open_attr(hid_t obj, const char* name, hssize_t n, const std::string& file) {
   Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
   if (!a.ok()) throw InputError(file + ": missing attribute '" + name + "'");
+  Hid space(H5Aget_space(a), H5Sclose);
+  const hssize_t got = space.ok() ? H5Sget_simple_extent_npoints(space) : -1;
+  if (got != n)
+    throw InputError(file + ": attribute '" + name + "' holds " + std::to_string(got) + " values, not " +
+                     std::to_string(n));
+  return a;
+}
+
+std::string read_attr_string(hid_t obj, const char* name, const std::string& file) {
+  constexpr size_t kMaxFixedString = 1 << 16;  // paths and checksums; a larger size is damage
+  Hid a = open_attr(obj, name, 1, file);
   Hid ft(H5Aget_type(a), H5Tclose);
   if (H5Tget_class(ft) != H5T_STRING) throw InputError(file + ": attribute '" + name + "' is not a string");
   if (H5Tis_variable_str(ft) > 0) {
@@ -126,6 +138,8 @@ std::string read_attr_string(hid_t obj, const char* name, const std::string& fil
     return out;
   }
   size_t n = H5Tget_size(ft);
+  if (n > kMaxFixedString)
+    throw InputError(file + ": attribute '" + name + "' is a string of " + std::to_string(n) + " bytes");
   std::string out(n, '\0');
   Hid mt(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(mt, n);
@@ -136,17 +150,16 @@ std::string read_attr_string(hid_t obj, const char* name, const std::string& fil
 }
 
 long long read_attr_int(hid_t obj, const char* name, const std::string& file) {
-  Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
-  if (!a.ok()) throw InputError(file + ": missing attribute '" + name + "'");
+  Hid a = open_attr(obj, name, 1, file);
   long long v = 0;
   check(H5Aread(a, H5T_NATIVE_LLONG, &v), file + ": cannot read attribute " + name, false);
   return v;
 }
 
-void read_attr_floats(hid_t obj, const char* name, float* v, const std::string& file) {
-  Hid a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose);
-  if (!a.ok()) throw InputError(file + ": missing attribute '" + name + "'");
-  check(H5Aread(a, H5T_NATIVE_FLOAT, v), file + ": cannot read attribute " + name, false);
+template <size_t N>
+void read_attr_floats(hid_t obj, const char* name, std::array<float, N>& v, const std::string& file) {
+  Hid a = open_attr(obj, name, N, file);
+  check(H5Aread(a, H5T_NATIVE_FLOAT, v.data()), file + ": cannot read attribute " + name, false);
 }
 
 // Creates a chunked, extendable dataset of `cols` columns (cols 0: one-dimensional).
@@ -284,8 +297,8 @@ std::string resume_mismatch(hid_t f, const StoreInfo& want, const std::string& p
       read_attr_int(f, "logits_dim", part) != want.logits_dim)
     return "other feature sizes";
   std::array<float, 3> mean{}, sd{};
-  read_attr_floats(f, "mean", mean.data(), part);
-  read_attr_floats(f, "std", sd.data(), part);
+  read_attr_floats(f, "mean", mean, part);
+  read_attr_floats(f, "std", sd, part);
   if (mean != want.mean || sd != want.std) return "another normalisation";
   Hid d(H5Dopen2(f, "features", H5P_DEFAULT), H5Dclose);
   Hid t(H5Dget_type(d), H5Tclose);
@@ -499,8 +512,8 @@ FeatureStoreReader::FeatureStoreReader(const std::string& path, bool allow_parti
   info_.backbone = read_attr_string(f, "backbone", path);
   info_.backbone_sha256 = read_attr_string(f, "backbone_sha256", path);
   info_.input_size = static_cast<int>(read_attr_int(f, "input_size", path));
-  read_attr_floats(f, "mean", info_.mean.data(), path);
-  read_attr_floats(f, "std", info_.std.data(), path);
+  read_attr_floats(f, "mean", info_.mean, path);
+  read_attr_floats(f, "std", info_.std, path);
   info_.feature_dim = static_cast<int>(read_attr_int(f, "feature_dim", path));
   info_.logits_dim = static_cast<int>(read_attr_int(f, "logits_dim", path));
   info_.labelled = read_attr_int(f, "labelled", path) != 0;
