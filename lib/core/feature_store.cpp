@@ -222,10 +222,18 @@ std::vector<std::string> read_string_rows(hid_t dset, hsize_t start, hsize_t n, 
   return out;
 }
 
-hsize_t dataset_rows(hid_t dset) {
+// The dataset's rank, 1 or 2, with its extent in `dims`; -1 for any other rank, which no store
+// has (H5Sget_simple_extent_dims would write past `dims`).
+int dataset_shape(hid_t dset, hsize_t (&dims)[2]) {
   Hid space(H5Dget_space(dset), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 1 || rank > 2) return -1;
+  return H5Sget_simple_extent_dims(space, dims, nullptr);
+}
+
+hsize_t dataset_rows(hid_t dset) {
   hsize_t dims[2] = {0, 0};
-  H5Sget_simple_extent_dims(space, dims, nullptr);
+  dataset_shape(dset, dims);
   return dims[0];
 }
 
@@ -312,9 +320,8 @@ std::string resume_mismatch(hid_t f, const StoreInfo& want, const std::string& p
 Hid reopen_rows(hid_t f, const char* name, hsize_t rows, const std::string& part) {
   Hid d(H5Dopen2(f, name, H5P_DEFAULT), H5Dclose);
   if (!d.ok() || dataset_rows(d) < rows) throw InputError(part + ": dataset '" + std::string(name) + "' is damaged");
-  Hid space(H5Dget_space(d), H5Sclose);
   hsize_t dims[2] = {0, 0};
-  const int rank = H5Sget_simple_extent_dims(space, dims, nullptr);
+  const int rank = dataset_shape(d, dims);
   dims[0] = rows;
   if (rank < 1 || H5Dset_extent(d, dims) < 0) throw InputError(part + ": cannot resize dataset " + name);
   return d;
@@ -514,8 +521,15 @@ FeatureStoreReader::FeatureStoreReader(const std::string& path, bool allow_parti
   info_.input_size = static_cast<int>(read_attr_int(f, "input_size", path));
   read_attr_floats(f, "mean", info_.mean, path);
   read_attr_floats(f, "std", info_.std, path);
-  info_.feature_dim = static_cast<int>(read_attr_int(f, "feature_dim", path));
-  info_.logits_dim = static_cast<int>(read_attr_int(f, "logits_dim", path));
+  // Sizes past any backbone's would only make a reader allocate what the file claims.
+  constexpr long long kMaxDim = 1 << 16;
+  const long long feature_dim = read_attr_int(f, "feature_dim", path);
+  const long long logits_dim = read_attr_int(f, "logits_dim", path);
+  if (feature_dim < 1 || feature_dim > kMaxDim || logits_dim < 0 || logits_dim > kMaxDim)
+    throw InputError(path + ": feature_dim " + std::to_string(feature_dim) + " or logits_dim " +
+                     std::to_string(logits_dim) + " is out of range (1-65536, 0-65536)");
+  info_.feature_dim = static_cast<int>(feature_dim);
+  info_.logits_dim = static_cast<int>(logits_dim);
   info_.labelled = read_attr_int(f, "labelled", path) != 0;
   info_.complete = read_attr_int(f, "complete", path) != 0;
   info_.rows = static_cast<size_t>(read_attr_int(f, "rows_committed", path));
@@ -525,21 +539,26 @@ FeatureStoreReader::FeatureStoreReader(const std::string& path, bool allow_parti
   if (!info_.complete && !allow_partial)
     throw InputError(path + ": unfinished feature store (" + std::to_string(info_.rows) +
                      " rows committed); the run that wrote it did not complete");
-  auto open = [&](const char* name) {
+  // A dataset of rows_committed rows or more, of `cols` columns (0: one-dimensional).
+  auto open = [&](const char* name, int cols) {
     Hid d(H5Dopen2(f, name, H5P_DEFAULT), H5Dclose);
     if (!d.ok()) throw InputError(path + ": missing dataset '" + name + "'");
-    if (dataset_rows(d) < info_.rows)
+    hsize_t dims[2] = {0, 0};
+    if (dataset_shape(d, dims) != (cols ? 2 : 1) || (cols && dims[1] != static_cast<hsize_t>(cols)))
+      throw InputError(path + ": dataset '" + name + "' is not of shape [rows" +
+                       (cols ? ", " + std::to_string(cols) : std::string()) + "]");
+    if (dims[0] < info_.rows)
       throw InputError(path + ": dataset '" + name + "' is shorter than rows_committed");
     return d;
   };
-  impl_->features = open("features");
+  impl_->features = open("features", info_.feature_dim);
   Hid ft(H5Dget_type(impl_->features), H5Tclose);
   info_.half = H5Tget_size(ft) == 2;
-  impl_->image = open("image");
-  impl_->au = open("au");
-  impl_->ex = open("ex");
-  impl_->va = open("va");
-  if (info_.logits_dim > 0) impl_->logits = open("logits");
+  impl_->image = open("image", 0);
+  impl_->au = open("au", kNumAU);
+  impl_->ex = open("ex", 0);
+  impl_->va = open("va", 2);
+  if (info_.logits_dim > 0) impl_->logits = open("logits", info_.logits_dim);
 }
 
 FeatureStoreReader::~FeatureStoreReader() = default;
