@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <string_view>
 
 #include "mtl/core/error.h"
@@ -76,10 +77,14 @@ int parse_integer(std::string_view raw, const std::string& name, int line, int f
   auto r = std::from_chars(raw.data(), raw.data() + raw.size(), i);
   if (!raw.empty() && r.ec == std::errc() && r.ptr == raw.data() + raw.size()) return i;  // the usual "0", "-1"
   double v = parse_number(raw, name, line, field);
-  if (v != std::floor(v) || std::fabs(v) > 1e6)
+  if (v != std::floor(v))
     fail(name, line,
          std::string("field ") + std::to_string(field + 1) + " (" + field_name(field) + "): '" + std::string(raw) +
              "' is not an integer");
+  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())  // the cast would be undefined
+    fail(name, line,
+         std::string("field ") + std::to_string(field + 1) + " (" + field_name(field) + "): '" + std::string(raw) +
+             "' is out of range");
   return static_cast<int>(v);
 }
 

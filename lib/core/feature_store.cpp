@@ -138,6 +138,7 @@ void write_attr_floats(hid_t obj, const char* name, const float* v, hsize_t n) {
 bool has_attr(hid_t obj, const char* name) { return H5Aexists(obj, name) > 0; }
 
 std::string read_attr_string(hid_t obj, const char* name, const std::string& file) {
+  constexpr size_t kMaxFixedString = 1 << 16;  // paths and checksums; a larger size is damage
   Hid a = open_attr(obj, name, file);
   Hid ft(H5Aget_type(a), H5Tclose);
   if (H5Tget_class(ft) != H5T_STRING) throw InputError(file + ": attribute '" + name + "' is not a string");
@@ -150,6 +151,8 @@ std::string read_attr_string(hid_t obj, const char* name, const std::string& fil
     return out;
   }
   size_t n = H5Tget_size(ft);
+  if (n > kMaxFixedString)
+    throw InputError(file + ": attribute '" + name + "' is a string of " + std::to_string(n) + " bytes");
   std::string out(n, '\0');
   Hid mt(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(mt, n);
@@ -234,10 +237,18 @@ std::vector<std::string> read_string_rows(hid_t dset, hsize_t start, hsize_t n, 
   return out;
 }
 
-hsize_t dataset_rows(hid_t dset) {
+// The dataset's rank, 1 or 2, with its extent in `dims`; -1 for any other rank, which no store
+// has (H5Sget_simple_extent_dims would write past `dims`).
+int dataset_shape(hid_t dset, hsize_t (&dims)[2]) {
   Hid space(H5Dget_space(dset), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank < 1 || rank > 2) return -1;
+  return H5Sget_simple_extent_dims(space, dims, nullptr);
+}
+
+hsize_t dataset_rows(hid_t dset) {
   hsize_t dims[2] = {0, 0};
-  H5Sget_simple_extent_dims(space, dims, nullptr);
+  dataset_shape(dset, dims);
   return dims[0];
 }
 
@@ -324,9 +335,8 @@ std::string resume_mismatch(hid_t f, const StoreInfo& want, const std::string& p
 Hid reopen_rows(hid_t f, const char* name, hsize_t rows, const std::string& part) {
   Hid d(H5Dopen2(f, name, H5P_DEFAULT), H5Dclose);
   if (!d.ok() || dataset_rows(d) < rows) throw InputError(part + ": dataset '" + std::string(name) + "' is damaged");
-  Hid space(H5Dget_space(d), H5Sclose);
   hsize_t dims[2] = {0, 0};
-  const int rank = H5Sget_simple_extent_dims(space, dims, nullptr);
+  const int rank = dataset_shape(d, dims);
   dims[0] = rows;
   if (rank < 1 || H5Dset_extent(d, dims) < 0) throw InputError(part + ": cannot resize dataset " + name);
   return d;
@@ -557,10 +567,8 @@ void FeatureStoreReader::check_sizes(hid_t f) {
   auto open = [&](const char* name, int rank, hsize_t cols, H5T_class_t type) {
     Hid d(H5Dopen2(f, name, H5P_DEFAULT), H5Dclose);
     if (!d.ok()) throw InputError(path + ": missing dataset '" + name + "'");
-    Hid space(H5Dget_space(d), H5Sclose);
     hsize_t dims[2] = {0, 0};
-    const int r = H5Sget_simple_extent_ndims(space);
-    if (r != rank || H5Sget_simple_extent_dims(space, dims, nullptr) != rank || (rank == 2 && dims[1] != cols))
+    if (dataset_shape(d, dims) != rank || (rank == 2 && dims[1] != cols))
       throw InputError(path + ": dataset '" + name + "' is not [rows" +
                        (rank == 2 ? "," + std::to_string(cols) : std::string()) + "]");
     if (dims[0] < info_.rows)

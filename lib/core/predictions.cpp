@@ -121,7 +121,7 @@ Prediction parse_line_checked(const std::string& line, const std::string& name, 
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number past double's range
     fail(name, lineno, std::string("invalid JSON: ") + e.what());
   }
   if (!j.is_object()) fail(name, lineno, "expected a JSON object");

@@ -1,6 +1,7 @@
 // The checkpoint metadata's JSON keys, written and read here only.
 #include "mtl/model/checkpoint_meta.h"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -13,6 +14,30 @@ namespace {
 
 using nlohmann::json;
 
+// The integer `v` (the value of `key`). nlohmann's get<int>() takes 2.5 as 2 and 1e30 as anything
+// (undefined behaviour): throws std::invalid_argument for a number that is not an integer of T's
+// range, json::type_error (through get) for a value that is not a number.
+template <typename T>
+T integer(const json& v, const std::string& key) {
+  using L = std::numeric_limits<T>;
+  if (!v.is_number()) return v.get<T>();
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() <= static_cast<uint64_t>(L::max())) return static_cast<T>(v.get<uint64_t>());
+  } else if (v.is_number_integer()) {
+    const int64_t i = v.get<int64_t>();
+    if (i >= 0 ? static_cast<uint64_t>(i) <= static_cast<uint64_t>(L::max()) : L::is_signed && i >= int64_t(L::min()))
+      return static_cast<T>(i);
+  }
+  throw std::invalid_argument(key + " must be an integer from " + std::to_string(L::min()) + " to " +
+                              std::to_string(L::max()));
+}
+
+// The integer at m[key], or `fallback` when m has no such key.
+template <typename T>
+T integer(const json& m, const std::string& key, T fallback) {
+  return m.contains(key) ? integer<T>(m.at(key), key) : fallback;
+}
+
 json stores_json(const std::vector<StoreIdentity>& stores) {
   json a = json::array();
   for (const auto& s : stores)
@@ -24,9 +49,11 @@ json stores_json(const std::vector<StoreIdentity>& stores) {
 std::vector<StoreIdentity> stores_from(const json& m, const char* key) {
   std::vector<StoreIdentity> v;
   if (!m.contains(key) || m.at(key).is_null()) return v;
-  for (const auto& s : m.at(key))
-    v.push_back({s.value("path", ""), s.value("rows", size_t(0)), s.value("labelled_rows", size_t(0)),
+  for (const auto& s : m.at(key)) {
+    if (!s.is_object()) throw std::invalid_argument(std::string(key) + " must hold objects");
+    v.push_back({s.value("path", ""), integer(s, "rows", size_t(0)), integer(s, "labelled_rows", size_t(0)),
                  s.value("backbone_sha256", "")});
+  }
   return v;
 }
 
@@ -53,8 +80,8 @@ void read_head_options(const json& m, CheckpointMeta& c) {
   c.head.au.threshold = m.value("au_threshold", c.head.au.threshold);
   switch (c.task) {
     case Task::AU:
-      c.head.au.node_dim = m.at("node_dim").get<int>();
-      c.head.au.k = m.at("k").get<int>();
+      c.head.au.node_dim = integer<int>(m.at("node_dim"), "node_dim");
+      c.head.au.k = integer<int>(m.at("k"), "k");
       c.head.au.dropout = m.at("dropout").get<double>();
       c.head.au.node_init_std = m.value("node_init_std", 0.0);
       c.head.au = c.head.au.resolved(c.in_dim);
@@ -63,7 +90,7 @@ void read_head_options(const json& m, CheckpointMeta& c) {
       auto a = parse_attention(m.at("attention").get<std::string>());
       if (!a) throw std::invalid_argument("attention must be paper, additive or none");
       c.head.ex.attention = *a;
-      c.head.ex.attention_hidden = m.value("attention_hidden", c.head.ex.attention_hidden);
+      c.head.ex.attention_hidden = integer(m, "attention_hidden", c.head.ex.attention_hidden);
       auto lm = parse_loss_mean(m.value("loss_mean", std::string(loss_mean_name(c.head.ex.loss_mean))));
       if (!lm) throw std::invalid_argument("loss-mean must be authors or pytorch");
       c.head.ex.loss_mean = *lm;
@@ -75,14 +102,14 @@ void read_head_options(const json& m, CheckpointMeta& c) {
 }
 
 void read_training(const json& m, CheckpointMeta& c) {
-  c.recipe.epochs = m.value("epochs", c.recipe.epochs);
-  c.recipe.batch = m.value("batch", c.recipe.batch);
+  c.recipe.epochs = integer(m, "epochs", c.recipe.epochs);
+  c.recipe.batch = integer(m, "batch", c.recipe.batch);
   c.recipe.sam.lr = m.value("lr", c.recipe.sam.lr);
   c.recipe.sam.momentum = m.value("momentum", c.recipe.sam.momentum);
   c.recipe.sam.weight_decay = m.value("weight_decay", c.recipe.sam.weight_decay);
   c.recipe.sam.rho = m.value("rho", c.recipe.sam.rho);
-  c.seed = m.value("seed", c.seed);
-  c.threads = m.value("threads", c.threads);
+  c.seed = integer(m, "seed", c.seed);
+  c.threads = integer(m, "threads", c.threads);
   c.train_data = stores_from(m, "train_data");
   c.val_data = stores_from(m, "val_data");
   c.data_sha256 = m.value("data_sha256", "");
@@ -91,7 +118,7 @@ void read_training(const json& m, CheckpointMeta& c) {
     if (m.contains(key)) c.upstream[t] = {m.at(key).get<std::string>(), m.value(key + "_sha256", "")};
   }
   c.loss_weights = m.value("loss_weights", std::vector<float>{});
-  c.best_epoch = m.value("best_epoch", 0);
+  c.best_epoch = integer(m, "best_epoch", 0);
   if (m.contains("val_score") && m.at("val_score").is_number()) c.val_score = m.at("val_score").get<double>();
   c.toolkit_version = m.value("toolkit_version", "");
   c.weights_sha256 = m.value("weights_sha256", "");
@@ -101,7 +128,7 @@ void read_training(const json& m, CheckpointMeta& c) {
 void read_identity(const json& m, CheckpointMeta& c, const std::string& source) {
   if (!m.is_object() || m.value("format", "") != "mtl-checkpoint")
     throw InputError(source + ": not an mtl-toolkit checkpoint");
-  const int version = m.value("format_version", 0);
+  const int version = integer(m, "format_version", 0);
   if (version != kCheckpointFormatVersion)
     throw InputError(source + ": checkpoint format version " + std::to_string(version) +
                      " is not supported (this toolkit reads version " + std::to_string(kCheckpointFormatVersion) + ")");
@@ -109,14 +136,15 @@ void read_identity(const json& m, CheckpointMeta& c, const std::string& source) 
   auto t = parse_task(task);
   if (!t) throw InputError(source + ": checkpoint of an unknown task '" + task + "'");
   c.task = *t;
-  c.in_dim = m.at("in_dim").get<int>();
-  c.feature_dim = m.value("feature_dim", c.in_dim);
-  c.logits_dim = m.value("logits_dim", 0);
+  c.in_dim = integer<int>(m.at("in_dim"), "in_dim");
+  c.feature_dim = integer(m, "feature_dim", c.in_dim);
+  c.logits_dim = integer(m, "logits_dim", 0);
   const std::string input = m.at("input").get<std::string>();
   auto kind = parse_input_kind(input);
   if (!kind || *kind == HeadInputKind::Auto)
     throw std::invalid_argument("input must be features or features+logits, not '" + input + "'");
   c.with_logits = *kind == HeadInputKind::FeaturesLogits;
+  // Sizes first (each at most kMaxStoreColumns), so that their sum cannot overflow.
   if (c.in_dim <= 0 || c.feature_dim <= 0 || c.logits_dim < 0 || c.feature_dim > kMaxStoreColumns ||
       c.logits_dim > kMaxStoreColumns || c.in_dim != c.feature_dim + c.logits_dim ||
       (c.logits_dim > 0) != c.with_logits)

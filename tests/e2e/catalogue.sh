@@ -110,7 +110,7 @@ run_catalogue <<ROWS
 3 | ^mtl-extract: $W/ann_va.csv:3: field 2 \(valence\): 3 is outside \[-1, 1\]            | $X $W/ann_va.csv | $W/x.h5
 3 | ^mtl-extract: $W/ann_word.csv:3: field 2 \(valence\): 'abc' is not a number$          | $X $W/ann_word.csv | $W/x.h5
 3 | ^mtl-extract: $W/ann_nan.csv:3: field 3 \(arousal\): 'nan' is not a number$           | $X $W/ann_nan.csv | $W/x.h5
-3 | ^mtl-extract: $W/ann_big.csv:3: field 6 \(AU2\): '1e20' is not an integer$            | $X $W/ann_big.csv | $W/x.h5
+3 | ^mtl-extract: $W/ann_big.csv:3: field 6 \(AU2\): '1e20' is out of range$            | $X $W/ann_big.csv | $W/x.h5
 3 | ^mtl-extract: $W/ann_dup.csv:3: image 'v/good0.jpg' is listed twice \(also on line 2\)$ | $X $W/ann_dup.csv | $W/x.h5
 3 | ^mtl-extract: $W/ann_noheader.csv:1: looks like an annotation row, but the file has no header | $X $W/ann_noheader.csv | $W/x.h5
 # --- mtl-extract: backbones ---
@@ -143,7 +143,7 @@ run_catalogue <<ROWS
 3 | ^mtl-train-va: $W/au2.h5: row 2 \(.*\): AU label AU6 is 2, not 0, 1 or -1             | $TV $W/au2.h5 | $W/o.pt
 3 | ^mtl-train-va: $W/va3.h5: row 1 \(.*\): valence label 3.000000 is outside \[-1, 1\]   | $TV $W/va3.h5 | $W/o.pt
 3 | ^mtl-train-va: $W/fdim.h5: dataset 'features' is not \[rows,128\]$                    | $TV $W/fdim.h5 | $W/o.pt
-3 | ^mtl-train-va: $W/negdim.h5: attribute 'feature_dim' is -1, outside 1-1048576$        | $TV $W/negdim.h5 | $W/o.pt
+3 | ^mtl-train-va: $W/negdim.h5: attribute 'feature_dim' is -1, outside 1-65536$        | $TV $W/negdim.h5 | $W/o.pt
 3 | ^mtl-train-va: $W/hugedim.h5: attribute 'feature_dim' is 1099511627776, outside       | $TV $W/hugedim.h5 | $W/o.pt
 3 | ^mtl-train-va: $W/fdimarr.h5: attribute 'feature_dim' holds 5 values, not 1$          | $TV $W/fdimarr.h5 | $W/o.pt
 3 | ^mtl-train-va: $W/meanarr.h5: attribute 'mean' holds 100 values, not 3$               | $TV $W/meanarr.h5 | $W/o.pt

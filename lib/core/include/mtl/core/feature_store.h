@@ -22,7 +22,7 @@
 namespace mtl {
 
 constexpr int kStoreFormatVersion = 1;
-constexpr long long kMaxStoreColumns = 1 << 20;  // the most features or logits per row a reader takes
+constexpr long long kMaxStoreColumns = 1 << 16;  // the most features or logits per row a reader takes
 
 // Settings recorded with the features.
 struct StoreInfo {
