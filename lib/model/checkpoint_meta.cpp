@@ -1,6 +1,7 @@
 // The checkpoint metadata's JSON keys, written and read here only.
 #include "mtl/model/checkpoint_meta.h"
 
+#include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -118,6 +119,8 @@ void read_training(const json& m, CheckpointMeta& c) {
     if (m.contains(key)) c.upstream[t] = {m.at(key).get<std::string>(), m.value(key + "_sha256", "")};
   }
   c.loss_weights = m.value("loss_weights", std::vector<float>{});
+  for (float w : c.loss_weights)  // a weight past float's range would be infinite, and written as null
+    if (!std::isfinite(w)) throw std::invalid_argument("loss_weights must be finite floats");
   c.best_epoch = integer(m, "best_epoch", 0);
   if (m.contains("val_score") && m.at("val_score").is_number()) c.val_score = m.at("val_score").get<double>();
   c.toolkit_version = m.value("toolkit_version", "");
