@@ -9,8 +9,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <stdexcept>
 
 #include "mtl/core/atomic_file.h"
@@ -207,14 +209,14 @@ void append_rows(hid_t dset, hid_t mem_type, hsize_t at, hsize_t n, hsize_t cols
 
 // Reads rows [start, start+n) of `cols` values into `data`.
 void read_rows(hid_t dset, hid_t mem_type, hsize_t start_row, hsize_t n, hsize_t cols, void* data,
-               const std::string& what) {
+               const std::string& what, hid_t xfer = H5P_DEFAULT) {
   if (n == 0) return;
   int rank = cols ? 2 : 1;
   Hid fspace(H5Dget_space(dset), H5Sclose);
   hsize_t start[2] = {start_row, 0}, count[2] = {n, cols};
   H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, nullptr, count, nullptr);
   Hid mspace(H5Screate_simple(rank, count, nullptr), H5Sclose);
-  check(H5Dread(dset, mem_type, mspace, fspace, H5P_DEFAULT, data), what + ": cannot read", false);
+  check(H5Dread(dset, mem_type, mspace, fspace, xfer, data), what + ": cannot read", false);
 }
 
 void write_string_rows(hid_t dset, hsize_t at, const std::vector<std::string>& v, const char* name) {
@@ -224,16 +226,34 @@ void write_string_rows(hid_t dset, hsize_t at, const std::vector<std::string>& v
   append_rows(dset, t, at, v.size(), 0, p.data(), name);
 }
 
+// The strings HDF5 allocates during one read, all freed at the end. When a read fails part-way
+// (a damaged string heap), HDF5 1.10 drops the strings converted so far without freeing them, and
+// they never reach the caller's buffer: only a record of every allocation can free them.
+struct StringMemory {
+  std::set<void*> live;
+  static void* alloc(size_t n, void* self) {
+    void* p = std::malloc(n);
+    if (p) static_cast<StringMemory*>(self)->live.insert(p);
+    return p;
+  }
+  static void release(void* p, void* self) {
+    static_cast<StringMemory*>(self)->live.erase(p);
+    std::free(p);
+  }
+  ~StringMemory() {
+    for (void* p : live) std::free(p);
+  }
+};
+
 std::vector<std::string> read_string_rows(hid_t dset, hsize_t start, hsize_t n, const std::string& what) {
   std::vector<char*> p(n, nullptr);
   Hid t = utf8_string_type();
-  read_rows(dset, t, start, n, 0, p.data(), what);
+  StringMemory memory;
+  Hid xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+  H5Pset_vlen_mem_manager(xfer, StringMemory::alloc, &memory, StringMemory::release, &memory);
+  read_rows(dset, t, start, n, 0, p.data(), what, xfer);
   std::vector<std::string> out(n);
   for (hsize_t i = 0; i < n; ++i) out[i] = p[i] ? p[i] : "";
-  if (n) {
-    Hid space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    H5Dvlen_reclaim(t, space, H5P_DEFAULT, p.data());
-  }
   return out;
 }
 

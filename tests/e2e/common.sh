@@ -9,8 +9,25 @@ export PATH="$BIN:$PATH"
 unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_MAX SLURM_ARRAY_TASK_STEP SLURM_ARRAY_TASK_COUNT \
   SLURM_CPUS_PER_TASK OMP_NUM_THREADS
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mtl-e2e.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
 FAILED=0
+# Sanitizer builds (MTL_SANITIZE): the programs write their reports to files under $WORK/sanitizer,
+# not to stderr, and any such file fails the test at exit, printed. An exit code alone would miss a
+# report from a program run in the background, in a pipe or with an unchecked status, or from one
+# expected to fail. (No effect on programs built without sanitizers.)
+mkdir "$WORK/sanitizer"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$WORK/sanitizer/report"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$WORK/sanitizer/report"
+sanitizer_reports() {
+  local f found=0
+  for f in "$WORK"/sanitizer/*; do
+    [ -e "$f" ] || continue
+    echo "FAIL: a sanitizer report ($(basename "$f")):" >&2
+    cat "$f" >&2
+    found=1
+  done
+  return $found
+}
+trap 'sanitizer_reports; s=$?; rm -rf "$WORK"; [ $s -eq 0 ] || exit 1' EXIT
 
 fail() { echo "FAIL: $*" >&2; FAILED=1; }
 pass() { echo "ok: $*"; }
