@@ -3,7 +3,6 @@
 // the committed rows in chunks (with and without features), their labels, and the skipped inputs.
 // An InputError is the reader's documented answer to a bad store; anything else is a finding, and
 // so is an HDF5 object the reader leaves open (it would keep the file open for the whole run).
-#include <fcntl.h>
 #include <hdf5.h>
 #include <unistd.h>
 
@@ -23,11 +22,10 @@ namespace {
 constexpr size_t kChunk = 1024;   // rows per read, as the trainers and mtl-predict read a store
 constexpr size_t kMaxChunks = 4;  // a tiny file can declare billions of (unstored) rows; read the first few and the last
 
+// The temporary file, unlinked as soon as made and reached through /proc/self/fd, so that nothing
+// is left behind when a finding ends the process.
+int g_fd = -1;
 std::string g_path;
-
-void remove_store() {
-  if (!g_path.empty()) std::remove(g_path.c_str());
-}
 
 uint64_t little_endian(const uint8_t* p, int bytes) {
   uint64_t v = 0;
@@ -82,22 +80,19 @@ void read_store(const std::string& path) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const char* tmp = std::getenv("TMPDIR");
   std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/mtl-fuzz-store-XXXXXX";
-  const int fd = mkstemp(templ.data());
-  if (fd < 0) {
+  g_fd = mkstemp(templ.data());
+  if (g_fd < 0) {
     std::perror("mkstemp");
     std::abort();
   }
-  ::close(fd);
-  g_path = templ;
-  std::atexit(remove_store);
+  ::unlink(templ.c_str());
+  g_path = "/proc/self/fd/" + std::to_string(g_fd);
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (hdf5_heap_would_hang(data, size)) return -1;  // -1: not kept in the corpus
-  const int fd = ::open(g_path.c_str(), O_WRONLY | O_TRUNC);
-  if (fd < 0 || ::write(fd, data, size) != static_cast<ssize_t>(size)) std::abort();
-  ::close(fd);
+  if (::ftruncate(g_fd, 0) != 0 || ::pwrite(g_fd, data, size, 0) != static_cast<ssize_t>(size)) std::abort();
   try {
     read_store(g_path);
   } catch (const mtl::Error&) {
