@@ -100,12 +100,12 @@ class AuTaskHead : public TaskHead {
     return acc.compute().p_au.value_or(0.0);
   }
 
-  void fill(const float* row, Prediction& p) const override {
+  void fill(const float* out, const float* pred, Prediction& p) const override {
     std::array<int, kNumAU> present;
     std::array<float, kNumAU> prob;
     for (int j = 0; j < kNumAU; ++j) {
-      prob[j] = row[j];
-      present[j] = row[j] >= threshold();
+      prob[j] = pred[j];
+      present[j] = out[j] >= threshold();
     }
     p.au = present;
     p.au_prob = prob;

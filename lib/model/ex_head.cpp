@@ -87,12 +87,12 @@ class ExTaskHead : public TaskHead {
     return acc.compute().p_ex.value_or(0.0);
   }
 
-  void fill(const float* row, Prediction& p) const override {
+  void fill(const float* out, const float* pred, Prediction& p) const override {
     std::array<float, kNumEX> prob;
-    int best = 0;
+    int best = 0;  // the first of equal logits, as torch's argmax in score()
     for (int c = 0; c < kNumEX; ++c) {
-      prob[c] = row[c];
-      if (prob[c] > prob[best]) best = c;
+      prob[c] = pred[c];
+      if (out[c] > out[best]) best = c;
     }
     p.ex = best;
     p.ex_prob = prob;

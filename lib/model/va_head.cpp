@@ -52,7 +52,9 @@ class VaTaskHead : public TaskHead {
     return acc.compute().p_va.value_or(0.0);
   }
 
-  void fill(const float* row, Prediction& p) const override { p.va = std::array<float, 2>{row[0], row[1]}; }
+  void fill(const float*, const float* pred, Prediction& p) const override {
+    p.va = std::array<float, 2>{pred[0], pred[1]};
+  }
 
  private:
   VaHead net_;

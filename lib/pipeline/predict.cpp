@@ -36,19 +36,26 @@ class HeadSet {
     if (rows.size() == 0) return;
     torch::NoGradGuard ng;
     UpstreamOutputs outputs;
-    std::vector<std::pair<const TaskHead*, torch::Tensor>> preds;
+    struct Rows {
+      const TaskHead* head;
+      torch::Tensor out, pred;  // raw output and prediction(), float32 on the CPU
+    };
+    std::vector<Rows> preds;
     for (auto& h : heads_) {
       auto x = head_input(rows, h.meta.with_logits, h.meta.in_dim, source, h.path).to(device_);
-      auto p = h.head->prediction(h.head->forward(x, outputs));
+      auto o = h.head->forward(x, outputs);
+      auto p = h.head->prediction(o);
       outputs[h.meta.task] = p;
-      preds.emplace_back(h.head.get(), p.to(torch::kCPU, torch::kFloat32).contiguous());
-      refuse_nonfinite(preds.back().second, rows, source, h);
+      auto cpu = [](const torch::Tensor& t) { return t.to(torch::kCPU, torch::kFloat32).contiguous(); };
+      preds.push_back({h.head.get(), cpu(o), cpu(p)});
+      refuse_nonfinite(preds.back().pred, rows, source, h);
     }
     std::string buf;
     for (size_t i = 0; i < rows.size(); ++i) {
       Prediction line;
       line.image = rows.image[i];
-      for (const auto& [head, p] : preds) head->fill(p.data_ptr<float>() + i * p.size(1), line);
+      for (const auto& r : preds)
+        r.head->fill(r.out.data_ptr<float>() + i * r.out.size(1), r.pred.data_ptr<float>() + i * r.pred.size(1), line);
       buf += format_prediction(line);
       buf += '\n';
     }

@@ -17,6 +17,16 @@ expect_exit 0 "predict" -- mtl-predict --au "$WORK/au.pt" --ex "$WORK/ex.pt" --v
 cp "$WORK/out" "$WORK/pred.jsonl"
 expect_exit 0 "score the model" -- mtl-score --json --truth "$DATA/val.txt" "$WORK/pred.jsonl"
 cp "$WORK/out" "$WORK/model.json"
+# What mtl-score makes of mtl-predict's lines equals the validation score each checkpoint recorded
+# for its best epoch (the same rows): the decisions in a prediction line are those of training's
+# validation (a near-tie of EX logits once printed another class than training had scored).
+get() { grep -ao "\"$1\":[-0-9.e]*" "$2" | head -1 | cut -d: -f2; }
+for pair in au:P_AU ex:P_EX va:P_VA; do
+  recorded=$(get val_score "$WORK/${pair%%:*}.pt"); scored=$(get "${pair#*:}" "$WORK/model.json")
+  if awk -v r="$recorded" -v s="$scored" 'BEGIN{d=r-s; exit !(d < 1e-4 && d > -1e-4)}'; then
+    pass "${pair#*:} of the predictions $scored equals the checkpoint's validation score"
+  else fail "${pair#*:} of the predictions is $scored, the checkpoint recorded $recorded"; fi
+done
 # The trivial predictor, from the training labels.
 maj=$(tail -n +2 "$DATA/train.txt" | cut -d, -f4 | grep -v '^-1$' | sort | uniq -c | sort -rn | awk 'NR==1{print $2}')
 read -r mv ma <<<"$(tail -n +2 "$DATA/train.txt" | awk -F, '$2!=-5{v+=$2;a+=$3;n++} END{printf "%.6f %.6f", v/n, a/n}')"
@@ -24,7 +34,6 @@ tail -n +2 "$DATA/val.txt" | cut -d, -f1 | awk -v m="$maj" -v v="$mv" -v a="$ma"
   '{printf "{\"image\":\"%s\",\"au\":[0,0,0,0,0,0,0,0,0,0,0,0],\"ex\":%d,\"va\":[%s,%s]}\n", $1, m, v, a}' > "$WORK/trivial.jsonl"
 expect_exit 0 "score the trivial predictor" -- mtl-score --json --truth "$DATA/val.txt" "$WORK/trivial.jsonl"
 cp "$WORK/out" "$WORK/trivial.json"
-get() { grep -o "\"$1\":[-0-9.e]*" "$2" | head -1 | cut -d: -f2; }
 for k in P_AU P_EX P_VA; do
   m=$(get $k "$WORK/model.json"); t=$(get $k "$WORK/trivial.json")
   if awk -v m="$m" -v t="$t" 'BEGIN{exit !(m >= t + 0.15)}'; then pass "$k $m beats the trivial $t by 0.15"

@@ -231,3 +231,20 @@ BOOST_AUTO_TEST_CASE(sam_two_parameter_hand_computed) {
   // After the first step: w = (1 - 0.1 * (2.0447214 + 0.01), 1 - 0.1 * (4.1788854 + 0.01)).
   BOOST_TEST(std::abs((1 - 0.1 * (2 * (1 + 0.05 * 2 / std::sqrt(20.0)) + 0.01)) - 0.79452786) < 1e-7);
 }
+
+#include "mtl/model/task_head.h"
+
+// A prediction line takes the expression class from the logits: two logits 1.9e-10 and 3.8e-9 round
+// to the same float32 probability, and the class is the larger logit (5), as in score(), not the
+// first of the tied probabilities (0). The AU decision is taken on the raw output too.
+BOOST_AUTO_TEST_CASE(prediction_lines_decide_on_logits) {
+  auto ex = mtl::make_head(mtl::Task::EX, 4, mtl::HeadOptions{});
+  const float out[8] = {1.9e-10f, -2.17f, -1.86f, -0.20f, -4.86f, 3.8e-9f, -2.04f, -0.31f};
+  auto pred = torch::softmax(torch::from_blob(const_cast<float*>(out), {1, 8}), 1).contiguous();
+  const float* p = pred.data_ptr<float>();
+  BOOST_REQUIRE_EQUAL(p[0], p[5]);  // the tie this test is about
+  mtl::Prediction line;
+  ex->fill(out, p, line);
+  BOOST_CHECK_EQUAL(line.ex.value(), 5);
+  BOOST_CHECK_CLOSE(line.ex_prob.value()[5], p[5], 1e-6);
+}

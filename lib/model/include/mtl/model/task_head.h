@@ -42,8 +42,11 @@ class TaskHead {
   virtual torch::Tensor prediction(const torch::Tensor& out) const { return out; }
   // The task's challenge score of raw outputs against targets (both on the CPU).
   virtual double score(const torch::Tensor& out, const torch::Tensor& targets) const = 0;
-  // Fills the task's part of a prediction line from one row of prediction() (K floats).
-  virtual void fill(const float* row, Prediction& p) const = 0;
+  // Fills the task's part of a prediction line from one row of the raw output (`out`) and of
+  // prediction() (`pred`, K floats). Decisions are taken on the raw output: the expression class is
+  // the argmax of the logits, which float32 probabilities can tie (logits 2e-10 and 4e-9 give the
+  // same probability), so that a prediction line agrees with score() on the same output.
+  virtual void fill(const float* out, const float* pred, Prediction& p) const = 0;
 };
 
 // The values of a float tensor (on any device), e.g. loss weights for the checkpoint metadata.
