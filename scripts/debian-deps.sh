@@ -5,7 +5,7 @@
 # its runtime for the libFuzzer targets (tests/fuzz). With --bench, what
 # bench/run.sh's Python side needs (torchvision, OpenCV, pandas, scikit-learn) and GNU time.
 set -eu
-pkgs="build-essential cmake ccache pkg-config
+pkgs="build-essential cmake ccache pkg-config autoconf automake
   libtorch-dev libopenblas0-pthread
   libopencv-dev libhdf5-dev hdf5-tools libcxxopts-dev nlohmann-json3-dev libboost-test-dev libssl-dev"
 # libopenblas0-pthread matters: without it LibTorch falls back to the reference BLAS, 50x slower.
