@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -79,6 +80,9 @@ double progress_interval() {
   return (*end == '\0' && std::isfinite(s) && s >= 0) ? s : 30;
 }
 
+// Seconds between redraws of a terminal's progress line: 0.1, or less when progress_interval() is.
+static double redraw_seconds() { return std::min(0.1, progress_interval()); }
+
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
   const long t = std::lround(seconds);
@@ -113,7 +117,7 @@ void Progress::update(size_t done) {
   if (!enabled_ || finished_) return;
   const double now = now_seconds();
   if (tty_) {
-    if (now - last_ < 0.1 && done < total_) return;
+    if (now - last_ < redraw_seconds() && done < total_) return;
     last_ = now;
     draw_line(line(done, now - start_));
   } else if (now - last_ >= progress_interval() && done < total_) {
@@ -140,7 +144,7 @@ EpochProgress::~EpochProgress() {
   if (tty_) erase_line();
 }
 
-bool EpochProgress::due() const { return enabled_ && tty_ && now_seconds() - last_draw_ >= 0.1; }
+bool EpochProgress::due() const { return enabled_ && tty_ && now_seconds() - last_draw_ >= redraw_seconds(); }
 
 // Seconds left: the time per batch so far times the batches still to run.
 double EpochProgress::eta(int epoch, size_t done) const {

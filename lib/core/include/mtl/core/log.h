@@ -21,7 +21,8 @@ void debug(const std::string& msg);  // only with --verbose
 void warn(const std::string& msg);   // always, as "program: warning: msg"
 
 // Seconds between progress lines when stderr is not a terminal: the environment variable
-// MTL_PROGRESS_INTERVAL (a number of seconds, 0: a line at every update), else 30.
+// MTL_PROGRESS_INTERVAL (a number of seconds, 0: a line at every update), else 30. A terminal's
+// line is redrawn every 0.1 s, or at every update when this is 0.
 double progress_interval();
 
 // "1:02:03" or "2:03": a duration in seconds, rounded to the second ("?" when not finite).
