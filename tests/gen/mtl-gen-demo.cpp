@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
     std::string out;
     int train_videos, val_videos, frames, dim;
     p.add()
-      ("o,output,out", "folder to write the data set to (required; --out is accepted too)", cxxopts::value(out))
+      ("o,out,output", "folder to write the data set to (required; --out is accepted too)", cxxopts::value(out))
       ("train-videos", "videos in the training split", cxxopts::value(train_videos)->default_value("8"))
       ("val-videos", "videos in the validation split", cxxopts::value(val_videos)->default_value("3"))
       ("frames", "frames per video", cxxopts::value(frames)->default_value("80"))
