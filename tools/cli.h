@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cxxopts.hpp>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,35 +28,60 @@ struct Exit {
   int code;
 };
 
+// What an option's value must look like, for messages that name the option at fault.
+enum class ValueKind { Flag, Int32, Int64, UInt64, Real, Reals, Text };
+
+// Adds options to one group of a Parser, like cxxopts::OptionAdder (same call syntax), and records
+// each option's names and value kind so that a value that fails to parse can be blamed on its option.
+class Adder {
+ public:
+  Adder(cxxopts::OptionAdder adder, std::map<std::string, ValueKind>& kinds) : adder_(adder), kinds_(&kinds) {}
+  Adder& operator()(const std::string& opts, const std::string& desc,
+                    const std::shared_ptr<const cxxopts::Value>& value = cxxopts::value<bool>(),
+                    std::string arg_help = "");
+
+ private:
+  cxxopts::OptionAdder adder_;
+  std::map<std::string, ValueKind>* kinds_;
+};
+
 // An option parser with the shared options and help layout.
 class Parser {
  public:
   // `positional` names the operands in the usage line (e.g. "[ANNOTATIONS|LIST|-]").
   Parser(std::string program, std::string positional, std::string description, unsigned common);
   // Adds program options under `group` (shown in --help in the order added).
-  cxxopts::OptionAdder add(const std::string& group = "");
+  Adder add(const std::string& group = "");
   // Declares the name that collects the positional operands (a std::vector<std::string> option).
   void positional(const std::string& name);
-  // Parses argv. --help prints to stdout and throws Exit{0}; --version likewise.
-  // Throws UsageError for an unknown option, a missing value, a bad value or a stray operand
-  // (when no positional name was declared).
+  // Parses argv. --help prints to stdout (lines of at most 100 columns) and throws Exit{0};
+  // --version likewise. Throws UsageError for an unknown option, a missing value, a bad value
+  // (naming the option: "--epochs: 'abc' is not an integer") or a stray operand (when no
+  // positional name was declared).
   cxxopts::ParseResult parse(int argc, char** argv);
   // The common options from the last parse.
   const Common& common() const { return common_; }
 
  private:
   void read_common(const cxxopts::ParseResult& r);
+  std::string bad_value_message(int argc, char** argv, const std::string& cxxopts_message) const;
   std::string program_;
   cxxopts::Options opts_;
   unsigned flags_;
   bool positional_ = false;
   std::vector<std::string> groups_;  // program groups in the order added, for --help
   Common common_;
+  std::map<std::string, ValueKind> kinds_;  // by name without dashes, short and long
 };
+
+// `text` re-wrapped to lines of at most `width` columns: an option line's description continues
+// under its own column, "(default: X)" is never split, and trailing blanks are dropped.
+std::string wrap_help(const std::string& text, size_t width);
 
 // The text of a default value for --help: integers as written, reals in their shortest exact form
 // (so that cxxopts, which assigns the parsed default to the bound variable, keeps the value).
 std::string default_text(int v);
+std::string default_text(float v);
 std::string default_text(double v);
 
 // Runs a program body: sets the program name for messages, turns exceptions into

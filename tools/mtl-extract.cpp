@@ -20,9 +20,9 @@ int main(int argc, char** argv) {
       ("half", "store features as float16")
       ("shard", "extract only shard I of N of the input list (I/N); inside a Slurm job array the default is "
                 "the array task's shard", cxxopts::value<std::string>())
-      ("no-resume", "start afresh even when an interrupted run left a matching OUT.part")
+      ("no-resume", "start afresh even when an interrupted run left a matching OUTPUT.part")
       ("input", "annotation file or image list ('-': stdin)", cxxopts::value<std::vector<std::string>>());
-    mtl::cli::add_image_options(p, "Images", o);
+    mtl::cli::add_image_options(p, "Image", o);
     p.positional("input");
     auto r = p.parse(argc, argv);
     if (r.count("input") > 1) throw mtl::UsageError("one input list expected, got " + std::to_string(r.count("input")));

@@ -19,9 +19,9 @@ int main(int argc, char** argv) {
       ("ex", "EX checkpoint (mtl-train-ex); with attention it needs --au", cxxopts::value(o.checkpoints[mtl::Task::EX]))
       ("va", "VA checkpoint (mtl-train-va)", cxxopts::value(o.checkpoints[mtl::Task::VA]))
       ("inputs", "feature stores, or image lists with --backbone", cxxopts::value(o.inputs));
-    p.add("From images")("backbone", "TorchScript backbone: read images from lists instead of feature stores",
+    p.add("Image input")("backbone", "TorchScript backbone: read images from lists instead of feature stores",
                          cxxopts::value(o.images.backbone));
-    mtl::cli::add_image_options(p, "From images", o.images);
+    mtl::cli::add_image_options(p, "Image input", o.images);
     p.positional("inputs");
     auto r = p.parse(argc, argv);
     mtl::cli::finish_image_options(r, o.images);

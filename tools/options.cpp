@@ -9,7 +9,7 @@ namespace cli {
 namespace {
 
 std::string floats_text(const std::array<float, 3>& v) {
-  return default_text(double(v[0])) + "," + default_text(double(v[1])) + "," + default_text(double(v[2]));
+  return default_text(v[0]) + "," + default_text(v[1]) + "," + default_text(v[2]);
 }
 
 void add_au_options(Parser& p, AuHeadOptions& o) {
@@ -74,7 +74,7 @@ void add_image_options(Parser& p, const std::string& group, ExtractOptions& o) {
     ("mean", "normalisation mean, R,G,B", cxxopts::value<std::vector<float>>()->default_value(floats_text(o.pre.mean)))
     ("std", "normalisation standard deviation, R,G,B",
      cxxopts::value<std::vector<float>>()->default_value(floats_text(o.pre.std)))
-    ("fp16", "run the backbone in half precision (CUDA only; features are still written as float32 unless --half)")
+    ("fp16", "run the backbone in half precision (CUDA only; mtl-extract still stores float32 unless --half)")
     ("channels-last", "run the backbone on NHWC activations (faster on GPUs with tensor cores)");
 }
 
@@ -103,7 +103,7 @@ void add_train_options(Parser& p, TrainOptions& o) {
                       "rows that do not fit are streamed from the stores", cxxopts::value<std::string>())
     ("input", "head input: features, features+logits (the authors' 1288 values), or auto (logits appended "
               "when the store has them)", cxxopts::value<std::string>()->default_value(input_kind_name(t.input)));
-  p.add("Training (defaults: the authors' recipe)")
+  p.add("Training")
     ("epochs", "epochs", cxxopts::value(t.epochs)->default_value(default_text(t.epochs)))
     ("batch", "rows per batch", cxxopts::value(t.batch)->default_value(default_text(t.batch)))
     ("lr", "SGD learning rate", cxxopts::value(t.sam.lr)->default_value(default_text(t.sam.lr)))

@@ -24,7 +24,7 @@ int train_main(Task task, int argc, char** argv) {
   const std::string name = std::string("mtl-train-") + task_name(task);
   return cli::run(name.c_str(), [&] {
     cli::Parser p(name, "",
-                  "Trains " + std::string(head_description(task)) + " on cached features with SAM-wrapped SGD; "
+                  "Trains " + std::string(head_description(task)) + " on cached features with SAM-wrapped SGD (defaults: the authors' recipe); "
                   "rows without this head's label are skipped.",
                   cli::kThreads | cli::kDevice | cli::kSeed);
     TrainOptions o;

@@ -119,7 +119,7 @@ ExtractResult extract_rows(const InputList& list, const ExtractOptions& opt, Bac
   ExtractResult res;
   const size_t n = list.images.size();
   const int threads = opt.threads > 0 ? opt.threads : available_cpus().count;
-  logging::Progress progress("extract", n);
+  logging::Progress progress("extract", n, "images", first);
   // Declared in this order so that on an exception the decoders stop first and the writer then
   // writes the rows already computed.
   WriteStage write(sink);

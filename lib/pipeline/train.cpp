@@ -57,9 +57,11 @@ std::vector<LoadedHead> load_upstream(const TrainOptions& o, CheckpointMeta& m, 
 
 TaskRows load_rows(const std::vector<std::string>& paths, Task task, size_t at_least, bool with_features) {
   TaskRows r = load_task_rows(paths, task, with_features);
-  if (r.rows.size() < at_least)
-    throw InputError(r.source + ": " + std::to_string(r.rows.size()) + " rows with " + task_name(task) +
-                     " labels; " + (at_least > 1 ? "training needs at least 2" : "nothing to validate on"));
+  const size_t n = r.rows.size();
+  if (n < at_least)
+    throw InputError(r.source + ": " + std::to_string(n) + (n == 1 ? " row" : " rows") + " with " +
+                     (task_score_name(task) + 2) + " labels; " +  // "AU": P_AU without its "P_"
+                     (at_least > 1 ? "training needs at least 2" : "nothing to validate on"));
   return r;
 }
 

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <iostream>
 #include <sstream>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 
 #include "mtl/core/checksum.h"
 #include "mtl/core/error.h"
+#include "mtl/core/log.h"
 #include "mtl/model/checkpoint.h"
 #include "mtl/core/signals.h"
 
@@ -74,19 +76,42 @@ std::string state_sha256(torch::nn::Module& m, const std::vector<torch::Tensor>&
 Trainer::Trainer(TaskHead& head, const TrainRecipe& recipe, std::ostream& log)
     : head_(head), recipe_(recipe), log_(&log), sam_(head.module().parameters(), recipe.sam) {}
 
-double Trainer::train_epoch(TrainingData& train) {
+double Trainer::train_epoch(TrainingData& train, int epoch, logging::EpochProgress& progress, size_t& batches) {
   head_.module().train();
   torch::Tensor loss_sum;  // summed on the device, read once per epoch: no host wait per step
   int64_t seen = 0;
+  batches = 0;
   train.for_each_batch(recipe_.batch, [&](const TrainingSplit& b) {
     if ((stopped_ = stop_signal())) return false;
     auto loss = sam_.step([&] { return head_.loss(head_.forward(b.x, b.upstream), b.y); }).to(torch::kFloat64) * b.size();
     loss_sum = loss_sum.defined() ? loss_sum + loss : loss;
     seen += b.size();
+    ++batches;
+    // The running loss is read only when a terminal line is drawn (at most 10 times a second).
+    if (progress.due()) progress.batch(epoch, batches, loss_sum.item<double>() / seen);
     return true;
   });
   return seen ? loss_sum.item<double>() / seen : 0.0;
 }
+
+namespace {
+
+// "train loss 0.3127, val loss 0.2911, val score 0.4210 (best epoch 3), 1.2 s" from an epoch's log line.
+std::string epoch_summary(const nlohmann::json& line) {
+  char b[160];
+  std::string s;
+  std::snprintf(b, sizeof b, "train loss %.4f", line["train_loss"].get<double>());
+  s += b;
+  if (line.contains("val_loss")) {
+    std::snprintf(b, sizeof b, ", val loss %.4f, val score %.4f", line["val_loss"].get<double>(),
+                  line["val_score"].get<double>());
+    s += b;
+  }
+  std::snprintf(b, sizeof b, " (best epoch %d), %.1f s", line["best_epoch"].get<int>(), line["wall_s"].get<double>());
+  return s + b;
+}
+
+}  // namespace
 
 void Trainer::keep_if_best(int epoch, std::optional<double> score) {
   // Without validation every epoch is better than the last: the last one is kept.
@@ -162,9 +187,13 @@ int Trainer::restore_state(const std::string& path, const std::string& identity,
 }
 
 void Trainer::fit(TrainingData& train, TrainingData* val) {
+  const auto rows = static_cast<size_t>(train.size()), batch = static_cast<size_t>(recipe_.batch);
+  // An epoch line on stderr unless the JSON log lines go there (they say the same).
+  logging::EpochProgress progress(recipe_.epochs, (rows + batch - 1) / batch, log_ != &std::cerr);
   for (int epoch = done_epochs_ + 1; epoch <= recipe_.epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
-    const double train_loss = train_epoch(train);
+    size_t batches = 0;
+    const double train_loss = train_epoch(train, epoch, progress, batches);
     if (stopped_) break;
     if (!std::isfinite(train_loss)) diverged(epoch, "the training loss", train_loss);
     if (!weights_finite(head_.module())) diverged(epoch, "a weight of the head", std::nan(""));
@@ -182,6 +211,7 @@ void Trainer::fit(TrainingData& train, TrainingData* val) {
     keep_if_best(epoch, score);
     line["best_epoch"] = best_epoch_;
     line["wall_s"] = seconds_since(t0);
+    progress.end_epoch(epoch, batches, epoch_summary(line));
     *log_ << line.dump() << std::endl;
     if (!state_path_.empty()) save_state(epoch);
   }

@@ -132,7 +132,7 @@ run_catalogue <<ROWS
 # --- mtl-extract: options and outputs ---
 2 | ^mtl-extract: --size must be positive and at most 2048, not 100000$                   | $X --size 100000 $W/good.txt | $W/x.h5.part
 2 | ^mtl-extract: --batch 100000000 of 224x224 images needs more than 8 GiB per batch     | $X --batch 100000000 $W/good.txt
-2 | ^mtl-extract: Argument .*nan.* failed to parse$                                       | $X --mean nan,0.5,0.5 $W/good.txt
+2 | ^mtl-extract: --mean: 'nan,0.5,0.5' is not a comma-separated list of numbers$   | $X --mean nan,0.5,0.5 $W/good.txt
 2 | ^mtl-extract: -o .*good.txt is also an input                                          | mtl-extract --backbone $DATA/backbone.pt --image-root $IMG -o $W/good.txt $W/good.txt
 4 | ^mtl-extract: /dev/full: exists and is not a regular file                             | mtl-extract --backbone $DATA/backbone.pt --image-root $IMG -o /dev/full $W/good.txt
 4 | ^mtl-extract: $W/nodir/x.h5                                                           | mtl-extract --backbone $DATA/backbone.pt --image-root $IMG -o $W/nodir/x.h5 $W/good.txt

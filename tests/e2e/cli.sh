@@ -15,6 +15,51 @@ for p in mtl-extract mtl-score mtl-train-au mtl-train-ex mtl-train-va mtl-predic
   expect_grep "Try '$p --help'" "$WORK/err" "$p usage error points to --help"
   [ -s "$WORK/out" ] && fail "$p usage error wrote to stdout"
 done
+
+# Every program in the bin folder, those added later included: --help fits 100 columns, no default
+# is split across lines, the page it points to exists, and a bad value for each numeric option
+# (one with a numeric default) is a usage error that names the option.
+MAN=$(cd "$(dirname "$0")/../../man" && pwd)
+numeric=0
+for prog in "$BIN"/mtl-*; do
+  p=$(basename "$prog")
+  [ -x "$prog" ] || continue
+  expect_exit 0 "$p --help" -- "$p" --help || continue
+  long=$(awk 'length($0) > 100' "$WORK/out")
+  if [ -z "$long" ]; then pass "$p --help fits 100 columns"; else fail "$p --help has lines over 100 columns: $long"; fi
+  grep -q ' $' "$WORK/out" && fail "$p --help has lines ending in blanks"
+  split=$(grep '(default:' "$WORK/out" | grep -v '(default:[^()]*)')
+  if [ -z "$split" ]; then pass "$p --help keeps each default on one line"; else fail "$p --help splits a default: $split"; fi
+  page=$(grep -o 'See man [a-z0-9-]*' "$WORK/out" | sed 's/See man //')
+  if [ -n "$page" ] && [ -f "$MAN/man1/$page.1" ]; then pass "$p --help points to an existing page"
+  else fail "$p --help points to man '$page', which has no page in $MAN/man1"; fi
+  # Options with a numeric default, from the help: an option line and its continuation lines.
+  opts=$(awk '/^ +-/ { if (rec != "") print rec; rec = $0; next } /^ +[^ -]/ { rec = rec " " $0; next }
+              { if (rec != "") print rec; rec = "" } END { if (rec != "") print rec }' "$WORK/out" |
+         grep -E '\(default: -?[0-9][0-9.e+-]*\)' | grep -oE -- '--[a-z0-9-]+ arg' | sed 's/ arg//')
+  for o in $opts; do
+    numeric=$((numeric + 1))
+    expect_exit 2 "$p $o abc" -- "$p" "$o" abc || continue
+    first=$(head -n 1 "$WORK/err")
+    if printf '%s\n' "$first" | grep -Eq -- "^$p: $o: 'abc' is not (an integer|a number|a non-negative integer)\$"; then
+      pass "$p $o abc: the message names the option"
+    else
+      fail "$p $o abc: '$first' does not name the option and the value"
+    fi
+    expect_grep "Try '$p --help'" "$WORK/err" "$p $o abc points to --help"
+  done
+done
+[ "$numeric" -ge 20 ] || fail "only $numeric numeric options found in the programs' --help: is the help readable?"
+# A value out of range, a list with a bad number, --name=value, a short option, a missing value.
+run_table <<ROWS
+2 | ^mtl-train-va: --epochs: '99999999999' is out of range$                    | mtl-train-va --epochs 99999999999
+2 | ^mtl-train-va: --seed: '-1' is not a non-negative integer$                | mtl-train-va --seed=-1
+2 | ^mtl-train-au: -k: '2x' is not an integer$                                | mtl-train-au -k 2x
+2 | ^mtl-predict: --std: '1,x,1' is not a comma-separated list of numbers$    | mtl-predict --std 1,x,1
+2 | ^mtl-train-va: --lr: '1e999' is not a number$                             | mtl-train-va --lr=1e999
+2 | ^mtl-train-va: --epochs needs a value$                                    | mtl-train-va --epochs
+2 | ^mtl-score: unknown option '--nosuch'$                                    | mtl-score --nosuch
+ROWS
 expect_exit 2 "mtl-extract without -o" -- mtl-extract --backbone "$DATA/backbone.pt" "$DATA/val.txt"
 expect_exit 2 "mtl-train-au --epochs 0" -- mtl-train-au --train "$DATA/train.h5" -o "$WORK/x.pt" --epochs 0
 expect_exit 2 "mtl-train-ex without --au" -- mtl-train-ex --train "$DATA/train.h5" -o "$WORK/x.pt"

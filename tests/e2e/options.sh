@@ -11,7 +11,7 @@ run_table <<ROWS
 2 | --attention-hidden must be positive, not 0                | mtl-train-ex --train $N.h5 --au $N.pt -o $WORK/x.pt --attention-hidden 0
 2 | --au is required: the ex head reads the trained au head   | mtl-train-ex --train $N.h5 -o $WORK/x.pt
 2 | --lr must be positive and at most 3.4e38, not 0          | mtl-train-va --train $N.h5 -o $WORK/x.pt --lr 0
-2 | Argument .nan. failed to parse                          | mtl-train-va --train $N.h5 -o $WORK/x.pt --lr nan
+2 | ^mtl-train-va: --lr: 'nan' is not a number$              | mtl-train-va --train $N.h5 -o $WORK/x.pt --lr nan
 2 | --momentum must be in \[0, 1\), not 1                      | mtl-train-va --train $N.h5 -o $WORK/x.pt --momentum 1
 2 | --weight-decay must not be negative                       | mtl-train-va --train $N.h5 -o $WORK/x.pt --weight-decay -1
 2 | --rho must not be negative                                | mtl-train-va --train $N.h5 -o $WORK/x.pt --rho -0.1
@@ -21,7 +21,7 @@ run_table <<ROWS
 2 | --node-dim must be 0 \(the input size\) or positive        | mtl-train-au --train $N.h5 -o $WORK/x.pt --node-dim -3
 2 | --threshold must be in \[0, 1\], not 2                     | mtl-train-au --train $N.h5 -o $WORK/x.pt --threshold 2
 2 | --input must be features, features\+logits or auto        | mtl-train-au --train $N.h5 -o $WORK/x.pt --input logits
-2 | Argument .many. failed to parse                                    | mtl-train-au --train $N.h5 -o $WORK/x.pt --epochs many
+2 | ^mtl-train-au: --epochs: 'many' is not an integer$       | mtl-train-au --train $N.h5 -o $WORK/x.pt --epochs many
 2 | unexpected operand 'extra'                                | mtl-train-va --train $N.h5 -o $WORK/x.pt extra
 2 | an output checkpoint is required                          | mtl-train-va --train $N.h5
 2 | at least one --train feature store is required            | mtl-train-va -o $WORK/x.pt

@@ -166,14 +166,14 @@ int main(int argc, char** argv) {
     std::string out;
     int train_videos, val_videos, frames, dim;
     p.add()
-      ("o,out", "output folder (required)", cxxopts::value(out))
+      ("o,out,output", "folder to write the data set to (required; --out is accepted too)", cxxopts::value(out))
       ("train-videos", "videos in the training split", cxxopts::value(train_videos)->default_value("8"))
       ("val-videos", "videos in the validation split", cxxopts::value(val_videos)->default_value("3"))
       ("frames", "frames per video", cxxopts::value(frames)->default_value("80"))
       ("feature-dim", "features D of the backbone", cxxopts::value(dim)->default_value("256"))
       ("features-only", "the backbone returns features only, no logits");
     auto r = p.parse(argc, argv);
-    if (out.empty()) throw mtl::UsageError("--out is required");
+    if (out.empty()) throw mtl::UsageError("--output is required");
     std::mt19937_64 rng(p.common().seed);
     const std::string root = out + "/cropped_aligned";
     mkdirs(root);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "mtl/core/log.h"
 #include "mtl/model/sam.h"
 #include "mtl/model/task_head.h"
 #include "mtl/pipeline/data_source.h"
@@ -37,7 +38,8 @@ class Trainer {
   int stopped_by() const { return stopped_; }             // the stop signal, 0 if none
 
  private:
-  double train_epoch(TrainingData& train);  // mean training loss
+  // The mean training loss of one epoch; counts its batches in `batches`.
+  double train_epoch(TrainingData& train, int epoch, logging::EpochProgress& progress, size_t& batches);
   void keep_if_best(int epoch, std::optional<double> score);
   void save_state(int epoch) const;
 
