@@ -143,8 +143,10 @@ def eager_wrapper(torch, model, path):
 def scripted_wrapper(torch, m, a, path):
     """(features, logits) of a TorchScript model: a whole scripted timm model, or a feature extractor
     with --classifier. Returns the wrapper and a reference whose output the logits must equal."""
-    names = {n for n, _ in m.named_children()}
-    if hasattr(m, "forward_features") and hasattr(m, "forward_head") and "classifier" in names:
+    children = dict(m.named_children())
+    head = children.get("classifier")
+    whole = head is not None and getattr(head, "original_name", "") != "Identity"  # not an extractor
+    if a.classifier is None and whole and hasattr(m, "forward_features") and hasattr(m, "forward_head"):
 
         class ScriptedFeaturesAndLogits(torch.nn.Module):
             def __init__(self, s):
@@ -158,7 +160,10 @@ def scripted_wrapper(torch, m, a, path):
         return ScriptedFeaturesAndLogits(m), m
     if a.classifier is None:
         return None, None
-    head = torch.jit.load(a.classifier, map_location="cpu").eval()
+    try:
+        head = torch.jit.load(a.classifier, map_location="cpu").eval()
+    except Exception as e:
+        raise input_error(f"{a.classifier}: cannot load TorchScript: {str(e).splitlines()[0]}")
 
     class ExtractorAndClassifier(torch.nn.Module):
         def __init__(self, body, cls):
@@ -260,8 +265,11 @@ def convert(a):
     print(f"{a.checkpoint}: SHA-256 {digest}", file=sys.stderr)
     model, ref, kind = load_model(torch, a, digest)
     size = choose_size(torch, model, a)
-    with torch.no_grad():
-        traced = torch.jit.trace(model, torch.rand(2, 3, size, size), check_trace=False)
+    if isinstance(model, torch.jit.ScriptModule):  # a feature extractor as it is
+        traced = model
+    else:
+        with torch.no_grad():
+            traced = torch.jit.trace(model, torch.rand(2, 3, size, size), check_trace=False)
     d, l, worst = check_outputs(torch, traced, model, ref, size, a.checkpoint)
     import importlib.util
     timm_version = __import__("timm").__version__ if importlib.util.find_spec("timm") else ""

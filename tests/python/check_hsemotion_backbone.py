@@ -15,6 +15,7 @@ Usage: check_hsemotion_backbone.py BIN CONVERTER DEMO_DATA WORKDIR
 Run with a python that has timm 0.9.x (scripts/timm-venv.sh); exit 77 without timm. The checks that
 read feature stores need h5py and PIL and are skipped, with a note, without them.
 """
+import copy
 import hashlib
 import json
 import os
@@ -77,7 +78,6 @@ def convert(conv, src, dst, *opts):
 
 
 def check_converted(model, path, source, kind):
-    ts = torch.jit.load(path)
     files = {"mtl_backbone.json": ""}
     ts = torch.jit.load(path, _extra_files=files)
     rec = json.loads(files["mtl_backbone.json"])
@@ -112,6 +112,15 @@ def conversions(conv, work, model):
     rc, err = convert(conv, scripted, os.path.join(work, "bb-scripted.pt"))
     check(rc == 0, f"scripted model converts without unpickling (exit {rc}) {err.strip()}")
     check_converted(model, os.path.join(work, "bb-scripted.pt"), scripted, "scripted model")
+    # EmotiEffLib's split files: the model with its classifier replaced by Identity, and the classifier.
+    body = copy.deepcopy(model)
+    body.classifier = torch.nn.Identity()
+    extractor, classifier = os.path.join(work, "features_extractor.pt"), os.path.join(work, "classifier.pt")
+    torch.jit.script(body).save(extractor)
+    torch.jit.script(copy.deepcopy(model.classifier)).save(classifier)
+    rc, err = convert(conv, extractor, os.path.join(work, "bb-split.pt"), "--classifier", classifier)
+    check(rc == 0, f"scripted feature extractor with --classifier converts (exit {rc}) {err.strip()}")
+    check_converted(model, os.path.join(work, "bb-split.pt"), extractor, "feature extractor + classifier")
     sd = os.path.join(work, "state.pt")
     torch.save(model.state_dict(), sd)
     rc, err = convert(conv, sd, os.path.join(work, "bb-sd.pt"))
