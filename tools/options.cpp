@@ -69,8 +69,11 @@ void add_image_options(Parser& p, const std::string& group, ExtractOptions& o) {
     ("skip-bad", "skip unreadable, undecodable or truncated images and images whose features are not finite, name them on stderr, and go on")
     ("allow-outside-root", "read listed paths that are absolute or climb out of --image-root with ..")
     ("batch", "images per backbone forward", cxxopts::value(o.batch)->default_value(default_text(o.batch)))
-    ("size", "input size S of the S x S backbone input (224 for B0, 260 for B2)",
-     cxxopts::value(o.pre.size)->default_value(default_text(o.pre.size)))
+    ("size", "input size S of the S x S backbone input (default: the size recorded in the backbone, "
+             "else " + default_text(o.pre.size) + "; 224 for B0, 260 for B2)", cxxopts::value(o.pre.size))
+    ("resize", "how images are resized to S x S: pil (antialiased when shrinking, as HSEmotion's Python "
+               "code) or opencv (as EmotiEffLib's C++ library; stores without a resize record)",
+     cxxopts::value<std::string>()->default_value(resize_name(o.pre.resize)))
     ("mean", "normalisation mean, R,G,B", cxxopts::value<std::vector<float>>()->default_value(floats_text(o.pre.mean)))
     ("std", "normalisation standard deviation, R,G,B",
      cxxopts::value<std::vector<float>>()->default_value(floats_text(o.pre.std)))
@@ -84,6 +87,10 @@ void finish_image_options(const cxxopts::ParseResult& r, ExtractOptions& o) {
     if (v.size() != 3) throw UsageError(std::string("--") + name + " takes three values, R,G,B");
     std::copy(v.begin(), v.end(), dst->begin());
   }
+  const auto resize = r["resize"].as<std::string>();
+  if (auto m = parse_resize(resize)) o.pre.resize = *m;
+  else throw UsageError("--resize must be pil or opencv, not '" + resize + "'");
+  o.size_from_backbone = r.count("size") == 0;
   o.skip_bad = r.count("skip-bad") > 0;
   o.allow_outside_root = r.count("allow-outside-root") > 0;
   o.fp16 = r.count("fp16") > 0;

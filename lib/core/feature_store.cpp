@@ -343,6 +343,8 @@ std::string resume_mismatch(hid_t f, const StoreInfo& want, const std::string& p
   read_attr_floats(f, "mean", mean.data(), part);
   read_attr_floats(f, "std", sd.data(), part);
   if (mean != want.mean || sd != want.std) return "another normalisation";
+  const std::string resize = has_attr(f, "resize") ? read_attr_string(f, "resize", part) : "opencv";
+  if (resize != want.resize) return "images resized otherwise (--resize " + resize + ")";
   Hid d(H5Dopen2(f, "features", H5P_DEFAULT), H5Dclose);
   Hid t(H5Dget_type(d), H5Tclose);
   if ((H5Tget_size(t) == 2) != want.half) return "another precision";
@@ -451,6 +453,7 @@ void FeatureStoreWriter::create(const StoreInfo& info) {
   write_attr_string(f, "input_sha256", info.input_sha256);
   write_attr_string(f, "shard", info.shard);
   write_attr_string(f, "compute", info.compute);
+  write_attr_string(f, "resize", info.resize);
   write_attr_ints(f, "input_size", info.input_size);
   write_attr_floats(f, "mean", info.mean.data(), 3);
   write_attr_floats(f, "std", info.std.data(), 3);
@@ -575,6 +578,7 @@ FeatureStoreReader::FeatureStoreReader(const std::string& path, bool allow_parti
   if (has_attr(f, "input_sha256")) info_.input_sha256 = read_attr_string(f, "input_sha256", path);
   if (has_attr(f, "shard")) info_.shard = read_attr_string(f, "shard", path);
   if (has_attr(f, "compute")) info_.compute = read_attr_string(f, "compute", path);
+  if (has_attr(f, "resize")) info_.resize = read_attr_string(f, "resize", path);
   if (!info_.complete && !allow_partial)
     throw InputError(path + ": unfinished feature store (" + std::to_string(info_.rows) +
                      " rows committed); the run that wrote it did not complete");

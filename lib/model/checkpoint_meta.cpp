@@ -43,7 +43,7 @@ json stores_json(const std::vector<StoreIdentity>& stores) {
   json a = json::array();
   for (const auto& s : stores)
     a.push_back({{"path", s.path}, {"rows", s.rows}, {"labelled_rows", s.labelled_rows},
-                 {"backbone_sha256", s.backbone_sha256}});
+                 {"backbone_sha256", s.backbone_sha256}, {"resize", s.resize}});
   return a;
 }
 
@@ -53,7 +53,7 @@ std::vector<StoreIdentity> stores_from(const json& m, const char* key) {
   for (const auto& s : m.at(key)) {
     if (!s.is_object()) throw std::invalid_argument(std::string(key) + " must hold objects");
     v.push_back({s.value("path", ""), integer(s, "rows", size_t(0)), integer(s, "labelled_rows", size_t(0)),
-                 s.value("backbone_sha256", "")});
+                 s.value("backbone_sha256", ""), s.value("resize", "")});
   }
   return v;
 }

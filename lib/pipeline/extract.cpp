@@ -38,9 +38,20 @@ BackboneOptions ExtractOptions::backbone_options(const std::string& device) cons
   BackboneOptions o;
   o.device = device;
   o.input_size = pre.size;
+  o.size_from_file = size_from_backbone;
   o.fp16 = fp16;
   o.channels_last = channels_last;
   o.check();
+  return o;
+}
+
+ExtractOptions ExtractOptions::for_backbone(const Backbone& b) const {
+  ExtractOptions o = *this;
+  o.pre.size = b.options().input_size;
+  o.size_from_backbone = false;
+  const BackboneRecord& r = b.record();
+  if (r.has_norm && (r.mean != pre.mean || r.std != pre.std))
+    logging::warn("--mean/--std differ from the normalisation recorded in " + b.path());
   return o;
 }
 
@@ -178,6 +189,7 @@ StoreInfo store_info(const ExtractOptions& opt, const InputList& list, const Bac
   info.toolkit_version = toolkit_version();
   info.input_sha256 = input_list_sha256(list, opt.image_root);
   info.shard = opt.shard.text();
+  info.resize = resize_name(opt.pre.resize);
   info.compute = net.device + (net.fp16 ? " fp16" : " fp32") + (net.channels_last ? " channels-last" : "");
   return info;
 }
@@ -194,6 +206,14 @@ InputList take_shard(InputList list, const ExtractOptions& opt) {
 
 }  // namespace
 
+namespace {
+
+// The part of run_extract after the backbone is loaded: `opt` holds the input size it runs at.
+ExtractResult write_store(const ExtractOptions& opt, const InputList& list, Backbone& backbone,
+                          const std::string& input_name);
+
+}  // namespace
+
 ExtractResult run_extract(const ExtractOptions& opt) {
   if (opt.output.empty()) throw UsageError("an output file is required (-o FEATS.h5)");
   if (opt.backbone.empty()) throw UsageError("a backbone is required (--backbone TS.pt)");
@@ -206,9 +226,18 @@ ExtractResult run_extract(const ExtractOptions& opt) {
   const InputList list = take_shard(read_input_list(opt.input), opt);
   if (list.images.empty() && opt.shard.whole()) throw InputError(input_name + ": no images listed");
   Backbone backbone(opt.backbone, net);
+  return write_store(opt.for_backbone(backbone), list, backbone, input_name);
+}
+
+namespace {
+
+ExtractResult write_store(const ExtractOptions& opt, const InputList& list, Backbone& backbone,
+                          const std::string& input_name) {
   const StoreInfo info = store_info(opt, list, backbone);
-  logging::debug("backbone " + opt.backbone + " on " + net.device + (net.fp16 ? " (fp16)" : "") + ": " + std::to_string(info.feature_dim) +
-                 " features, " + std::to_string(info.logits_dim) + " logits");
+  const BackboneOptions& net = backbone.options();
+  logging::debug("backbone " + opt.backbone + " on " + net.device + (net.fp16 ? " (fp16)" : "") + ", input " +
+                 std::to_string(opt.pre.size) + ": " + std::to_string(info.feature_dim) + " features, " +
+                 std::to_string(info.logits_dim) + " logits");
   std::vector<std::string> paths;
   for (const auto& img : list.images) paths.push_back(img.path);
   FeatureStoreWriter writer(opt.output, info, opt.resume, paths);
@@ -246,5 +275,7 @@ ExtractResult run_extract(const ExtractOptions& opt) {
                 " features to " + opt.output + rate);
   return res;
 }
+
+}  // namespace
 
 }  // namespace mtl

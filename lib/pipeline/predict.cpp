@@ -75,6 +75,17 @@ class HeadSet {
         }
   }
 
+  // Images resized otherwise than for the features a head was trained on shift its input: a warning.
+  void warn_other_resize(const std::string& method) const {
+    for (const auto& h : heads_)
+      for (const auto& s : h.meta.train_data)
+        if (!s.resize.empty() && s.resize != method) {
+          logging::warn("images are resized with --resize " + method + ", but " + h.path + " was trained on features of " +
+                        s.path + ", resized with " + s.resize);
+          return;
+        }
+  }
+
  private:
   // NaN is not JSON, and a NaN probability would print as a confident class: an error, exit 1.
   static void refuse_nonfinite(const torch::Tensor& p, const FeatureRows& rows, const std::string& source,
@@ -141,8 +152,9 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   Backbone backbone(o.images.backbone, net);
   const std::string backbone_sha256 = sha256_file(o.images.backbone);
   bool checked_backbone = false;  // after the first batch, so that a broken backbone's error comes first
-  ExtractOptions eo = o.images;
+  ExtractOptions eo = o.images.for_backbone(backbone);
   eo.threads = o.threads;
+  heads.warn_other_resize(resize_name(eo.pre.resize));
   for (const auto& path : o.inputs) {
     InputList list = read_input_list(path);
     auto res = extract_rows(list, eo, backbone, [&](const FeatureRows& r, size_t, const std::vector<std::string>&) {

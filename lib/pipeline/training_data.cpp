@@ -45,7 +45,7 @@ TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool w
       throw InputError(path + ": " + std::to_string(keep.dim) + " features and " + std::to_string(keep.logits_dim) +
                        " logits per row, but " + paths.front() + " has " + std::to_string(out.rows.dim) + " and " +
                        std::to_string(out.rows.logits_dim));
-    out.stores.push_back({path, store.rows(), keep.size(), store.info().backbone_sha256});
+    out.stores.push_back({path, store.rows(), keep.size(), store.info().backbone_sha256, store.info().resize});
     if (s == 0)
       out.rows = std::move(keep);
     else

@@ -4,6 +4,8 @@
 #include <torch/script.h>
 
 #include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "mtl/core/error.h"
 #include "mtl/core/log.h"
@@ -80,6 +82,61 @@ void prepare(torch::jit::Module& m, const BackboneOptions& o, const std::string&
   }
 }
 
+const char kConvertHint[] = "; convert it with share/mtl/convert_hsemotion.py (see mtl-extract(1))";
+
+// Why a file that LibTorch could not load is no TorchScript file ("" when it looks like one).
+// TorchScript archives are zip files holding the module's code (a "code/" folder); torch.save
+// writes a zip without code/ (PyTorch 1.6 on) or a bare pickle (older; starts with 0x80).
+std::string not_torchscript(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::string head(4, '\0');
+  if (!f.read(&head[0], 4)) return "not a TorchScript file (too short)";
+  if (static_cast<unsigned char>(head[0]) == 0x80) return "a pickled model or state dict (torch.save), not TorchScript";
+  if (head != std::string("PK\x03\x04", 4)) return "not a TorchScript file (not a zip archive)";
+  // The member names sit in the central directory at the end; a bounded tail holds them for any
+  // model with a few thousand members.
+  f.seekg(0, std::ios::end);
+  const std::streamoff size = f.tellg(), tail = std::min<std::streamoff>(size, 4 << 20);
+  std::string names(static_cast<size_t>(tail), '\0');
+  f.seekg(size - tail);
+  f.read(&names[0], tail);
+  if (names.find("/code/") != std::string::npos) return "";
+  if (names.find("data.pkl") != std::string::npos)
+    return "a model or state dict saved with torch.save (a zip without TorchScript code), not TorchScript";
+  return "not a TorchScript file (a zip archive without TorchScript code)";
+}
+
+// Reads mtl_backbone.json, which convert_hsemotion.py stores in the archive; missing: an empty record.
+BackboneRecord parse_record(const std::string& text, const std::string& path) {
+  BackboneRecord r;
+  if (text.empty()) return r;
+  try {
+    const auto j = nlohmann::json::parse(text);
+    r.input_size = j.value("input_size", 0);
+    if (j.contains("mean") && j.contains("std")) {
+      r.mean = j.at("mean").get<std::array<float, 3>>();
+      r.std = j.at("std").get<std::array<float, 3>>();
+      r.has_norm = true;
+    }
+    r.source_sha256 = j.value("source_sha256", std::string());
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path + ": mtl_backbone.json in the archive is malformed: " + e.what());
+  }
+  if (r.input_size < 0 || r.input_size > 4096)
+    throw InputError(path + ": mtl_backbone.json records input size " + std::to_string(r.input_size));
+  return r;
+}
+
+// The input size to run: the recorded one when asked for, and a given one must not contradict it.
+int choose_size(const BackboneOptions& o, const BackboneRecord& r, const std::string& path) {
+  if (r.input_size == 0) return o.input_size;
+  if (o.size_from_file) return r.input_size;
+  if (o.input_size != r.input_size)
+    throw UsageError("--size " + std::to_string(o.input_size) + " contradicts the input size " +
+                     std::to_string(r.input_size) + " recorded in " + path + "; leave --size out");
+  return o.input_size;
+}
+
 }  // namespace
 
 void BackboneOptions::check() const {
@@ -89,16 +146,26 @@ void BackboneOptions::check() const {
 Backbone::Backbone(const std::string& path, const BackboneOptions& o) : impl_(new Impl), path_(path), opt_(o) {
   o.check();
   impl_->device = o.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  torch::jit::ExtraFilesMap extra{{"mtl_backbone.json", ""}};
   try {
-    impl_->module = torch::jit::load(path, impl_->device);
+    impl_->module = torch::jit::load(path, impl_->device, extra);
   } catch (const std::exception& e) {
+    const std::string why = std::ifstream(path) ? not_torchscript(path) : "";
+    if (!why.empty()) throw InputError(path + ": " + why + kConvertHint);
     throw InputError(path + ": cannot load TorchScript backbone: " + first_line(e));
   }
+  record_ = parse_record(extra["mtl_backbone.json"], path);
+  opt_.input_size = choose_size(o, record_, path);
   prepare(impl_->module, o, path);
   std::vector<float> f, l;
   HostBuffer blank = host_buffer(1);
   std::fill_n(blank.data(), blank.size(), 0.0f);
   forward(blank.data(), 1, f, l);
+  if (feature_dim_ <= kMaxLogitsOnlyWidth)
+    throw InputError(path + ": the backbone returns " + std::to_string(feature_dim_) +
+                     (logits_dim_ > 0 ? " features (and logits)" : " values") +
+                     " per image: class logits, not features (a backbone gives hundreds)" + kConvertHint +
+                     ", which returns (features, logits)");
 }
 
 Backbone::~Backbone() = default;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -17,14 +18,109 @@
 
 namespace mtl {
 
+const char* resize_name(ResizeMethod m) { return m == ResizeMethod::Pil ? "pil" : "opencv"; }
+
+std::optional<ResizeMethod> parse_resize(const std::string& name) {
+  if (name == "pil") return ResizeMethod::Pil;
+  if (name == "opencv") return ResizeMethod::OpenCV;
+  return std::nullopt;
+}
+
+namespace {
+
+// Fixed-point precision of the resampling weights: 8-bit pixels times weights summing to 2^22 stay
+// well inside 32 bits, and 22 bits are what Pillow's 8-bit resampling uses, so the roundings agree.
+constexpr int kWeightBits = 22;
+
+// The taps of one axis: for output index i, count[i] input pixels from first[i], with weights
+// weights[i * stride ...] in fixed point.
+struct AxisTaps {
+  std::vector<int> first, count;
+  std::vector<int32_t> weights;
+  int stride = 0;
+};
+
+AxisTaps axis_taps(int in, int out) {
+  const double scale = static_cast<double>(in) / out;
+  const double widen = std::max(scale, 1.0);  // the triangle's half-width, in input pixels
+  AxisTaps t;
+  t.stride = 2 * static_cast<int>(std::ceil(widen)) + 1;
+  t.first.resize(out);
+  t.count.resize(out);
+  t.weights.assign(static_cast<size_t>(out) * t.stride, 0);
+  std::vector<double> w(t.stride);
+  for (int i = 0; i < out; ++i) {
+    const double centre = (i + 0.5) * scale;
+    const int lo = std::max(static_cast<int>(centre - widen + 0.5), 0);
+    const int hi = std::min(static_cast<int>(centre + widen + 0.5), in);
+    double sum = 0;
+    for (int j = lo; j < hi; ++j) {
+      const double d = std::abs(j + 0.5 - centre) / widen;
+      w[j - lo] = d < 1 ? 1 - d : 0;
+      sum += w[j - lo];
+    }
+    t.first[i] = lo;
+    t.count[i] = std::max(hi - lo, 0);
+    for (int j = 0; j < t.count[i]; ++j)
+      t.weights[static_cast<size_t>(i) * t.stride + j] =
+          static_cast<int32_t>(std::lround(sum > 0 ? w[j] / sum * (1 << kWeightBits) : 0.0));
+  }
+  return t;
+}
+
+// Rounds a fixed-point sum (already offset by one half) to an 8-bit value.
+uint8_t to_u8(int64_t acc) {
+  const int64_t v = acc >> kWeightBits;
+  return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+// Resamples along one axis. The source is `lines` lines of `in` pixels (each `c` bytes) spaced
+// `line_step` bytes apart, pixels `pixel_step` bytes apart; the destination is laid out alike.
+void resample(const uint8_t* src, uint8_t* dst, int lines, int out, int c, size_t src_line, size_t src_pixel,
+              size_t dst_line, size_t dst_pixel, const AxisTaps& t) {
+  for (int l = 0; l < lines; ++l)
+    for (int i = 0; i < out; ++i) {
+      const int32_t* k = &t.weights[static_cast<size_t>(i) * t.stride];
+      const uint8_t* p = src + l * src_line + t.first[i] * src_pixel;
+      for (int ch = 0; ch < c; ++ch) {
+        int64_t acc = int64_t(1) << (kWeightBits - 1);
+        for (int j = 0; j < t.count[i]; ++j) acc += int64_t(p[j * src_pixel + ch]) * k[j];
+        dst[l * dst_line + i * dst_pixel + ch] = to_u8(acc);
+      }
+    }
+}
+
+}  // namespace
+
+std::vector<uint8_t> resize_pil(const uint8_t* src, int h, int w, int c, int oh, int ow) {
+  if (h <= 0 || w <= 0 || oh <= 0 || ow <= 0 || c <= 0) throw std::invalid_argument("empty image");
+  std::vector<uint8_t> wide;  // after the horizontal pass: h x ow
+  if (ow != w) {
+    wide.resize(static_cast<size_t>(h) * ow * c);
+    resample(src, wide.data(), h, ow, c, size_t(w) * c, c, size_t(ow) * c, c, axis_taps(w, ow));
+  } else {
+    wide.assign(src, src + static_cast<size_t>(h) * w * c);
+  }
+  if (oh == h) return wide;
+  std::vector<uint8_t> out(static_cast<size_t>(oh) * ow * c);
+  // Columns are the lines of the vertical pass: one pixel apart, a row apart from pixel to pixel.
+  resample(wide.data(), out.data(), ow, oh, c, c, size_t(ow) * c, c, size_t(ow) * c, axis_taps(h, oh));
+  return out;
+}
+
 void preprocess_bgr(const uint8_t* bgr, int h, int w, const Preprocess& p, float* out) {
   if (h <= 0 || w <= 0) throw std::invalid_argument("empty image");
   cv::Mat src(h, w, CV_8UC3, const_cast<uint8_t*>(bgr));
   cv::Mat resized;
-  if (h == p.size && w == p.size)
+  std::vector<uint8_t> pil;
+  if (h == p.size && w == p.size) {
     resized = src;
-  else
+  } else if (p.resize == ResizeMethod::Pil) {
+    pil = resize_pil(bgr, h, w, 3, p.size, p.size);
+    resized = cv::Mat(p.size, p.size, CV_8UC3, pil.data());
+  } else {
     cv::resize(src, resized, cv::Size(p.size, p.size), 0, 0, cv::INTER_LINEAR);
+  }
   const size_t plane = static_cast<size_t>(p.size) * p.size;
   for (int y = 0; y < p.size; ++y) {
     const uint8_t* row = resized.ptr<uint8_t>(y);

@@ -8,7 +8,8 @@
 //   rows_committed (rows fully written), complete (1 once the writer finished); since 0.2 also
 //   input_sha256 (the input rows this store covers), shard ("I/N"), inputs_committed (inputs
 //   done, skipped ones included) and skipped_committed, which let a rerun resume an unfinished store;
-//   newer stores add compute (device, precision and layout of the backbone), also part of that identity.
+//   newer stores add compute (device, precision and layout of the backbone), also part of that identity,
+//   and resize ("pil" or "opencv": how images were resized to S x S; a store without it: "opencv").
 // No LibTorch here.
 #pragma once
 #include <array>
@@ -41,6 +42,7 @@ struct StoreInfo {
   std::string input_sha256;  // identity of the input rows (paths, labels, image root) of this store
   std::string shard = "1/1";  // which shard of its input list the store holds
   std::string compute;  // where and how the backbone ran: "cpu fp32", "cuda fp16 channels-last", ...
+  std::string resize = "opencv";  // how images were resized: "pil" or "opencv" (older stores: opencv)
 };
 
 // A block of rows in memory (row-major features and logits).

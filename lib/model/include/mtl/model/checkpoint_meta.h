@@ -20,6 +20,7 @@ struct StoreIdentity {
   size_t rows = 0;           // rows in the store
   size_t labelled_rows = 0;  // rows with the task's label
   std::string backbone_sha256;
+  std::string resize;  // how its images were resized ("pil", "opencv"); empty in older checkpoints
 };
 
 // A checkpoint of another head that this head read while training (EX: the frozen AU head).

@@ -32,11 +32,15 @@ struct ExtractOptions {
   Shard shard;             // the part of the input list this run extracts
   bool resume = true;      // go on from the .part of an interrupted run with the same settings
   Preprocess pre;
+  bool size_from_backbone = false;  // S from the backbone's record when it has one (else pre.size)
   // Checks the values that need no file: batch, size, mean/std. Throws UsageError.
   void check() const;
   // The backbone's settings for the resolved `device` ("cpu" or "cuda"). Throws UsageError for
   // fp16 without CUDA.
   BackboneOptions backbone_options(const std::string& device) const;
+  // These options with the input size the loaded backbone runs at (its recorded one, see
+  // size_from_backbone); warns when mean/std differ from the ones recorded in the backbone.
+  ExtractOptions for_backbone(const Backbone& b) const;
 };
 
 struct ExtractResult {
