@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mtl/core/error.h"
+#include "mtl/core/log.h"
 #include "text_lines.h"
 
 namespace mtl {
@@ -16,6 +17,7 @@ namespace {
 
 struct LineError {
   std::string what;
+  bool not_json = false;  // the line is not JSON at all (as a line cut short is not)
 };
 
 const nlohmann::json& need(const nlohmann::json& j, const char* key) {
@@ -48,7 +50,7 @@ void parse_line(std::string_view line, TrainingLog& log) {
   try {
     j = nlohmann::json::parse(line);
   } catch (const nlohmann::json::exception& e) {
-    throw LineError{std::string("invalid JSON: ") + e.what()};
+    throw LineError{std::string("invalid JSON: ") + e.what(), true};
   }
   if (!j.is_object()) throw LineError{"expected a JSON object"};
   const auto& task_v = need(j, "task");
@@ -83,12 +85,18 @@ void parse_line(std::string_view line, TrainingLog& log) {
 TrainingLog parse_training_log(const std::string& text, const std::string& name) {
   TrainingLog log;
   log.path = name;
-  for_each_line(text, [&](std::string_view line, int lineno) {
+  // A last line without its newline that is not JSON may be one that a running trainer is writing
+  // just now.
+  const size_t cut = text.empty() || text.back() == '\n' ? text.size() : text.rfind('\n') + 1;
+  for_each_line(std::string_view(text), [&](std::string_view line, int lineno) {
     try {
       if (line.find_first_not_of(" \t") == std::string_view::npos) throw LineError{"empty line"};
       parse_line(line, log);
     } catch (const LineError& e) {
-      throw InputError(name + ": line " + std::to_string(lineno) + ": " + e.what);
+      const bool unfinished = static_cast<size_t>(line.data() - text.data()) >= cut;
+      if (!unfinished || !e.not_json || log.epochs.empty())
+        throw InputError(name + ": line " + std::to_string(lineno) + ": " + e.what);
+      logging::warn(name + ": line " + std::to_string(lineno) + " has no end yet (" + e.what + "): left out");
     }
   });
   if (log.epochs.empty()) throw InputError(name + ": an empty training log");

@@ -76,7 +76,7 @@ void Axes::draw_labels(const std::string& xlabel, const std::string& ylabel, con
     c_.text(xlabel, {area_.x + area_.width / 2, bottom + 24}, kLabelText, colour::kText, Align::Centre,
             VAlign::Top);
   if (!ylabel.empty())
-    c_.text_up(ylabel, {area_.x - y_text_width_ - 18, area_.y + area_.height / 2}, kLabelText, colour::kText);
+    c_.text_up(ylabel, {area_.x - y_text_width_ - 22, area_.y + area_.height / 2}, kLabelText, colour::kText);
   if (!title.empty())
     c_.text(title, {area_.x + area_.width / 2, area_.y - 10}, kTitleText, colour::kText, Align::Centre,
             VAlign::Baseline, true);

@@ -129,11 +129,17 @@ void write_au_f1_plot(const Scores& s, const std::string& path) {
   const Rgb bar = run_colours()[0], mean_ink = run_colours()[1];
   for (int i = 0; i < kNumAU; ++i) {
     c.fill_rect(ax.at(i + 0.2, s.au_f1[i]), ax.at(i + 0.8, 0), bar);
-    c.text(fixed(s.au_f1[i], 2), ax.at(i + 0.5, s.au_f1[i]) + cv::Point2d(0, -5), 7, colour::kText, Align::Centre);
     c.text(au_names()[i], {ax.x(i + 0.5), ax.y(0) + 8}, 8, colour::kText, Align::Centre, VAlign::Top);
   }
   const double mean = s.p_au.value_or(0);
   c.dashed({ax.at(0, mean), ax.at(kNumAU, mean)}, mean_ink, 1.5);
+  for (int i = 0; i < kNumAU; ++i) {  // each bar's number, on white so that the mean line cannot hide it
+    const std::string v = fixed(s.au_f1[i], 2);
+    const cv::Point2d at = ax.at(i + 0.5, s.au_f1[i]) + cv::Point2d(0, -5);
+    const double w = Canvas::text_width(v, 7);
+    c.fill_rect(at + cv::Point2d(-w / 2 - 2, -9), at + cv::Point2d(w / 2 + 2, 2), colour::kWhite);
+    c.text(v, at, 7, colour::kText, Align::Centre);
+  }
   const double right = ax.area().x + ax.area().width;
   c.text("mean", {right + 8, ax.y(mean) - 3}, 8, mean_ink, Align::Left, VAlign::Baseline, true);
   c.text(fixed(mean, 3), {right + 8, ax.y(mean) + 3}, 8, mean_ink, Align::Left, VAlign::Top, true);

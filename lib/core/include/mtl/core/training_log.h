@@ -29,8 +29,9 @@ struct TrainingLog {
 // Reads a training log strictly: every line must be a JSON object with "task" (au, ex or va, the
 // same on every line), "epoch" (a positive integer, increasing from line to line), "train_loss",
 // "best_epoch" and "wall_s", and either every line or none "val_loss" and "val_score"; numbers must
-// be finite. Other keys are ignored. Throws InputError "PATH: line N: problem", or "PATH: ..." for
-// an unreadable or empty file.
+// be finite. Other keys are ignored. A last line that is not JSON and has no newline yet (a
+// trainer writing it) is left out with a warning. Throws InputError "PATH: line N: problem", or
+// "PATH: ..." for an unreadable or empty file.
 TrainingLog read_training_log(const std::string& path);
 
 // The same, from text already read; `name` names it in messages.
