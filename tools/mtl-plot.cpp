@@ -12,16 +12,15 @@
 int main(int argc, char** argv) {
   return mtl::cli::run("mtl-plot", [&] {
     mtl::cli::Parser p("mtl-plot", "LOG.jsonl...",
-                       "Draws the training and validation curves of one or more runs from the trainers' logs "
-                       "(--log): one row of panels per head (AU, EX, VA), the loss on the left and the "
-                       "validation score on the right, one colour per run.",
+                       "Draws the training and validation curves of runs from the trainers' logs (--log):\n"
+                       "a row of panels per head, the loss left, the validation score right, a colour per run.",
                        0);
     std::string output, title;
     p.add()
-      ("o,output", "the figure, a PNG file (required)", cxxopts::value(output))
+      ("o,output", "the figure, a PNG file (required)", cxxopts::value(output), "FILE")
       ("label", "the legend's name of a run, once per LOG in order (default: the file names)",
-       cxxopts::value<std::vector<std::string>>())
-      ("title", "the figure's title (default: Training curves)", cxxopts::value(title))
+       cxxopts::value<std::vector<std::string>>(), "NAME")
+      ("title", "the figure's title (default: Training curves)", cxxopts::value(title), "TEXT")
       ("logs", "training logs, JSON lines", cxxopts::value<std::vector<std::string>>());
     p.positional("logs");
     auto r = p.parse(argc, argv);

@@ -11,6 +11,23 @@ have_py=1
 pixels() { [ $have_py -eq 1 ] || return 0; "$PY" "$CHECK" "$@" || fail "check_plots.py $*"; }
 no_part() { ls "$1" | grep -q '\.part' && fail "$2: a temporary file was left in $1" || pass "$2: no temporary file left"; }
 
+# The command-line contract (as tests/e2e/cli.sh checks it for the other programs); help lines fit 100 columns.
+expect_exit 0 "mtl-plot --help" -- mtl-plot --help
+expect_grep "Usage:" "$WORK/out" "mtl-plot --help prints usage on stdout"
+expect_grep "Exit status" "$WORK/out" "mtl-plot --help documents exit codes"
+[ -s "$WORK/err" ] && fail "mtl-plot --help wrote to stderr"
+awk 'length > 100 { bad = 1 } END { exit bad }' "$WORK/out" && pass "mtl-plot --help fits 100 columns" ||
+  fail "mtl-plot --help has lines over 100 columns"
+expect_exit 0 "mtl-score --help" -- mtl-score --help
+expect_grep "--plot PREFIX" "$WORK/out" "mtl-score --help shows --plot"
+expect_exit 0 "mtl-plot --version" -- mtl-plot --version
+expect_grep "^mtl-plot (mtl-toolkit) " "$WORK/out" "mtl-plot --version names the program"
+expect_grep "^OpenCV " "$WORK/out" "mtl-plot --version names OpenCV"
+expect_exit 2 "mtl-plot --no-such-option" -- mtl-plot --no-such-option
+expect_grep "Try 'mtl-plot --help'" "$WORK/err" "mtl-plot usage error points to --help"
+ldd "$(command -v mtl-plot)" "$(command -v mtl-score)" | grep -E "libtorch|libc10|imgcodecs" &&
+  fail "mtl-plot or mtl-score loads LibTorch or OpenCV's imgcodecs" || pass "mtl-plot and mtl-score load no LibTorch, no imgcodecs"
+
 # mtl-score --plot on hand-made predictions (F1 1 for AU1, 0 for AU2, 0.5 for AU4; known confusions).
 mkdir "$WORK/s"
 if [ $have_py -eq 1 ]; then
