@@ -47,9 +47,10 @@ cp -L "$L/hdf5/serial/libhdf5.so" "$out/lib/libhdf5_serial.so.103"
 cp -L "$L/libcrypto.so.3" "$out/lib/"
 cp -L "$(command -v h5dump)" "$out/bin/"
 # Headers, each library in its own folder so that no other system header comes along.
-rm -rf "$out/include"; mkdir -p "$out/include"/{hdf5,cxxopts,json,openssl/openssl}
+rm -rf "$out/include"; mkdir -p "$out/include"/{hdf5,cxxopts,json,openssl/openssl,zlib}
 cp -r /usr/include/hdf5/serial/. "$out/include/hdf5/"
 cp /usr/include/cxxopts.hpp "$out/include/cxxopts/"
 cp -r /usr/include/nlohmann "$out/include/json/"
+cp /usr/include/zlib.h /usr/include/zconf.h "$out/include/zlib/"  # for OpenCV's static zlib (lib/plot)
 cp -r /usr/include/openssl/. /usr/include/x86_64-linux-gnu/openssl/. "$out/include/openssl/openssl/"
 du -sh "$out" >&2

@@ -1,7 +1,7 @@
 # The dependencies besides LibTorch from a bundle that bench/gpu-deps.sh makes, for a machine with
 # LibTorch, CMake and a compiler but no package registry (the GPU machine of bench/gpu-check.sh):
 #   opencv/   OpenCV 4.6 core, imgproc and imgcodecs, static, with its own JPEG, PNG and zlib
-#   include/  HDF5, OpenSSL, cxxopts and nlohmann/json headers, each in its own folder
+#   include/  HDF5, OpenSSL, cxxopts, nlohmann/json and zlib headers, each in its own folder
 #   lib/      HDF5's shared library (Debian's) with what it needs, and libcrypto
 #   bin/      h5dump, which the end-to-end tests read stores with
 # Selected with -DMTL_DEPS_BUNDLE=DIR; the bundle's lib/ must be on LD_LIBRARY_PATH when the
@@ -23,4 +23,11 @@ target_include_directories(nlohmann_json::nlohmann_json INTERFACE "${B}/include/
 add_library(OpenSSL::Crypto SHARED IMPORTED)
 set_target_properties(OpenSSL::Crypto PROPERTIES IMPORTED_LOCATION "${B}/lib/libcrypto.so.3"
   INTERFACE_INCLUDE_DIRECTORIES "${B}/include/openssl")
+# zlib for lib/plot's PNG files: OpenCV's own static copy, with Debian's headers.
+if(NOT EXISTS "${B}/include/zlib/zlib.h")
+  message(FATAL_ERROR "MTL_DEPS_BUNDLE=${B} has no include/zlib: rerun bench/gpu-deps.sh (it keeps the OpenCV build)")
+endif()
+add_library(ZLIB::ZLIB INTERFACE IMPORTED)
+target_include_directories(ZLIB::ZLIB INTERFACE "${B}/include/zlib")
+target_link_libraries(ZLIB::ZLIB INTERFACE zlib)
 message(STATUS "Dependencies from the bundle ${B}")

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The main job on the embedded demo data: generate -> extract -> train AU -> train EX -> train VA
-# -> predict -> score. Usage: examples/pipeline.sh [BUILD_DIR|installed] [OUT_DIR]
+# -> predict -> score, with figures: OUT_DIR/val-confusion.png, val-au-f1.png and curves.png.
+# Usage: examples/pipeline.sh [BUILD_DIR|installed] [OUT_DIR]
 # BUILD_DIR is the CMake build folder; "installed" runs the programs on PATH (cmake --install).
 #
 # The demo is small (640 training images, a 256-feature backbone), so it trains smaller heads with
@@ -20,4 +21,5 @@ common="--train $OUT/train.h5 --val $OUT/val.h5 --batch 64 --seed 1"
 "${B}mtl-train-va" $common --epochs 20 --lr 0.05 -o "$OUT/va.pt" --log "$OUT/va.log"
 "${B}mtl-predict" --au "$OUT/au.pt" --ex "$OUT/ex.pt" --va "$OUT/va.pt" "$OUT/val.h5" > "$OUT/val.pred.jsonl"
 echo "== validation scores (demo data) =="
-"${B}mtl-score" --truth "$OUT/val.txt" "$OUT/val.pred.jsonl"
+"${B}mtl-score" --truth "$OUT/val.txt" --plot "$OUT/val" "$OUT/val.pred.jsonl"
+"${B}mtl-plot" -q -o "$OUT/curves.png" --title "Training curves (demo data)" "$OUT/au.log" "$OUT/ex.log" "$OUT/va.log"

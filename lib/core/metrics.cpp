@@ -94,6 +94,10 @@ Scores ScoreAccumulator::compute() const {
     double sum = 0;
     for (int c = 0; c < kNumEX; ++c) sum += s.ex_f1[c] = f[c];
     s.p_ex = sum / kNumEX;
+    for (size_t i = 0; i < ex_t_.size(); ++i) {
+      const int t = ex_t_[i], p = ex_p_[i];
+      if (t >= 0 && t < kNumEX && p >= 0 && p < kNumEX) ++s.ex_confusion[t][p];
+    }
   }
   s.n_va = v_t_.size();
   if (!v_t_.empty()) {

@@ -26,6 +26,8 @@ struct Scores {
   std::optional<double> p_au, p_ex, p_va;
   std::array<double, kNumAU> au_f1{};
   std::array<double, kNumEX> ex_f1{};
+  // Expression confusion counts: ex_confusion[truth][predicted], over the n_ex rows.
+  std::array<std::array<size_t, kNumEX>, kNumEX> ex_confusion{};
   double ccc_v = 0, ccc_a = 0;
   size_t n_au = 0, n_ex = 0, n_va = 0;  // rows used per task
   // P_MTL = P_AU + P_EX + P_VA, present only when all three are.
