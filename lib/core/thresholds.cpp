@@ -26,20 +26,19 @@ int line_of(const std::string& text, size_t at) {
   return line;
 }
 
-// Reads an array of N finite numbers under `key`, each in [lo, hi].
+// Reads an array of N finite numbers under `key`, each in [0,1] when `probability`.
 template <size_t N>
-std::array<float, N> numbers(const json& j, const char* key, double lo, double hi, const std::string& source) {
+std::array<float, N> numbers(const json& j, const char* key, bool probability, const std::string& source) {
   const json& v = j.at(key);
   if (!v.is_array() || v.size() != N)
     bad(source, std::string("\"") + key + "\" must be an array of " + std::to_string(N) + " numbers");
   std::array<float, N> out;
   for (size_t i = 0; i < N; ++i) {
-    if (!v[i].is_number()) bad(source, std::string("\"") + key + "\"[" + std::to_string(i) + "] is not a number");
+    const std::string at = std::string("\"") + key + "\"[" + std::to_string(i) + "]";
+    if (!v[i].is_number()) bad(source, at + " is not a number");
     const double d = v[i].get<double>();
-    if (!std::isfinite(d) || d < lo || d > hi)
-      bad(source, std::string("\"") + key + "\"[" + std::to_string(i) + "] = " + v[i].dump() + " is out of range [" +
-                      (std::isinf(lo) ? "-inf" : json(lo).dump()) + ", " + (std::isinf(hi) ? "inf" : json(hi).dump()) +
-                      "]");
+    if (!std::isfinite(d) || !std::isfinite(static_cast<float>(d))) bad(source, at + " = " + v[i].dump() + " is not finite");
+    if (probability && (d < 0 || d > 1)) bad(source, at + " = " + v[i].dump() + " is out of range [0, 1]");
     out[i] = static_cast<float>(d);
   }
   return out;
@@ -105,9 +104,9 @@ Thresholds parse_thresholds(const std::string& text, const std::string& source) 
   check_header(j, source);
   check_names(j["au_names"], source);
   Thresholds t;
-  t.au = numbers<kNumAU>(j, "au_thresholds", 0.0, 1.0, source);
+  t.au = numbers<kNumAU>(j, "au_thresholds", true, source);
   if (j.contains("ex_offsets"))
-    t.ex_offsets = numbers<kNumEX>(j, "ex_offsets", -INFINITY, INFINITY, source);
+    t.ex_offsets = numbers<kNumEX>(j, "ex_offsets", false, source);
   return t;
 }
 
