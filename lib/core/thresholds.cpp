@@ -37,7 +37,8 @@ std::array<float, N> numbers(const json& j, const char* key, bool probability, c
     const std::string at = std::string("\"") + key + "\"[" + std::to_string(i) + "]";
     if (!v[i].is_number()) bad(source, at + " is not a number");
     const double d = v[i].get<double>();
-    if (!std::isfinite(d) || !std::isfinite(static_cast<float>(d))) bad(source, at + " = " + v[i].dump() + " is not finite");
+    if (!std::isfinite(d)) bad(source, at + " = " + v[i].dump() + " is not finite");
+    if (!std::isfinite(static_cast<float>(d))) bad(source, at + " = " + v[i].dump() + " is out of range for a float");
     if (probability && (d < 0 || d > 1)) bad(source, at + " = " + v[i].dump() + " is out of range [0, 1]");
     out[i] = static_cast<float>(d);
   }
