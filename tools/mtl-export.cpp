@@ -1,4 +1,5 @@
 // mtl-export: head checkpoints (and a backbone) -> one TorchScript model file; see man mtl-export.
+#include <charconv>
 #include <cstdio>
 
 #include "cli.h"
@@ -8,9 +9,15 @@
 
 namespace {
 
+// "0.485,0.456,0.406": each float with the fewest digits that read back as the same float.
 std::string floats_text(const std::array<float, 3>& v) {
-  using mtl::cli::default_text;
-  return default_text(double(v[0])) + "," + default_text(double(v[1])) + "," + default_text(double(v[2]));
+  std::string s;
+  for (float f : v) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, f);
+    s += (s.empty() ? "" : ",") + std::string(buf, r.ptr);
+  }
+  return s;
 }
 
 void take_floats(const cxxopts::ParseResult& r, const char* name, std::array<float, 3>& dst) {
@@ -24,8 +31,7 @@ void take_floats(const cxxopts::ParseResult& r, const char* name, std::array<flo
 int main(int argc, char** argv) {
   return mtl::cli::run("mtl-export", [&] {
     mtl::cli::Parser p("mtl-export", "",
-                       "Writes the trained heads, and optionally the backbone, as one TorchScript model that "
-                       "torch.jit.load (Python) and torch::jit::load (C++) run.", 0);
+                       "Writes trained heads (and a backbone) as one TorchScript model for torch.jit.load.", 0);
     mtl::ExportOptions o;
     p.add()
       ("au", "AU checkpoint (mtl-train-au)", cxxopts::value(o.checkpoints[mtl::Task::AU]))
@@ -36,7 +42,7 @@ int main(int argc, char** argv) {
       ("o,output", "model file to write (required)", cxxopts::value(o.output));
     p.add("With a backbone (the model then takes images)")
       ("backbone", "TorchScript backbone to put in front of the heads", cxxopts::value(o.backbone))
-      ("size", "input size S of the S x S backbone input (224 for B0, 260 for B2)",
+      ("size", "input size S of the S x S images (224 for B0, 260 for B2)",
        cxxopts::value(o.pre.size)->default_value(mtl::cli::default_text(o.pre.size)))
       ("mean", "normalisation mean, R,G,B", cxxopts::value<std::vector<float>>()->default_value(floats_text(o.pre.mean)))
       ("std", "normalisation standard deviation, R,G,B",
