@@ -1,6 +1,6 @@
 #!/bin/sh
 # The main job on the embedded demo data: generate -> extract -> train AU -> train EX -> train VA
-# -> predict -> score, with figures: OUT_DIR/val-confusion.png, val-au-f1.png and curves.png.
+# -> predict -> export -> score, with figures: OUT_DIR/val-confusion.png, val-au-f1.png and curves.png.
 # Usage: examples/pipeline.sh [BUILD_DIR|installed] [OUT_DIR]
 # BUILD_DIR is the CMake build folder; "installed" runs the programs on PATH (cmake --install).
 #
@@ -20,6 +20,9 @@ common="--train $OUT/train.h5 --val $OUT/val.h5 --batch 64 --seed 1"
 "${B}mtl-train-ex" $common --epochs 40 --lr 0.3 --au "$OUT/au.pt" -o "$OUT/ex.pt" --log "$OUT/ex.log"
 "${B}mtl-train-va" $common --epochs 20 --lr 0.05 -o "$OUT/va.pt" --log "$OUT/va.log"
 "${B}mtl-predict" --au "$OUT/au.pt" --ex "$OUT/ex.pt" --va "$OUT/va.pt" "$OUT/val.h5" > "$OUT/val.pred.jsonl"
+# One TorchScript file per use, for torch.jit.load (README: "Python interop"): from features, from images.
+"${B}mtl-export" -q --au "$OUT/au.pt" --ex "$OUT/ex.pt" --va "$OUT/va.pt" -o "$OUT/model.pt"
+"${B}mtl-export" -q --backbone "$OUT/backbone.pt" --au "$OUT/au.pt" --ex "$OUT/ex.pt" --va "$OUT/va.pt" -o "$OUT/model-images.pt"
 echo "== validation scores (demo data) =="
 "${B}mtl-score" --truth "$OUT/val.txt" --plot "$OUT/val" "$OUT/val.pred.jsonl"
 "${B}mtl-plot" -q -o "$OUT/curves.png" --title "Training curves (demo data)" "$OUT/au.log" "$OUT/ex.log" "$OUT/va.log"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what mtl-toolkit needs from Debian 12's packages (as root). With --tests, also what the
-# test suite compares against: scikit-learn, h5py and PyTorch for Debian's /usr/bin/python3, and
+# test suite compares against: scikit-learn, h5py, PyTorch, OpenCV, pandas and PIL for Debian's
+# /usr/bin/python3 (mtl-export's models and the README's Python snippets are run there), and
 # Slurm with munge for the test that runs examples/slurm on a one-node cluster, and clang 14 with
 # its runtime for the libFuzzer targets (tests/fuzz), groff (man page checks) and script (bsdutils:
 # a terminal for the progress test). With --bench, what
@@ -11,7 +12,8 @@ pkgs="build-essential cmake ccache pkg-config autoconf automake
   libopencv-dev libhdf5-dev hdf5-tools libcxxopts-dev nlohmann-json3-dev libboost-test-dev libssl-dev"
 # libopenblas0-pthread matters: without it LibTorch falls back to the reference BLAS, 50x slower.
 case "${1:-}" in
-  --tests) pkgs="$pkgs python3 python3-numpy python3-sklearn python3-h5py python3-torch slurm-wlm munge
+  --tests) pkgs="$pkgs python3 python3-numpy python3-sklearn python3-h5py python3-torch python3-opencv python3-pandas
+             python3-pil slurm-wlm munge
              clang-14 libclang-rt-14-dev groff-base bsdutils" ;;
   --bench) pkgs="$pkgs time python3 python3-numpy python3-sklearn python3-h5py python3-torch python3-torchvision
              python3-opencv python3-pandas" ;;

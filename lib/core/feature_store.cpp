@@ -120,6 +120,16 @@ void write_attr_string(hid_t obj, const char* name, const std::string& value) {
   check(a.ok() ? H5Awrite(a, t, &p) : -1, std::string("cannot write attribute ") + name, true);
 }
 
+// An array of variable-length UTF-8 strings (h5py reads it as an array of str).
+template <size_t N>
+void write_attr_strings(hid_t obj, const char* name, const std::array<const char*, N>& values) {
+  Hid t = utf8_string_type();
+  const hsize_t n = N;
+  Hid space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Hid a(H5Acreate2(obj, name, t, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  check(a.ok() ? H5Awrite(a, t, values.data()) : -1, std::string("cannot write attribute ") + name, true);
+}
+
 void write_attr_ints(hid_t obj, const char* name, long long value) {
   Hid space(H5Screate(H5S_SCALAR), H5Sclose);
   if (H5Aexists(obj, name) > 0) {
@@ -460,6 +470,10 @@ void FeatureStoreWriter::create(const StoreInfo& info) {
   write_attr_ints(f, "feature_dim", info.feature_dim);
   write_attr_ints(f, "logits_dim", info.logits_dim);
   write_attr_ints(f, "labelled", info.labelled);
+  // The names of the columns of "au" and of the codes in "ex", for readers outside the toolkit
+  // (added in 0.3; the toolkit's readers do not need them, so older stores stay readable).
+  write_attr_strings(f, "au_names", au_names());
+  write_attr_strings(f, "ex_names", ex_names());
   for (const char* a : {"rows_committed", "inputs_committed", "skipped_committed", "complete"}) write_attr_ints(f, a, 0);
   check(H5Fflush(f, H5F_SCOPE_GLOBAL), part_ + ": cannot write", true);
 }

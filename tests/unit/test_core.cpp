@@ -20,6 +20,7 @@
 #include "mtl/core/predictions.h"
 #include "mtl/core/score.h"
 #include "mtl/core/task.h"
+#include "mtl/core/thresholds.h"
 
 using namespace mtl;
 
@@ -722,4 +723,61 @@ BOOST_AUTO_TEST_CASE(share_file_from_the_build_tree) {
   }
   const std::string missing = mtl::share_file("no-such-file");
   BOOST_CHECK(missing.size() > 12 && missing.compare(missing.size() - 12, 12, "no-such-file") == 0);
+// ------------------------------------------------------------------------------------ thresholds
+namespace {
+const std::string kAuNames = R"("au_names":["AU1","AU2","AU4","AU6","AU7","AU10","AU12","AU15","AU23","AU24","AU25","AU26"])";
+
+std::string thresholds_error(const std::string& text) {
+  try {
+    parse_thresholds(text, "t.json");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(thresholds_file_read_and_written) {
+  const std::string head = R"({"format":"mtl-thresholds","version":1,)" + kAuNames;
+  auto t = parse_thresholds(head + R"(,"au_thresholds":[0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1,0.25]})", "t.json");
+  BOOST_TEST(t.au[0] == 0.0f);
+  BOOST_TEST(t.au[3] == 0.3f);
+  BOOST_TEST(t.au[11] == 0.25f);
+  BOOST_TEST(!t.ex_offsets.has_value());
+  t = parse_thresholds(head + R"(,"au_thresholds":[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5],)"
+                              R"("ex_offsets":[-1,0,0.5,2,0,0,0,-0.125]})", "t.json");
+  BOOST_REQUIRE(t.ex_offsets.has_value());
+  BOOST_TEST((*t.ex_offsets)[0] == -1.0f);
+  BOOST_TEST((*t.ex_offsets)[7] == -0.125f);
+  // Written with the fewest digits that read back as the same floats.
+  const std::string text = thresholds_json(t);
+  BOOST_TEST(text.find("0.5,0.5") != std::string::npos, text);
+  auto back = parse_thresholds(text, "back.json");
+  BOOST_TEST(back.au == t.au);
+  BOOST_TEST(*back.ex_offsets == *t.ex_offsets);
+  BOOST_TEST(Thresholds::uniform(0.3f).au[7] == 0.3f);
+}
+
+BOOST_AUTO_TEST_CASE(thresholds_file_errors) {
+  const std::string v = R"("au_thresholds":[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5])";
+  const std::string head = R"({"format":"mtl-thresholds","version":1,)" + kAuNames + ",";
+  BOOST_TEST(thresholds_error("{\n\"format\": ,}").find("t.json: line 2: invalid JSON: ") == 0);
+  BOOST_TEST(thresholds_error("[1,2]") == "t.json: not a thresholds file: the JSON is not an object");
+  BOOST_TEST(thresholds_error(R"({"format":"x","version":1})") ==
+             "t.json: not a thresholds file: \"format\" is not \"mtl-thresholds\"");
+  BOOST_TEST(thresholds_error(R"({"format":"mtl-thresholds","version":3})") ==
+             "t.json: thresholds format version 3, this toolkit reads version 1");
+  BOOST_TEST(thresholds_error(R"({"format":"mtl-thresholds","version":1,)" + v + "}") ==
+             "t.json: missing key \"au_names\"");
+  BOOST_TEST(thresholds_error(head + R"("au_thresholds":[0.5]})") ==
+             "t.json: \"au_thresholds\" must be an array of 12 numbers");
+  BOOST_TEST(thresholds_error(head + R"("au_thresholds":[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,-0.1]})") ==
+             "t.json: \"au_thresholds\"[11] = -0.1 is out of range [0, 1]");
+  BOOST_TEST(thresholds_error(head + R"("au_thresholds":[0.5,"0.5",0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]})") ==
+             "t.json: \"au_thresholds\"[1] is not a number");
+  BOOST_TEST(thresholds_error(head + v + R"(,"ex_offsets":[0,0,0,0,0,0,0,1e300]})") ==
+             "t.json: \"ex_offsets\"[7] = 1e+300 is out of range for a float");
+  BOOST_TEST(thresholds_error(head + v + R"(,"extra":1})") == "t.json: unknown key \"extra\"");
+  BOOST_TEST(thresholds_error(R"({"format":"mtl-thresholds","version":1,"au_names":["AU1"],)" + v + "}") ==
+             "t.json: \"au_names\" must be an array of 12 names");
 }

@@ -1,0 +1,134 @@
+// The thresholds file: its JSON keys are read and written here only.
+#include "mtl/core/thresholds.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "mtl/core/error.h"
+
+namespace mtl {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& source, const std::string& what) { throw InputError(source + ": " + what); }
+
+// The 1-based line of byte offset `at` in `text`.
+int line_of(const std::string& text, size_t at) {
+  int line = 1;
+  for (size_t i = 0; i < at && i < text.size(); ++i) line += text[i] == '\n';
+  return line;
+}
+
+// Reads an array of N finite numbers under `key`, each in [0,1] when `probability`.
+template <size_t N>
+std::array<float, N> numbers(const json& j, const char* key, bool probability, const std::string& source) {
+  const json& v = j.at(key);
+  if (!v.is_array() || v.size() != N)
+    bad(source, std::string("\"") + key + "\" must be an array of " + std::to_string(N) + " numbers");
+  std::array<float, N> out;
+  for (size_t i = 0; i < N; ++i) {
+    const std::string at = std::string("\"") + key + "\"[" + std::to_string(i) + "]";
+    if (!v[i].is_number()) bad(source, at + " is not a number");
+    const double d = v[i].get<double>();
+    if (!std::isfinite(d)) bad(source, at + " = " + v[i].dump() + " is not finite");
+    if (!std::isfinite(static_cast<float>(d))) bad(source, at + " = " + v[i].dump() + " is out of range for a float");
+    if (probability && (d < 0 || d > 1)) bad(source, at + " = " + v[i].dump() + " is out of range [0, 1]");
+    out[i] = static_cast<float>(d);
+  }
+  return out;
+}
+
+void check_header(const json& j, const std::string& source) {
+  if (!j.is_object()) bad(source, "not a thresholds file: the JSON is not an object");
+  if (!j.contains("format") || j["format"] != "mtl-thresholds")
+    bad(source, "not a thresholds file: \"format\" is not \"mtl-thresholds\"");
+  if (!j.contains("version") || !j["version"].is_number_integer())
+    bad(source, "\"version\" is missing or not an integer");
+  if (j["version"].get<int64_t>() != kThresholdsFormatVersion)
+    bad(source, "thresholds format version " + j["version"].dump() + ", this toolkit reads version " +
+                    std::to_string(kThresholdsFormatVersion));
+  for (const auto& [key, value] : j.items())
+    if (key != "format" && key != "version" && key != "au_names" && key != "au_thresholds" && key != "ex_offsets")
+      bad(source, "unknown key \"" + key + "\"");
+  for (const char* key : {"au_names", "au_thresholds"})
+    if (!j.contains(key)) bad(source, std::string("missing key \"") + key + "\"");
+}
+
+void check_names(const json& names, const std::string& source) {
+  if (!names.is_array() || names.size() != kNumAU) bad(source, "\"au_names\" must be an array of 12 names");
+  for (int i = 0; i < kNumAU; ++i)
+    if (!names[i].is_string() || names[i].get<std::string>() != au_names()[i])
+      bad(source, "\"au_names\"[" + std::to_string(i) + "] is " + names[i].dump() + ", not \"" + au_names()[i] +
+                      "\" (the AUs must be in the toolkit's order)");
+}
+
+// The floats as doubles with the fewest digits that read back as the same float (0.3f as 0.3, not
+// 0.30000001192092896), for a file a person reads.
+template <size_t N>
+json shortest(const std::array<float, N>& v) {
+  json a = json::array();
+  for (float f : v) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, f);
+    a.push_back(std::strtod(std::string(buf, r.ptr).c_str(), nullptr));
+  }
+  return a;
+}
+
+}  // namespace
+
+Thresholds Thresholds::uniform(float au_threshold) {
+  Thresholds t;
+  t.au.fill(au_threshold);
+  return t;
+}
+
+Thresholds parse_thresholds(const std::string& text, const std::string& source) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 5: what".
+    const std::string what = e.what();
+    const size_t column = what.find(", column ");
+    const size_t colon = column == std::string::npos ? column : what.find(": ", column);
+    bad(source, "line " + std::to_string(line_of(text, e.byte == 0 ? 0 : e.byte - 1)) + ": invalid JSON" +
+                    (colon == std::string::npos ? std::string() : what.substr(colon)));
+  }
+  check_header(j, source);
+  check_names(j["au_names"], source);
+  Thresholds t;
+  t.au = numbers<kNumAU>(j, "au_thresholds", true, source);
+  if (j.contains("ex_offsets"))
+    t.ex_offsets = numbers<kNumEX>(j, "ex_offsets", false, source);
+  return t;
+}
+
+Thresholds read_thresholds(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) throw InputError(path + ": cannot read: " + std::strerror(errno));
+  return parse_thresholds(s.str(), path);
+}
+
+std::string thresholds_json(const Thresholds& t) {
+  json j = json::object();
+  j["format"] = "mtl-thresholds";
+  j["version"] = kThresholdsFormatVersion;
+  j["au_names"] = json::array();
+  for (const char* n : au_names()) j["au_names"].push_back(n);
+  j["au_thresholds"] = shortest(t.au);
+  if (t.ex_offsets) j["ex_offsets"] = shortest(*t.ex_offsets);
+  return j.dump() + "\n";
+}
+
+}  // namespace mtl

@@ -1,0 +1,455 @@
+// mtl-export: the trained heads (and the backbone) as one TorchScript module. The heads' C++
+// modules hold no TorchScript methods, so their parameters are copied into torch::jit::Modules and
+// their forward passes are written out in TorchScript here, op for op as in au_head.cpp,
+// ex_head.cpp and va_head.cpp (evaluation mode: dropout off, batch norm on running statistics).
+#include "mtl/pipeline/export.h"
+
+#include <torch/csrc/jit/serialization/export.h>
+#include <torch/script.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "mtl/core/atomic_file.h"
+#include "mtl/core/checksum.h"
+#include "mtl/core/error.h"
+#include "mtl/core/labels.h"
+#include "mtl/core/log.h"
+#include "mtl/core/thresholds.h"
+#include "mtl/core/version.h"
+#include "mtl/model/au_head.h"
+#include "mtl/model/checkpoint.h"
+#include "mtl/model/ex_head.h"
+#include "mtl/pipeline/extract.h"
+#include "mtl/vision/backbone.h"
+
+namespace mtl {
+namespace {
+
+// Largest difference from the toolkit's own heads that the written model's self-check accepts.
+constexpr double kSelfCheckTolerance = 1e-4;
+
+std::string first_line(const std::exception& e) {
+  const auto* c10 = dynamic_cast<const c10::Error*>(&e);
+  const std::string msg = c10 ? c10->what_without_backtrace() : e.what();
+  return msg.substr(0, msg.find('\n'));
+}
+
+// What goes into the model: the heads in the order AU, EX, VA (a head after those it reads).
+struct Parts {
+  std::vector<LoadedHead> heads;
+  Thresholds thresholds;
+  std::string thresholds_source;  // the file, or the AU checkpoint whose threshold is used
+  torch::jit::Module backbone;
+  bool has_backbone = false, backbone_tuple = false;
+  int feature_dim = 0, logits_dim = 0;  // logits_dim: what the heads that read logits need (0: none do)
+  const LoadedHead* find(Task t) const {
+    for (const auto& h : heads)
+      if (h.meta.task == t) return &h;
+    return nullptr;
+  }
+};
+
+// An EX head with attention needs the AU head it was trained with.
+void check_upstream(const Parts& p) {
+  for (const auto& h : p.heads)
+    for (Task up : h.head->needs()) {
+      const LoadedHead* have = p.find(up);
+      if (!have)
+        throw UsageError(h.path + " reads the " + task_name(up) + " head's output: give the " + task_name(up) +
+                         " checkpoint it was trained with (--" + task_name(up) + ")");
+      auto it = h.meta.upstream.find(up);
+      if (it != h.meta.upstream.end() && !it->second.sha256.empty() && it->second.sha256 != sha256_file(have->path))
+        throw InputError(h.path + " was trained with another " + task_name(up) + " head (" + it->second.path +
+                         ", SHA-256 " + it->second.sha256.substr(0, 12) + "...) than " + have->path + " (SHA-256 " +
+                         sha256_file(have->path).substr(0, 12) + "...)");
+    }
+}
+
+// All heads must read the same features; those that read logits too, the same number of them.
+void check_feature_sizes(Parts& p) {
+  const LoadedHead* first = nullptr;
+  const LoadedHead* first_logits = nullptr;
+  for (const auto& h : p.heads) {
+    if (first && h.meta.feature_dim != first->meta.feature_dim)
+      throw InputError(h.path + " was trained on " + std::to_string(h.meta.feature_dim) + " features per image, but " +
+                       first->path + " on " + std::to_string(first->meta.feature_dim));
+    if (!first) first = &h;
+    if (!h.meta.with_logits) continue;
+    if (first_logits && h.meta.logits_dim != first_logits->meta.logits_dim)
+      throw InputError(h.path + " reads " + std::to_string(h.meta.logits_dim) + " logits per image, but " +
+                       first_logits->path + " reads " + std::to_string(first_logits->meta.logits_dim));
+    if (!first_logits) first_logits = &h;
+  }
+  p.feature_dim = first->meta.feature_dim;
+  p.logits_dim = first_logits ? first_logits->meta.logits_dim : 0;
+}
+
+void load_heads(const ExportOptions& o, Parts& p) {
+  for (Task t : {Task::AU, Task::EX, Task::VA}) {
+    auto it = o.checkpoints.find(t);
+    if (it != o.checkpoints.end() && !it->second.empty()) p.heads.push_back(load_checkpoint(it->second, t));
+  }
+  check_upstream(p);
+  check_feature_sizes(p);
+  if (!o.thresholds.empty()) {
+    p.thresholds = read_thresholds(o.thresholds);
+    p.thresholds_source = o.thresholds;
+  } else if (const LoadedHead* au = p.find(Task::AU)) {
+    p.thresholds = Thresholds::uniform(static_cast<float>(au->meta.head.au.threshold));
+    p.thresholds_source = au->path;
+  } else {
+    p.thresholds = Thresholds::uniform(0.5f);
+  }
+}
+
+// Loads the backbone, learns from a blank batch whether it returns a (features, logits) tuple and
+// how many of each, and checks them against the heads.
+void load_backbone(const ExportOptions& o, Parts& p) {
+  try {
+    p.backbone = torch::jit::load(o.backbone, torch::kCPU);
+  } catch (const std::exception& e) {
+    throw InputError(o.backbone + ": cannot load TorchScript backbone: " + first_line(e));
+  }
+  p.backbone.eval();
+  p.has_backbone = true;
+  Backbone probe(o.backbone, BackboneOptions{"cpu", o.pre.size, false, false, false});  // checks the output's form
+  c10::IValue out;
+  {
+    c10::InferenceMode guard;
+    out = p.backbone.forward({torch::zeros({1, 3, o.pre.size, o.pre.size})});
+  }
+  p.backbone_tuple = out.isTuple();
+  if (probe.feature_dim() != p.feature_dim)
+    throw InputError(o.backbone + " gives " + std::to_string(probe.feature_dim()) + " features per image, but " +
+                     p.heads.front().path + " was trained on " + std::to_string(p.feature_dim));
+  for (const auto& h : p.heads)
+    if (h.meta.with_logits && probe.logits_dim() != h.meta.logits_dim)
+      throw InputError(o.backbone + " gives " + std::to_string(probe.logits_dim()) + " logits per image, but " + h.path +
+                       " was trained on features with " + std::to_string(h.meta.logits_dim) + " logits appended");
+  const std::string sha = sha256_file(o.backbone);
+  for (const auto& h : p.heads)
+    for (const auto& s : h.meta.train_data)
+      if (!s.backbone_sha256.empty() && s.backbone_sha256 != sha) {
+        logging::warn(o.backbone + " is another backbone (SHA-256 " + sha.substr(0, 12) + "...) than the one " + h.path +
+                      " was trained with (" + s.path + ": " + s.backbone_sha256.substr(0, 12) + "...)");
+        break;
+      }
+}
+
+// A torch::jit::Module holding the parameters and buffers of `m` under the same names, with a
+// submodule per child and the batch-norm epsilon as an attribute "eps".
+torch::jit::Module mirror(torch::nn::Module& m, const std::string& cls, const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
+  torch::jit::Module j(c10::QualifiedName("__torch__.mtl_export." + cls), cu, /*shouldMangle=*/true);
+  j.register_attribute("training", c10::BoolType::get(), false);
+  for (const auto& t : m.named_parameters(/*recurse=*/false))
+    j.register_parameter(t.key(), t.value().detach().to(torch::kCPU).clone(), /*is_buffer=*/false);
+  for (const auto& t : m.named_buffers(/*recurse=*/false)) j.register_buffer(t.key(), t.value().detach().to(torch::kCPU).clone());
+  if (auto* bn = dynamic_cast<torch::nn::BatchNorm1dImpl*>(&m))
+    j.register_attribute("eps", c10::FloatType::get(), bn->options.eps());
+  for (const auto& c : m.named_children()) j.register_module(c.key(), mirror(*c.value(), cls + "_" + c.key(), cu));
+  return j;
+}
+
+// TorchScript text of a batch norm in evaluation mode on `x` with the statistics of submodule `bn`.
+std::string batch_norm(const std::string& x, const std::string& bn) {
+  const std::string b = "self." + bn;
+  return "torch.batch_norm(" + x + ", " + b + ".weight, " + b + ".bias, " + b + ".running_mean, " + b +
+         ".running_var, False, 0.0, " + b + ".eps, True)";
+}
+
+// The forward of the AU head (AuHeadImpl::forward): x [B,D] -> p [B,12].
+std::string au_source(const AuHeadOptions& o) {
+  const std::string C = std::to_string(o.node_dim), k = std::to_string(o.k), k1 = std::to_string(o.k - 1);
+  return "def forward(self, x: Tensor) -> Tensor:\n"
+         "    v = torch.linear(x, self.node_fc.weight, self.node_fc.bias)\n"
+         "    v = torch.relu(" + batch_norm("v", "node_bn") + ").view([x.size(0), 12, " + C + "])\n"
+         "    s = torch.matmul(v, v.transpose(1, 2))\n"
+         "    kth = torch.topk(s, " + k + ", -1)[0].narrow(-1, " + k1 + ", 1)\n"
+         "    a = (s >= kth).to(v.dtype)\n"
+         "    dinv = a.sum(-1).pow(-0.5)\n"
+         "    a_hat = dinv.unsqueeze(-1) * a * dinv.unsqueeze(-2)\n"
+         "    agg = torch.matmul(a_hat, torch.linear(v, self.gnn_v.weight, self.gnn_v.bias))\n"
+         "    v2 = torch.relu(v + " + batch_norm("agg + torch.linear(v, self.gnn_u.weight, self.gnn_u.bias)", "gnn_bn") + ")\n"
+         "    s2 = torch.relu(self.sc)\n"
+         "    s2 = s2 / s2.norm(2.0, [-1], True).clamp_min(1e-12).expand_as(s2)\n"
+         "    vn = v2 / v2.norm(2.0, [-1], True).clamp_min(1e-12).expand_as(v2)\n"
+         "    return (vn * s2.unsqueeze(0)).sum(-1)\n";
+}
+
+// The forward of the EX head (ExHeadImpl::forward): x [B,D], p_au [B,12] -> attended logits [B,8].
+std::string ex_source(const ExHeadOptions& o) {
+  std::string s = o.attention == Attention::None ? "def forward(self, x: Tensor) -> Tensor:\n"
+                                                 : "def forward(self, x: Tensor, p_au: Tensor) -> Tensor:\n";
+  s += "    z = torch.linear(x, self.fc.weight, self.fc.bias)\n";
+  switch (o.attention) {
+    case Attention::Paper:
+      return s + "    return torch.tanh(torch.linear(p_au, self.att_q.weight, None) + "
+                 "torch.linear(z, self.att_k.weight, None)) * z\n";
+    case Attention::Additive:
+      return s + "    h = torch.tanh(torch.linear(p_au, self.att_q.weight, None).unsqueeze(1) + "
+                 "torch.linear(z.unsqueeze(-1), self.att_k.weight, None))\n"
+                 "    alpha = torch.softmax(torch.linear(h, self.att_v.weight, None).squeeze(-1), -1)\n"
+                 "    return alpha * z\n";
+    case Attention::None: break;
+  }
+  return s + "    return z\n";
+}
+
+// The forward of the VA head (VaHeadImpl::forward): x [B,D] -> [B,2].
+std::string va_source() {
+  return "def forward(self, x: Tensor) -> Tensor:\n"
+         "    return torch.tanh(" + batch_norm("torch.linear(x, self.fc.weight, self.fc.bias)", "bn") + ")\n";
+}
+
+std::string head_source(const LoadedHead& h) {
+  switch (h.meta.task) {
+    case Task::AU: return au_source(h.meta.head.au);
+    case Task::EX: return ex_source(h.meta.head.ex);
+    case Task::VA: return va_source();
+  }
+  return "";
+}
+
+// What forward takes: "images", "features" or "features+logits".
+std::string input_name(const Parts& p) {
+  return p.has_backbone ? "images" : p.logits_dim > 0 ? "features+logits" : "features";
+}
+int input_dim(const Parts& p) { return p.feature_dim + p.logits_dim; }
+
+// The first lines of the model's forward: check the input and turn it into h [B, feature_dim + logits_dim].
+std::string input_source(const Parts& p, const Preprocess& pre) {
+  const std::string S = std::to_string(pre.size), D = std::to_string(input_dim(p));
+  std::string s = "def forward(self, x: Tensor) -> Dict[str, Tensor]:\n";
+  if (!p.has_backbone)
+    return s + "    assert x.dim() == 2 and x.size(1) == " + D + ", \"mtl model: the input must be a float batch [B," + D +
+           "] (" + input_name(p) + ")\"\n"
+           "    assert x.is_floating_point(), \"mtl model: the input must be a float batch\"\n"
+           "    h = x.float()\n";
+  s += "    assert x.dim() == 4 and x.size(1) == 3 and x.size(2) == " + S + " and x.size(3) == " + S +
+       ", \"mtl model: the input must be RGB images [B,3," + S + "," + S + "] scaled to [0,1]\"\n"
+       "    assert x.is_floating_point(), \"mtl model: the images must be floats scaled to [0,1]\"\n"
+       "    out = self.backbone.forward((x.float() - self.pixel_mean) / self.pixel_std)\n";
+  if (!p.backbone_tuple) return s + "    h = out.float()\n";
+  if (p.logits_dim == 0) return s + "    h = out[0].float()\n";
+  return s + "    h = torch.cat([out[0].float(), out[1].float()], 1)\n";
+}
+
+// The model's forward: the heads in order and the outputs under the JSONL's keys.
+std::string model_source(const Parts& p, const Preprocess& pre) {
+  std::string s = input_source(p, pre) + "    res: Dict[str, Tensor] = {}\n";
+  for (const auto& h : p.heads) {
+    const std::string x = h.meta.with_logits || p.logits_dim == 0 ? "h" : "h.narrow(1, 0, " + std::to_string(p.feature_dim) + ")";
+    switch (h.meta.task) {
+      case Task::AU:
+        s += "    p_au = self.au.forward(" + x + ")\n    res[\"au_prob\"] = p_au\n    res[\"au\"] = (p_au >= self.au_thresholds).long()\n";
+        break;
+      case Task::EX:
+        s += h.head->needs().empty() ? "    ex_prob = torch.softmax(self.ex.forward(" + x + "), 1)\n"
+                                     : "    ex_prob = torch.softmax(self.ex.forward(" + x + ", p_au), 1)\n";
+        s += "    res[\"ex_prob\"] = ex_prob\n";
+        s += p.thresholds.ex_offsets ? "    res[\"ex\"] = torch.argmax(torch.log(ex_prob) + self.ex_offsets, 1)\n"
+                                     : "    res[\"ex\"] = torch.argmax(ex_prob, 1)\n";
+        break;
+      case Task::VA: s += "    res[\"va\"] = self.va.forward(" + x + ")\n"; break;
+    }
+  }
+  return s + "    return res\n";
+}
+
+// The metadata JSON: each head's checkpoint metadata and file identity, the backbone and thresholds.
+std::string metadata_json(const ExportOptions& o, const Parts& p) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& h : p.heads)
+    j["heads"][task_name(h.meta.task)] = {{"path", h.path}, {"sha256", sha256_file(h.path)},
+                                          {"metadata", nlohmann::json::parse(h.meta.to_json())}};
+  if (p.has_backbone) j["backbone"] = {{"path", o.backbone}, {"sha256", sha256_file(o.backbone)}};
+  j["thresholds"] = nlohmann::json::parse(thresholds_json(p.thresholds));
+  j["thresholds_source"] = p.thresholds_source;
+  return j.dump();
+}
+
+template <typename T>
+c10::List<T> list_of(const std::vector<T>& v) {
+  c10::List<T> l;
+  for (const auto& x : v) l.push_back(x);
+  return l;
+}
+
+void register_attributes(torch::jit::Module& m, const ExportOptions& o, const Parts& p) {
+  auto str = [&](const char* n, const std::string& v) { m.register_attribute(n, c10::StringType::get(), v); };
+  auto num = [&](const char* n, int64_t v) { m.register_attribute(n, c10::IntType::get(), v); };
+  auto strs = [&](const char* n, const std::vector<std::string>& v) {
+    m.register_attribute(n, c10::ListType::ofStrings(), list_of(v));
+  };
+  str("format", "mtl-model");
+  num("format_version", kModelFormatVersion);
+  str("toolkit_version", toolkit_version());
+  str("input", input_name(p));
+  num("input_size", p.has_backbone ? o.pre.size : 0);
+  num("input_dim", p.has_backbone ? 0 : input_dim(p));
+  num("feature_dim", p.feature_dim);
+  num("logits_dim", p.logits_dim);
+  const std::vector<double> mean(o.pre.mean.begin(), o.pre.mean.end()), sd(o.pre.std.begin(), o.pre.std.end());
+  m.register_attribute("mean", c10::ListType::ofFloats(), list_of(mean));
+  m.register_attribute("std", c10::ListType::ofFloats(), list_of(sd));
+  std::vector<std::string> tasks, au(au_names().begin(), au_names().end()), ex(ex_names().begin(), ex_names().end());
+  for (const auto& h : p.heads) tasks.push_back(task_name(h.meta.task));
+  strs("tasks", tasks);
+  strs("au_names", au);
+  strs("ex_names", ex);
+  str("metadata", metadata_json(o, p));
+}
+
+torch::Tensor from_floats(const float* v, int64_t n) {
+  return torch::from_blob(const_cast<float*>(v), {n}, torch::kFloat32).clone();
+}
+
+torch::jit::Module build_model(const ExportOptions& o, Parts& p) {
+  auto cu = std::make_shared<torch::jit::CompilationUnit>();
+  torch::jit::Module m(c10::QualifiedName("__torch__.mtl_export.Model"), cu, /*shouldMangle=*/true);
+  m.register_attribute("training", c10::BoolType::get(), false);
+  register_attributes(m, o, p);
+  m.register_buffer("pixel_mean", from_floats(o.pre.mean.data(), 3).view({1, 3, 1, 1}));
+  m.register_buffer("pixel_std", from_floats(o.pre.std.data(), 3).view({1, 3, 1, 1}));
+  m.register_buffer("au_thresholds", from_floats(p.thresholds.au.data(), kNumAU));
+  std::array<float, kNumEX> zeros{};
+  m.register_buffer("ex_offsets", from_floats(p.thresholds.ex_offsets ? p.thresholds.ex_offsets->data() : zeros.data(), kNumEX));
+  if (p.has_backbone) m.register_module("backbone", p.backbone);
+  try {
+    for (auto& h : p.heads) {
+      const std::string name = task_name(h.meta.task);
+      auto head = mirror(h.head->module(), name + "_head", cu);
+      head.define(head_source(h));
+      m.register_module(name, head);
+    }
+    m.define(model_source(p, o.pre));
+  } catch (const std::exception& e) {  // a bug here, not a bad input
+    throw Error(std::string("cannot build the TorchScript model: ") + e.what(), kExitFailure);
+  }
+  m.eval();
+  return m;
+}
+
+// The toolkit's own outputs for the model input x (images or features): the backbone as mtl-predict
+// runs it (frozen and optimised), then the heads, under the JSONL's keys.
+std::map<std::string, torch::Tensor> reference(const ExportOptions& o, Parts& p, const torch::Tensor& x) {
+  torch::NoGradGuard ng;
+  torch::Tensor h = x;
+  if (p.has_backbone) {
+    Backbone bb(o.backbone, BackboneOptions{"cpu", o.pre.size, false, false, true});
+    auto mean = from_floats(o.pre.mean.data(), 3).view({1, 3, 1, 1}), sd = from_floats(o.pre.std.data(), 3).view({1, 3, 1, 1});
+    auto normalised = ((x - mean) / sd).contiguous();
+    std::vector<float> f, l;
+    const int n = static_cast<int>(x.size(0));
+    bb.forward(normalised.data_ptr<float>(), n, f, l);
+    h = from_floats(f.data(), static_cast<int64_t>(f.size())).view({n, -1});
+    if (p.logits_dim > 0) h = torch::cat({h, from_floats(l.data(), static_cast<int64_t>(l.size())).view({n, -1})}, 1);
+  }
+  UpstreamOutputs up;
+  std::map<std::string, torch::Tensor> out;
+  for (auto& head : p.heads) {
+    auto xi = head.meta.with_logits || p.logits_dim == 0 ? h : h.narrow(1, 0, p.feature_dim);
+    auto y = head.head->prediction(head.head->forward(xi, up));
+    up[head.meta.task] = y;
+    out[head.meta.task == Task::AU ? "au_prob" : head.meta.task == Task::EX ? "ex_prob" : "va"] = y;
+  }
+  return out;
+}
+
+// Loads the written model with torch::jit::load, runs it on a test batch and compares it with the
+// toolkit's heads. Returns the largest difference; throws Error (exit 1) when it is too large or
+// an output is missing or malformed.
+double self_check(const std::string& file, const ExportOptions& o, Parts& p) {
+  torch::jit::Module m;
+  c10::IValue out;
+  torch::manual_seed(1);
+  const auto x = p.has_backbone ? torch::rand({2, 3, o.pre.size, o.pre.size}) : torch::randn({4, input_dim(p)});
+  try {
+    m = torch::jit::load(file, torch::kCPU);
+    c10::InferenceMode guard;
+    out = m.forward({x});
+    if (!out.isGenericDict()) throw std::runtime_error("forward does not return a dict");
+  } catch (const std::exception& e) {
+    throw Error(file + ": self-check: the written model does not run: " + first_line(e), kExitFailure);
+  }
+  auto fail = [&](const std::string& what) { throw Error(file + ": self-check: " + what, kExitFailure); };
+  const auto got = out.toGenericDict();
+  const auto want = reference(o, p, x);
+  double worst = 0;
+  for (const auto& [key, ref] : want) {
+    if (!got.contains(key)) fail("the model gives no \"" + key + "\"");
+    const auto t = got.at(key).toTensor();
+    if (t.sizes() != ref.sizes()) fail("\"" + key + "\" has another shape than the toolkit's");
+    worst = std::max(worst, (t - ref).abs().max().item<double>());
+  }
+  const size_t keys = want.size() + want.count("au_prob") + want.count("ex_prob");  // au, ex beside their probabilities
+  if (got.size() != keys) fail("the model gives " + std::to_string(got.size()) + " outputs, not " + std::to_string(keys));
+  if (!(worst <= kSelfCheckTolerance))
+    fail("the model's outputs differ from the toolkit's heads by " + std::to_string(worst));
+  return worst;
+}
+
+// Writes the model to `tmp` through a writer function (see write_archive in checkpoint.cpp: a short
+// count would end the process), so that a full disk is an OutputError.
+void write_model(const torch::jit::Module& m, const std::string& tmp) {
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) throw OutputError(tmp + ": cannot create: " + std::strerror(errno));
+  int write_errno = 0;
+  try {
+    torch::jit::ExportModule(m, [&](const void* data, size_t n) -> size_t {
+      if (out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n)), !out && !write_errno)
+        write_errno = errno ? errno : EIO;
+      return n;
+    });
+  } catch (const std::exception& e) {
+    throw OutputError(tmp + ": cannot write: " + first_line(e));
+  }
+  out.close();
+  if (write_errno || !out) throw OutputError(tmp + ": cannot write: " + std::strerror(write_errno ? write_errno : EIO));
+}
+
+}  // namespace
+
+void ExportOptions::check() const {
+  bool any = false;
+  for (const auto& [task, path] : checkpoints) any = any || !path.empty();
+  if (!any) throw UsageError("give at least one checkpoint: --au, --ex or --va");
+  if (output.empty()) throw UsageError("give the model file to write: -o MODEL.pt");
+  if (pre.size <= 0 || pre.size > kMaxInputSize)
+    throw UsageError("--size must be positive and at most " + std::to_string(kMaxInputSize) + ", not " + std::to_string(pre.size));
+  for (float sd : pre.std)
+    if (!(sd > 0) || !std::isfinite(sd)) throw UsageError("--std values must be positive");
+  for (float m : pre.mean)
+    if (!std::isfinite(m)) throw UsageError("--mean values must be finite");
+}
+
+ExportResult run_export(const ExportOptions& o) {
+  o.check();
+  std::vector<std::string> inputs;
+  for (const auto& f : {o.backbone, o.thresholds})
+    if (!f.empty()) inputs.push_back(f);
+  for (const auto& [task, path] : o.checkpoints)
+    if (!path.empty()) inputs.push_back(path);
+  check_output_path("-o", o.output, inputs);
+  Parts p;
+  load_heads(o, p);
+  if (!o.backbone.empty()) load_backbone(o, p);
+  auto model = build_model(o, p);
+  ExportResult r;
+  write_atomically(o.output, [&](const std::string& tmp) {
+    write_model(model, tmp);
+    r.self_check_max_diff = self_check(tmp, o, p);
+  });
+  r.input = p.has_backbone ? "images [B,3," + std::to_string(o.pre.size) + "," + std::to_string(o.pre.size) + "]"
+                           : input_name(p) + " [B," + std::to_string(input_dim(p)) + "]";
+  for (const auto& h : p.heads) r.tasks += (r.tasks.empty() ? "" : " ") + std::string(task_name(h.meta.task));
+  return r;
+}
+
+}  // namespace mtl
