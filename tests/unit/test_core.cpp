@@ -723,6 +723,8 @@ BOOST_AUTO_TEST_CASE(share_file_from_the_build_tree) {
   }
   const std::string missing = mtl::share_file("no-such-file");
   BOOST_CHECK(missing.size() > 12 && missing.compare(missing.size() - 12, 12, "no-such-file") == 0);
+}
+
 // ------------------------------------------------------------------------------------ thresholds
 namespace {
 const std::string kAuNames = R"("au_names":["AU1","AU2","AU4","AU6","AU7","AU10","AU12","AU15","AU23","AU24","AU25","AU26"])";
