@@ -1,16 +1,16 @@
 #!/bin/sh
 # Installs what mtl-toolkit needs from Debian 12's packages (as root). With --tests, also what the
-# test suite compares against: scikit-learn, h5py and PyTorch for Debian's /usr/bin/python3, and
+# test suite compares against: scikit-learn, h5py, PyTorch and PIL for Debian's /usr/bin/python3, and
 # Slurm with munge for the test that runs examples/slurm on a one-node cluster, and clang 14 with
 # its runtime for the libFuzzer targets (tests/fuzz). With --bench, what
 # bench/run.sh's Python side needs (torchvision, OpenCV, pandas, scikit-learn) and GNU time.
 set -eu
 pkgs="build-essential cmake ccache pkg-config
   libtorch-dev libopenblas0-pthread
-  libopencv-dev libhdf5-dev hdf5-tools libcxxopts-dev nlohmann-json3-dev libboost-test-dev libssl-dev"
+  libopencv-dev libhdf5-dev hdf5-tools libcxxopts-dev nlohmann-json3-dev libboost-test-dev libssl-dev zlib1g-dev"
 # libopenblas0-pthread matters: without it LibTorch falls back to the reference BLAS, 50x slower.
 case "${1:-}" in
-  --tests) pkgs="$pkgs python3 python3-numpy python3-sklearn python3-h5py python3-torch slurm-wlm munge
+  --tests) pkgs="$pkgs python3 python3-numpy python3-pil python3-sklearn python3-h5py python3-torch slurm-wlm munge
              clang-14 libclang-rt-14-dev" ;;
   --bench) pkgs="$pkgs time python3 python3-numpy python3-sklearn python3-h5py python3-torch python3-torchvision
              python3-opencv python3-pandas" ;;
