@@ -9,7 +9,7 @@
 set -eu
 pkgs="build-essential cmake ccache pkg-config autoconf automake
   libtorch-dev libopenblas0-pthread
-  libopencv-dev libhdf5-dev hdf5-tools libcxxopts-dev nlohmann-json3-dev libboost-test-dev libssl-dev"
+  libopencv-dev libhdf5-dev hdf5-tools libcxxopts-dev nlohmann-json3-dev libboost-test-dev libssl-dev zlib1g-dev"
 # libopenblas0-pthread matters: without it LibTorch falls back to the reference BLAS, 50x slower.
 case "${1:-}" in
   --tests) pkgs="$pkgs python3 python3-numpy python3-sklearn python3-h5py python3-torch python3-opencv python3-pandas

@@ -26,10 +26,10 @@ std::string upper(const char* s) {
 
 Rgb colour_of(size_t run) { return run_colours()[run % run_colours().size()]; }
 
-// A label that fits `width` pixels, cut at its start ("...folder/au.log") when too long.
-std::string fit(std::string s, double width) {
-  if (Canvas::text_width(s, 8) <= width) return s;
-  while (s.size() > 1 && Canvas::text_width("..." + s, 8) > width) s.erase(0, 1);
+// A text that fits `width` pixels at `size`, cut at its start ("...folder/au.log") when too long.
+std::string fit(std::string s, double width, double size = 8, bool bold = false) {
+  if (Canvas::text_width(s, size, bold) <= width) return s;
+  while (s.size() > 1 && Canvas::text_width("..." + s, size, bold) > width) s.erase(0, 1);
   return "..." + s;
 }
 
@@ -176,8 +176,8 @@ void write_curves_plot(const std::vector<Run>& runs, const std::string& path, co
   const int cols = any_val ? 2 : 1;
   const double legend_top = kTop + tasks.size() * kRowHeight + 4;
   Canvas c(kWidth, static_cast<int>(legend_top + (legend_lines + 1) * kLegendLine + 4));
-  c.text(title.empty() ? "Training curves" : title, {kWidth / 2.0, 26}, 11, colour::kText, Align::Centre,
-         VAlign::Baseline, true);
+  c.text(fit(title.empty() ? "Training curves" : title, kWidth - 2 * kMargin, 11, true), {kWidth / 2.0, 26}, 11,
+         colour::kText, Align::Centre, VAlign::Baseline, true);
   for (size_t row = 0; row < tasks.size(); ++row) {
     const Ranges r = ranges_of(runs, tasks[row]);
     draw_loss_panel(c, runs, tasks[row], r, panel(int(row), 0, cols));
