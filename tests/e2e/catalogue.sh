@@ -182,6 +182,7 @@ run_catalogue <<ROWS
 2 | ^mtl-predict: $W/ex.pt reads the au head's output: give the au checkpoint             | mtl-predict --ex $W/ex.pt $DATA/val.h5
 0 | ^mtl-predict: warning: $W/scaled.h5 comes from another backbone                      | $P $W/scaled.h5
 0 | ^mtl-predict: warning: $W/bb_scaled.pt comes from another backbone                   | $P --backbone $W/bb_scaled.pt --image-root $IMG $W/good.txt
+0 | ^mtl-predict: warning: images are resized with --resize opencv, but $W/va.pt was trained on features of .*, resized with pil$ | $P --resize opencv --backbone $DATA/backbone.pt --image-root $IMG $W/good.txt
 1 | ^mtl-predict: $W/huge.h5: .*: the au head \($W/au.pt\) gave NaN or infinity$            | mtl-predict --au $W/au.pt $W/huge.h5
 3 | ^mtl-train-au: $W/st.pt.resume: damaged training state \(its tensors fail their checksum\) | $ST | $W/st.pt
 # --- training options and divergence ---
