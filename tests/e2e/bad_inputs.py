@@ -170,7 +170,20 @@ class Integers(Pool):
 
 class Changing(Pool):
     def forward(self, x):
-        return self.features(x)[:, : 4 + x.size(0)]
+        return self.features(x)[:, : 32 + x.size(0)]
+
+
+class LogitsOnly(Pool):
+    """What an unconverted classifier gives: its 8 logits alone."""
+
+    def forward(self, x):
+        return self.features(x) @ self.v
+
+
+class NarrowTuple(Pool):
+    def forward(self, x):
+        z = self.features(x) @ self.v
+        return z, z[:, :2]
 
 
 class Scaled(Pool):
@@ -182,6 +195,7 @@ class Scaled(Pool):
 
 
 for cls in (NanSecond, AllNan, InfLogits, ZeroFeatures, LogitsBatchOne, Raises, ThreeDims, Dict, Integers, Changing,
+            LogitsOnly, NarrowTuple,
             Scaled):
     torch.jit.save(torch.jit.script(cls().eval()), out("bb_" + cls.__name__.lower() + ".pt"))
 open(out("bb_text.pt"), "w").write("def forward(x): return x\n")

@@ -124,8 +124,10 @@ run_catalogue <<ROWS
 3 | ^mtl-extract: $W/bb_threedims.pt: the backbone's features are not a \[B,D\] tensor$    | $B --backbone $W/bb_threedims.pt $W/good.txt | $W/x.h5
 3 | ^mtl-extract: $W/bb_dict.pt: the backbone must return a \[B,D\] tensor or a \(features, logits\) tuple$ | $B --backbone $W/bb_dict.pt $W/good.txt | $W/x.h5
 3 | ^mtl-extract: $W/bb_integers.pt: the backbone's output is not floating point$         | $B --backbone $W/bb_integers.pt $W/good.txt | $W/x.h5
-3 | ^mtl-extract: $W/bb_changing.pt: the backbone gave 8 features and 0 logits per image, after 5 and 0 | $B --backbone $W/bb_changing.pt $W/good.txt | $W/x.h5
-3 | ^mtl-extract: $W/bb_text.pt: cannot load TorchScript backbone                         | $B --backbone $W/bb_text.pt $W/good.txt | $W/x.h5
+3 | ^mtl-extract: $W/bb_changing.pt: the backbone gave 36 features and 0 logits per image, after 33 and 0 | $B --backbone $W/bb_changing.pt $W/good.txt | $W/x.h5
+3 | ^mtl-extract: $W/bb_text.pt: not a TorchScript file \(not a zip archive\); convert it with share/mtl/convert_hsemotion\.py | $B --backbone $W/bb_text.pt $W/good.txt | $W/x.h5
+3 | ^mtl-extract: $W/bb_logitsonly.pt: the backbone returns 8 values per image: class logits, not features .*convert_hsemotion\.py | $B --backbone $W/bb_logitsonly.pt $W/good.txt | $W/x.h5
+3 | ^mtl-extract: $W/bb_narrowtuple.pt: the backbone returns 8 features \(and logits\) per image: class logits | $B --backbone $W/bb_narrowtuple.pt $W/good.txt | $W/x.h5
 3 | ^mtl-extract: $W/none.pt: cannot load TorchScript backbone                            | $B --backbone $W/none.pt $W/good.txt | $W/x.h5
 3 | ^mtl-predict: $W/bb_logitsbatchone.pt: the backbone returned a batch of 4 features and 1 logits | mtl-predict --batch 4 --va $W/va.pt --backbone $W/bb_logitsbatchone.pt --image-root $IMG $W/good.txt
 3 | ^mtl-predict: $W/bb_nansecond.pt: the backbone gave non-finite features             | mtl-predict --batch 4 --va $W/va.pt --backbone $W/bb_nansecond.pt --image-root $IMG $W/good.txt
@@ -180,6 +182,7 @@ run_catalogue <<ROWS
 2 | ^mtl-predict: $W/ex.pt reads the au head's output: give the au checkpoint             | mtl-predict --ex $W/ex.pt $DATA/val.h5
 0 | ^mtl-predict: warning: $W/scaled.h5 comes from another backbone                      | $P $W/scaled.h5
 0 | ^mtl-predict: warning: $W/bb_scaled.pt comes from another backbone                   | $P --backbone $W/bb_scaled.pt --image-root $IMG $W/good.txt
+0 | ^mtl-predict: warning: images are resized with --resize opencv, but $W/va.pt was trained on features of .*, resized with pil$ | $P --resize opencv --backbone $DATA/backbone.pt --image-root $IMG $W/good.txt
 1 | ^mtl-predict: $W/huge.h5: .*: the au head \($W/au.pt\) gave NaN or infinity$            | mtl-predict --au $W/au.pt $W/huge.h5
 3 | ^mtl-train-au: $W/st.pt.resume: damaged training state \(its tensors fail their checksum\) | $ST | $W/st.pt
 # --- training options and divergence ---

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -214,7 +215,8 @@ def extraction(bin_dir, work, demo, model, backbone):
 
 def main():
     bin_dir, conv, demo, work = sys.argv[1:5]
-    os.makedirs(work, exist_ok=True)
+    shutil.rmtree(work, ignore_errors=True)  # files of an earlier run would hide a missing refusal
+    os.makedirs(work)
     print(f"torch {torch.__version__}, timm {timm.__version__}")
     if not timm.__version__.startswith("0.9."):
         print(f"skipped: timm {timm.__version__} is not 0.9.x")
