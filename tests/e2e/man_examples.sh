@@ -107,7 +107,7 @@ for page in "$MAN"/man1/*.1; do
       BARE-BACKSLASH*) fail "$name(1) example $i: a bare \\ ends a line (roff eats it; write \\e): ${cmd#* }"; continue ;;
       UNKNOWN-ESCAPE*) fail "$name(1) example $i: an escape this test cannot turn into shell: ${cmd#* }"; continue ;;
     esac
-    if (cd "$dir" && bash -o pipefail -c "$cmd") >"$WORK/out" 2>"$WORK/err" </dev/null; then
+    if (cd "$dir" && bash -o pipefail -c -- "$cmd") >"$WORK/out" 2>"$WORK/err" </dev/null; then
       pass "$name(1) example $i: $cmd"
     else
       fail "$name(1) example $i exits $?: $cmd; stderr: $(head -c 400 "$WORK/err")"
