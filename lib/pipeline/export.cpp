@@ -13,7 +13,6 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "mtl/core/atomic_file.h"
 #include "mtl/core/checksum.h"
@@ -22,9 +21,7 @@
 #include "mtl/core/log.h"
 #include "mtl/core/thresholds.h"
 #include "mtl/core/version.h"
-#include "mtl/model/au_head.h"
 #include "mtl/model/checkpoint.h"
-#include "mtl/model/ex_head.h"
 #include "mtl/pipeline/extract.h"
 #include "mtl/vision/backbone.h"
 
@@ -100,6 +97,7 @@ void load_heads(const ExportOptions& o, Parts& p) {
   if (!o.thresholds.empty()) {
     p.thresholds = read_thresholds(o.thresholds);
     p.thresholds_source = o.thresholds;
+    if (!p.find(Task::AU) && !p.find(Task::EX)) logging::warn(o.thresholds + " is not used: no AU or EX head is exported");
   } else if (const LoadedHead* au = p.find(Task::AU)) {
     p.thresholds = Thresholds::uniform(static_cast<float>(au->meta.head.au.threshold));
     p.thresholds_source = au->path;
