@@ -248,11 +248,14 @@ std::string model_source(const Parts& p, const Preprocess& pre) {
         s += "    p_au = self.au.forward(" + x + ")\n    res[\"au_prob\"] = p_au\n    res[\"au\"] = (p_au >= self.au_thresholds).long()\n";
         break;
       case Task::EX:
-        s += h.head->needs().empty() ? "    ex_prob = torch.softmax(self.ex.forward(" + x + "), 1)\n"
-                                     : "    ex_prob = torch.softmax(self.ex.forward(" + x + ", p_au), 1)\n";
-        s += "    res[\"ex_prob\"] = ex_prob\n";
+        s += h.head->needs().empty() ? "    ex_logits = self.ex.forward(" + x + ")\n"
+                                     : "    ex_logits = self.ex.forward(" + x + ", p_au)\n";
+        s += "    ex_prob = torch.softmax(ex_logits, 1)\n    res[\"ex_prob\"] = ex_prob\n";
+        // Without offsets the class is the argmax of the logits, as in mtl-predict: float32
+        // probabilities can tie where the logits do not. Offsets act on the log-probabilities of a
+        // prediction line (mtl-formats(5)), which is what a filter over JSONL can reproduce.
         s += p.thresholds.ex_offsets ? "    res[\"ex\"] = torch.argmax(torch.log(ex_prob) + self.ex_offsets, 1)\n"
-                                     : "    res[\"ex\"] = torch.argmax(ex_prob, 1)\n";
+                                     : "    res[\"ex\"] = torch.argmax(ex_logits, 1)\n";
         break;
       case Task::VA: s += "    res[\"va\"] = self.va.forward(" + x + ")\n"; break;
     }
