@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(round_trip_keeps_every_field) {
   m.recipe.epochs = 3;
   m.recipe.sam.rho = 0;
   m.upstream[Task::AU] = {"au.pt", "ef"};
-  m.val_data = {{"val.h5", 5, 4, "00"}};
+  m.val_data = {{"val.h5", 5, 4, "00", "pil"}};
   m.loss_weights = {0.5f, 2.0f};
   m.best_epoch = 2;
   const std::string text = m.to_json();
