@@ -69,8 +69,8 @@ void add_image_options(Parser& p, const std::string& group, ExtractOptions& o) {
     ("skip-bad", "skip unreadable, undecodable or truncated images and images whose features are not finite, name them on stderr, and go on")
     ("allow-outside-root", "read listed paths that are absolute or climb out of --image-root with ..")
     ("batch", "images per backbone forward", cxxopts::value(o.batch)->default_value(default_text(o.batch)))
-    ("size", "input size S of the S x S backbone input (default: the size recorded in the backbone, "
-             "else " + default_text(o.pre.size) + "; 224 for B0, 260 for B2)", cxxopts::value(o.pre.size))
+    ("size", "input size S of the S x S backbone input, 224 for B0, 260 for B2 (default: the backbone's "
+             "recorded size, else " + default_text(o.pre.size) + ")", cxxopts::value(o.pre.size))
     ("resize", "how images are resized to S x S: pil (antialiased when shrinking, as HSEmotion's Python "
                "code) or opencv (as EmotiEffLib's C++ library; stores without a resize record)",
      cxxopts::value<std::string>()->default_value(resize_name(o.pre.resize)))

@@ -5,8 +5,9 @@ Usage: check_export.py MODEL.pt PRED.jsonl (--features FEATS.h5 | --images LIST 
        [--thresholds FILE]
 With --thresholds, the expected au and ex come from mtl-predict's probabilities and the file
 (p_i >= t_i; argmax of log p + offsets), since mtl-predict does not read thresholds. Images are
-decoded and resized as the toolkit does (OpenCV, bilinear) and scaled to [0,1]; the model
-normalises them itself. Exits 77 (skipped) without torch, numpy, h5py or cv2.
+decoded as the toolkit does (OpenCV), resized as its default --resize pil does (Pillow's
+antialiased bilinear) and scaled to [0,1]; the model normalises them itself. Exits 77 (skipped)
+without torch, numpy, h5py, cv2 or PIL.
 """
 import argparse
 import json
@@ -15,6 +16,7 @@ import sys
 try:
     import cv2
     import h5py
+    from PIL import Image
     import numpy as np
     import torch
 except ImportError as e:
@@ -40,10 +42,10 @@ def image_rows(model, list_path, root):
     s = model.input_size
     batch = np.empty((len(images), 3, s, s), np.float32)
     for i, rel in enumerate(images):
-        bgr = cv2.imread(f"{root}/{rel}", cv2.IMREAD_COLOR)
-        if bgr.shape[:2] != (s, s):
-            bgr = cv2.resize(bgr, (s, s), interpolation=cv2.INTER_LINEAR)
-        rgb = bgr[:, :, ::-1].astype(np.float32) / np.float32(255)
+        rgb = np.ascontiguousarray(cv2.imread(f"{root}/{rel}", cv2.IMREAD_COLOR)[:, :, ::-1])
+        if rgb.shape[:2] != (s, s):
+            rgb = np.asarray(Image.fromarray(rgb).resize((s, s), Image.BILINEAR))
+        rgb = rgb.astype(np.float32) / np.float32(255)
         batch[i] = rgb.transpose(2, 0, 1)
     return images, torch.from_numpy(batch)
 
