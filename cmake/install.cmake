@@ -36,7 +36,10 @@ install(FILES ${CMAKE_BINARY_DIR}/mtl-toolkitConfig.cmake ${CMAKE_BINARY_DIR}/mt
   DESTINATION ${MTL_CMAKE_DIR})
 
 # pkg-config: the same template as configure.ac's, filled with this build's paths and flags.
-set(prefix ${CMAKE_INSTALL_PREFIX})
+# The prefix relative to the installed .pc file (${pcfiledir}), so that `cmake --install --prefix`
+# anywhere, or moving the tree, keeps it right.
+file(RELATIVE_PATH MTL_PC_UP "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
+set(prefix "\${pcfiledir}/${MTL_PC_UP}")
 set(exec_prefix "\${prefix}")
 set(libdir "\${exec_prefix}/${CMAKE_INSTALL_LIBDIR}")
 set(includedir "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
@@ -54,8 +57,10 @@ foreach(lib ${OpenCV_LIBS})
   string(REPLACE "opencv_" "-lopencv_" lib "${lib}")
   string(APPEND MTL_PC_LIBS " ${lib}")
 endforeach()
-foreach(lib ${HDF5_C_LIBRARIES})
-  string(APPEND MTL_PC_LIBS " ${lib}")
+foreach(lib ${HDF5_C_LIBRARIES})  # HDF5's own library; the system ones it lists come with it
+  if(lib MATCHES "hdf5")
+    string(APPEND MTL_PC_LIBS " ${lib}")
+  endif()
 endforeach()
 string(APPEND MTL_PC_LIBS " -lcrypto -lpthread -ldl")
 configure_file(mtl-toolkit.pc.in ${CMAKE_BINARY_DIR}/mtl-toolkit.pc @ONLY)
