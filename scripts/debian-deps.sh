@@ -4,7 +4,8 @@
 # /usr/bin/python3 (mtl-export's models and the README's Python snippets are run there), and
 # Slurm with munge for the test that runs examples/slurm on a one-node cluster, and clang 14 with
 # its runtime for the libFuzzer targets (tests/fuzz), groff (man page checks) and script (bsdutils:
-# a terminal for the progress test). With --bench, what
+# a terminal for the progress test), and timm 0.9.16 from PyPI in .venv-timm on top of Debian's
+# torch (scripts/timm-venv.sh; the HSEmotion conversion test finds it there). With --bench, what
 # bench/run.sh's Python side needs (torchvision, OpenCV, pandas, scikit-learn) and GNU time.
 set -eu
 pkgs="build-essential cmake ccache pkg-config autoconf automake
@@ -22,3 +23,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $pkgs
+# The conversion test's timm (PyPI), once the packages it builds on are in.
+[ "${1:-}" != --tests ] || (cd "$(dirname "$0")/.." && scripts/timm-venv.sh .venv-timm >/dev/null)
