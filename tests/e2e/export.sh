@@ -1,12 +1,12 @@
 # mtl-export: the exported model, opened with torch.jit.load in Debian's python3, gives mtl-predict's
 # outputs (from features, and from images through the backbone) for each attention variant, with
 # and without a thresholds file; mtl-export refuses inconsistent inputs. Skipped (77) without
-# python3-torch, python3-h5py or python3-opencv.
+# python3-torch, python3-h5py, python3-opencv or python3-pil.
 . "$(dirname "$0")/common.sh"
 PY=${MTL_PYTHON:-/usr/bin/python3}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-if ! "$PY" -c 'import torch, h5py, cv2, numpy' 2>/dev/null; then
-  echo "skipped: $PY lacks torch, h5py, cv2 or numpy"
+if ! "$PY" -c 'import torch, h5py, cv2, numpy, PIL' 2>/dev/null; then
+  echo "skipped: $PY lacks torch, h5py, cv2, numpy or PIL"
   exit 77
 fi
 CHECK="$PY $SRC/python/check_export.py"
