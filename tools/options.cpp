@@ -63,34 +63,44 @@ void finish_head_options(const cxxopts::ParseResult& r, TrainOptions& o) {
 
 }  // namespace
 
+void add_input_options(Parser& p, const std::string& group, Preprocess& pre) {
+  p.add(group)
+    ("size", "input size S of the S x S backbone input, 224 for B0, 260 for B2 (default: the backbone's "
+             "recorded size, else " + default_text(pre.size) + ")", cxxopts::value(pre.size))
+    ("mean", "normalisation mean, R,G,B", cxxopts::value<std::vector<float>>()->default_value(floats_text(pre.mean)))
+    ("std", "normalisation standard deviation, R,G,B",
+     cxxopts::value<std::vector<float>>()->default_value(floats_text(pre.std)));
+}
+
+bool finish_input_options(const cxxopts::ParseResult& r, Preprocess& pre) {
+  for (auto [name, dst] : {std::pair{"mean", &pre.mean}, std::pair{"std", &pre.std}}) {
+    auto v = r[name].as<std::vector<float>>();
+    if (v.size() != 3) throw UsageError(std::string("--") + name + " takes three values, R,G,B");
+    std::copy(v.begin(), v.end(), dst->begin());
+  }
+  return r.count("size") == 0;
+}
+
 void add_image_options(Parser& p, const std::string& group, ExtractOptions& o) {
   p.add(group)
     ("image-root", "folder that the listed paths are relative to (cropped_aligned)", cxxopts::value(o.image_root))
     ("skip-bad", "skip unreadable, undecodable or truncated images and images whose features are not finite, name them on stderr, and go on")
     ("allow-outside-root", "read listed paths that are absolute or climb out of --image-root with ..")
-    ("batch", "images per backbone forward", cxxopts::value(o.batch)->default_value(default_text(o.batch)))
-    ("size", "input size S of the S x S backbone input, 224 for B0, 260 for B2 (default: the backbone's "
-             "recorded size, else " + default_text(o.pre.size) + ")", cxxopts::value(o.pre.size))
+    ("batch", "images per backbone forward", cxxopts::value(o.batch)->default_value(default_text(o.batch)));
+  add_input_options(p, group, o.pre);
+  p.add(group)
     ("resize", "how images are resized to S x S: pil (antialiased when shrinking, as HSEmotion's Python "
                "code) or opencv (as EmotiEffLib's C++ library; stores without a resize record)",
      cxxopts::value<std::string>()->default_value(resize_name(o.pre.resize)))
-    ("mean", "normalisation mean, R,G,B", cxxopts::value<std::vector<float>>()->default_value(floats_text(o.pre.mean)))
-    ("std", "normalisation standard deviation, R,G,B",
-     cxxopts::value<std::vector<float>>()->default_value(floats_text(o.pre.std)))
     ("fp16", "run the backbone in half precision (CUDA only; mtl-extract still stores float32 unless --half)")
     ("channels-last", "run the backbone on NHWC activations (faster on GPUs with tensor cores)");
 }
 
 void finish_image_options(const cxxopts::ParseResult& r, ExtractOptions& o) {
-  for (auto [name, dst] : {std::pair{"mean", &o.pre.mean}, std::pair{"std", &o.pre.std}}) {
-    auto v = r[name].as<std::vector<float>>();
-    if (v.size() != 3) throw UsageError(std::string("--") + name + " takes three values, R,G,B");
-    std::copy(v.begin(), v.end(), dst->begin());
-  }
+  o.size_from_backbone = finish_input_options(r, o.pre);
   const auto resize = r["resize"].as<std::string>();
   if (auto m = parse_resize(resize)) o.pre.resize = *m;
   else throw UsageError("--resize must be pil or opencv, not '" + resize + "'");
-  o.size_from_backbone = r.count("size") == 0;
   o.skip_bad = r.count("skip-bad") > 0;
   o.allow_outside_root = r.count("allow-outside-root") > 0;
   o.fp16 = r.count("fp16") > 0;

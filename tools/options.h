@@ -8,6 +8,13 @@
 namespace mtl {
 namespace cli {
 
+// The backbone's input under `group`: --size (default: the size the backbone records), --mean and
+// --std; part of the image options, and mtl-export's (a model with a backbone normalises itself).
+void add_input_options(Parser& p, const std::string& group, Preprocess& pre);
+// Reads --mean and --std into `pre`; returns true when --size was left out (the backbone's record
+// decides). Throws UsageError.
+bool finish_input_options(const cxxopts::ParseResult& r, Preprocess& pre);
+
 // How images are read (--image-root, --skip-bad, --batch, --size, --mean, --std), under `group`;
 // shared by mtl-extract and mtl-predict --backbone.
 void add_image_options(Parser& p, const std::string& group, ExtractOptions& o);

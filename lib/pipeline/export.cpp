@@ -108,7 +108,22 @@ void load_heads(const ExportOptions& o, Parts& p) {
 
 // Loads the backbone, learns from a blank batch whether it returns a (features, logits) tuple and
 // how many of each, and checks them against the heads.
-void load_backbone(const ExportOptions& o, Parts& p) {
+// The backbone as the toolkit runs it on the CPU: frozen and optimised (`optimize`) for the
+// reference outputs, or as loaded, to learn the shape of its outputs.
+Backbone toolkit_backbone(const ExportOptions& o, bool optimize) {
+  BackboneOptions b;
+  b.input_size = o.pre.size;
+  b.size_from_file = o.size_from_backbone;
+  b.optimize = optimize;
+  return Backbone(o.backbone, b);
+}
+
+void load_backbone(ExportOptions& o, Parts& p) {
+  // First as the toolkit loads it: its checks and messages (not TorchScript, logits only, a --size
+  // against the recorded one), and the recorded input size.
+  Backbone probe = toolkit_backbone(o, false);
+  o.pre.size = probe.options().input_size;
+  o.size_from_backbone = false;
   try {
     p.backbone = torch::jit::load(o.backbone, torch::kCPU);
   } catch (const std::exception& e) {
@@ -116,7 +131,6 @@ void load_backbone(const ExportOptions& o, Parts& p) {
   }
   p.backbone.eval();
   p.has_backbone = true;
-  Backbone probe(o.backbone, BackboneOptions{"cpu", o.pre.size, false, false, false});  // checks the output's form
   c10::IValue out;
   {
     c10::InferenceMode guard;
@@ -343,7 +357,7 @@ std::map<std::string, torch::Tensor> reference(const ExportOptions& o, Parts& p,
   torch::NoGradGuard ng;
   torch::Tensor h = x;
   if (p.has_backbone) {
-    Backbone bb(o.backbone, BackboneOptions{"cpu", o.pre.size, false, false, true});
+    Backbone bb = toolkit_backbone(o, true);
     auto mean = from_floats(o.pre.mean.data(), 3).view({1, 3, 1, 1}), sd = from_floats(o.pre.std.data(), 3).view({1, 3, 1, 1});
     auto normalised = ((x - mean) / sd).contiguous();
     std::vector<float> f, l;
@@ -415,6 +429,20 @@ void write_model(const torch::jit::Module& m, const std::string& tmp) {
   if (write_errno || !out) throw OutputError(tmp + ": cannot write: " + std::strerror(write_errno ? write_errno : EIO));
 }
 
+// Builds the model of the loaded parts, writes it atomically and self-checks it.
+ExportResult export_model(const ExportOptions& o, Parts& p) {
+  auto model = build_model(o, p);
+  ExportResult r;
+  write_atomically(o.output, [&](const std::string& tmp) {
+    write_model(model, tmp);
+    r.self_check_max_diff = self_check(tmp, o, p);
+  });
+  r.input = p.has_backbone ? "images [B,3," + std::to_string(o.pre.size) + "," + std::to_string(o.pre.size) + "]"
+                           : input_name(p) + " [B," + std::to_string(input_dim(p)) + "]";
+  for (const auto& h : p.heads) r.tasks += (r.tasks.empty() ? "" : " ") + std::string(task_name(h.meta.task));
+  return r;
+}
+
 }  // namespace
 
 void ExportOptions::check() const {
@@ -422,12 +450,7 @@ void ExportOptions::check() const {
   for (const auto& [task, path] : checkpoints) any = any || !path.empty();
   if (!any) throw UsageError("give at least one checkpoint: --au, --ex or --va");
   if (output.empty()) throw UsageError("give the model file to write: -o MODEL.pt");
-  if (pre.size <= 0 || pre.size > kMaxInputSize)
-    throw UsageError("--size must be positive and at most " + std::to_string(kMaxInputSize) + ", not " + std::to_string(pre.size));
-  for (float sd : pre.std)
-    if (!(sd > 0) || !std::isfinite(sd)) throw UsageError("--std values must be positive");
-  for (float m : pre.mean)
-    if (!std::isfinite(m)) throw UsageError("--mean values must be finite");
+  pre.check();
 }
 
 ExportResult run_export(const ExportOptions& o) {
@@ -440,17 +463,9 @@ ExportResult run_export(const ExportOptions& o) {
   check_output_path("-o", o.output, inputs);
   Parts p;
   load_heads(o, p);
-  if (!o.backbone.empty()) load_backbone(o, p);
-  auto model = build_model(o, p);
-  ExportResult r;
-  write_atomically(o.output, [&](const std::string& tmp) {
-    write_model(model, tmp);
-    r.self_check_max_diff = self_check(tmp, o, p);
-  });
-  r.input = p.has_backbone ? "images [B,3," + std::to_string(o.pre.size) + "," + std::to_string(o.pre.size) + "]"
-                           : input_name(p) + " [B," + std::to_string(input_dim(p)) + "]";
-  for (const auto& h : p.heads) r.tasks += (r.tasks.empty() ? "" : " ") + std::string(task_name(h.meta.task));
-  return r;
+  ExportOptions resolved = o;  // with the backbone's input size
+  if (!o.backbone.empty()) load_backbone(resolved, p);
+  return export_model(resolved, p);
 }
 
 }  // namespace mtl

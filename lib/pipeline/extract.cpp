@@ -23,15 +23,10 @@ namespace mtl {
 
 void ExtractOptions::check() const {
   if (batch <= 0) throw UsageError("--batch must be positive");
-  if (pre.size <= 0 || pre.size > kMaxInputSize)
-    throw UsageError("--size must be positive and at most " + std::to_string(kMaxInputSize) + ", not " + std::to_string(pre.size));
+  pre.check();
   if (static_cast<long long>(batch) * pre.floats() > (1ll << 31))
     throw UsageError("--batch " + std::to_string(batch) + " of " + std::to_string(pre.size) + "x" + std::to_string(pre.size) +
                      " images needs more than 8 GiB per batch; give a smaller --batch");
-  for (float sd : pre.std)
-    if (!(sd > 0) || !std::isfinite(sd)) throw UsageError("--std values must be positive");
-  for (float m : pre.mean)
-    if (!std::isfinite(m)) throw UsageError("--mean values must be finite");
 }
 
 BackboneOptions ExtractOptions::backbone_options(const std::string& device) const {

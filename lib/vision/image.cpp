@@ -92,6 +92,15 @@ void resample(const uint8_t* src, uint8_t* dst, int lines, int out, int c, size_
 
 }  // namespace
 
+void Preprocess::check() const {
+  if (size <= 0 || size > kMaxInputSize)
+    throw UsageError("--size must be positive and at most " + std::to_string(kMaxInputSize) + ", not " + std::to_string(size));
+  for (float sd : std)
+    if (!(sd > 0) || !std::isfinite(sd)) throw UsageError("--std values must be positive");
+  for (float m : mean)
+    if (!std::isfinite(m)) throw UsageError("--mean values must be finite");
+}
+
 std::vector<uint8_t> resize_pil(const uint8_t* src, int h, int w, int c, int oh, int ow) {
   if (h <= 0 || w <= 0 || oh <= 0 || ow <= 0 || c <= 0) throw std::invalid_argument("empty image");
   std::vector<uint8_t> wide;  // after the horizontal pass: h x ow

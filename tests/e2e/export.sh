@@ -108,7 +108,7 @@ run_table <<TABLE
 3 | va_other.pt was trained on 32 features per image, but .*au.pt on 256 | mtl-export --au $WORK/au.pt --va $WORK/va_other.pt -o $WORK/x.pt | $WORK/x.pt
 3 | other/backbone.pt gives 32 features per image, but .*au.pt was trained on 256 | mtl-export --backbone $WORK/other/backbone.pt --au $WORK/au.pt -o $WORK/x.pt | $WORK/x.pt
 3 | nolog/backbone.pt gives 0 logits per image, but .*au.pt was trained on features with 8 logits appended | mtl-export --backbone $WORK/nolog/backbone.pt --au $WORK/au.pt -o $WORK/x.pt | $WORK/x.pt
-3 | train.txt: cannot load TorchScript backbone | mtl-export --backbone $DATA/train.txt --au $WORK/au.pt -o $WORK/x.pt | $WORK/x.pt
+3 | train.txt: not a TorchScript file \(not a zip archive\); convert it with | mtl-export --backbone $DATA/train.txt --au $WORK/au.pt -o $WORK/x.pt | $WORK/x.pt
 3 | missing.json: cannot open | mtl-export --au $WORK/au.pt --thresholds $WORK/missing.json -o $WORK/x.pt | $WORK/x.pt
 3 | t_json.json: line 2: invalid JSON | mtl-export --au $WORK/au.pt --thresholds $WORK/t_json.json -o $WORK/x.pt | $WORK/x.pt
 3 | t_format.json: not a thresholds file | mtl-export --au $WORK/au.pt --thresholds $WORK/t_format.json -o $WORK/x.pt | $WORK/x.pt

@@ -18,6 +18,7 @@ struct ExportOptions {
   std::string thresholds;                   // thresholds file ("": the AU head's own threshold)
   std::string output;                       // the model file to write
   Preprocess pre;                           // input size S and normalisation (with a backbone)
+  bool size_from_backbone = false;          // S from the backbone's record when it has one (else pre.size)
   // Checks what needs no file: a head and an output are given, the preprocessing values.
   // Throws UsageError.
   void check() const;

@@ -13,9 +13,6 @@
 
 namespace mtl {
 
-// The largest --size: backbones take 224 (B0) or 260 (B2); a typo such as 22400 would allocate GBs.
-constexpr int kMaxInputSize = 2048;
-
 struct ExtractOptions {
   std::string backbone;    // TorchScript file
   std::string image_root;  // prefix of the paths in the input list

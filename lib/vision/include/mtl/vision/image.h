@@ -19,12 +19,18 @@ enum class ResizeMethod {
 const char* resize_name(ResizeMethod m);                           // "pil" or "opencv"
 std::optional<ResizeMethod> parse_resize(const std::string& name);  // nullopt for other names
 
+// The largest input size S: backbones take 224 (B0) or 260 (B2); a typo such as 22400 would allocate GBs.
+constexpr int kMaxInputSize = 2048;
+
 struct Preprocess {
   int size = 224;  // S: 224 for EfficientNet-B0, 260 for B2
   ResizeMethod resize = ResizeMethod::Pil;
   std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};
   std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
   size_t floats() const { return 3u * size * size; }
+  // Checks size (1..kMaxInputSize), finite mean and positive finite std, naming the options
+  // (--size, --mean, --std). Throws UsageError.
+  void check() const;
 };
 
 // Preprocesses an interleaved 8-bit BGR image of h x w pixels (OpenCV's layout) into `out`
