@@ -88,6 +88,24 @@ void check_ranges(const Prediction& p, const std::string& name, int line) {
 
 }  // namespace
 
+std::string_view video_of(std::string_view image) {
+  const size_t slash = image.rfind('/');
+  return slash == std::string_view::npos ? std::string_view() : image.substr(0, slash);
+}
+
+std::optional<long> frame_of(std::string_view image) {
+  const size_t slash = image.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? image : image.substr(slash + 1);
+  const size_t dot = name.rfind('.');
+  if (dot != std::string_view::npos) name = name.substr(0, dot);
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  long frame = 0;
+  auto r = std::from_chars(name.data(), name.data() + name.size(), frame);
+  if (r.ec != std::errc() || r.ptr != name.data() + name.size()) return std::nullopt;
+  return frame;
+}
+
 std::string format_prediction(const Prediction& p) {
   std::string s = "{\"image\":";
   s += nlohmann::json(p.image).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -118,6 +119,23 @@ Thresholds read_thresholds(const std::string& path) {
   s << in.rdbuf();
   if (in.bad()) throw InputError(path + ": cannot read: " + std::strerror(errno));
   return parse_thresholds(s.str(), path);
+}
+
+void apply_thresholds(Prediction& p, const Thresholds& t) {
+  if (p.au_prob) {
+    std::array<int, kNumAU> au;
+    for (int i = 0; i < kNumAU; ++i) au[i] = (*p.au_prob)[i] >= t.au[i];
+    p.au = au;
+  }
+  if (p.ex_prob && t.ex_offsets) {
+    int best = 0;
+    double best_v = -std::numeric_limits<double>::infinity();
+    for (int c = 0; c < kNumEX; ++c) {
+      const double v = std::log(static_cast<double>((*p.ex_prob)[c])) + (*t.ex_offsets)[c];
+      if (v > best_v) best = c, best_v = v;
+    }
+    p.ex = best;
+  }
 }
 
 std::string thresholds_json(const Thresholds& t) {

@@ -783,3 +783,40 @@ BOOST_AUTO_TEST_CASE(thresholds_file_errors) {
   BOOST_TEST(thresholds_error(R"({"format":"mtl-thresholds","version":1,"au_names":["AU1"],)" + v + "}") ==
              "t.json: \"au_names\" must be an array of 12 names");
 }
+
+BOOST_AUTO_TEST_CASE(thresholds_applied_to_a_prediction) {
+  Prediction p;
+  p.au = std::array<int, kNumAU>{};
+  p.au_prob = std::array<float, kNumAU>{0.1f, 0.3f, 0.5f, 0.7f, 0.9f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f};
+  p.ex = 5;  // as decided on the logits
+  p.ex_prob = std::array<float, kNumEX>{0.4f, 0.3f, 0.1f, 0.1f, 0.05f, 0.05f, 0.0f, 0.0f};
+  Thresholds t = Thresholds::uniform(0.5f);
+  t.au[0] = 0.1f;  // >=: 0.1 is present at 0.1
+  t.au[3] = 0.8f;
+  apply_thresholds(p, t);
+  const std::array<int, kNumAU> want{1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+  BOOST_TEST(*p.au == want);
+  BOOST_TEST(*p.ex == 5);  // no offsets: the expression is left as it was
+  // log 0.4 - 1 = -1.92 < log 0.3 = -1.20 < log 0.1 + 1.2 = -1.10: class 2.
+  t.ex_offsets = std::array<float, kNumEX>{-1.0f, 0.0f, 1.2f, 0.0f, 0.0f, 0.0f, 50.0f, 0.0f};
+  apply_thresholds(p, t);
+  BOOST_TEST(*p.ex == 2);  // class 6 has probability 0: log 0 = -inf whatever its offset
+  Prediction va_only;
+  va_only.va = std::array<float, 2>{0.1f, 0.2f};
+  apply_thresholds(va_only, t);
+  BOOST_TEST(!va_only.au.has_value());
+  BOOST_TEST(!va_only.ex.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(video_and_frame_of_an_image_path) {
+  BOOST_TEST(video_of("vid/00012.jpg") == "vid");
+  BOOST_TEST(video_of("a/b/7.png") == "a/b");
+  BOOST_TEST(video_of("7.png") == "");
+  BOOST_TEST(*frame_of("vid/00012.jpg") == 12);
+  BOOST_TEST(*frame_of("a/b/7") == 7);
+  BOOST_TEST(*frame_of("0.jpg") == 0);
+  BOOST_TEST(!frame_of("vid/frame12.jpg").has_value());
+  BOOST_TEST(!frame_of("vid/.jpg").has_value());
+  BOOST_TEST(!frame_of("vid/-3.jpg").has_value());
+  BOOST_TEST(!frame_of("vid/99999999999999999999999.jpg").has_value());
+}

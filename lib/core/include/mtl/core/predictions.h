@@ -6,6 +6,7 @@
 #include <istream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mtl/core/labels.h"
@@ -21,6 +22,13 @@ struct Prediction {
   std::optional<std::array<float, 2>> va;
   int line = 0;  // line in the file it was read from
 };
+
+// The video of an image path: its folder ("vid/00012.jpg" -> "vid", "a/b/7.png" -> "a/b"; "" for a
+// path without a folder). s-Aff-Wild2's images are video frames named VIDEO/NNNNN.jpg.
+std::string_view video_of(std::string_view image);
+// The frame number of an image path: its file name without the extension, when that is all
+// decimal digits ("vid/00012.jpg" -> 12); nullopt otherwise (or when it does not fit a long).
+std::optional<long> frame_of(std::string_view image);
 
 // Returns the JSON line for `p` (without the newline); floats in their shortest exact form.
 std::string format_prediction(const Prediction& p);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "mtl/core/labels.h"
+#include "mtl/core/predictions.h"
 
 namespace mtl {
 
@@ -27,6 +28,12 @@ Thresholds parse_thresholds(const std::string& text, const std::string& source);
 
 // Reads and parses the thresholds file at `path`. Throws InputError naming it.
 Thresholds read_thresholds(const std::string& path);
+
+// Decides `p` again from its probabilities: au[i] = au_prob[i] >= t.au[i] when the row has
+// au_prob; with offsets, ex = argmax_c (log ex_prob[c] + ex_offsets[c]) when it has ex_prob (the
+// first of equal values; log 0 = -inf). Without offsets "ex" is left as it is (it was decided on the
+// logits, which float probabilities can tie). Rows without the probabilities are left alone.
+void apply_thresholds(Prediction& p, const Thresholds& t);
 
 // The thresholds as the JSON text of a thresholds file (one object, keys in a fixed order, a newline).
 std::string thresholds_json(const Thresholds& t);
