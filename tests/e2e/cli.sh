@@ -36,7 +36,7 @@ for prog in "$BIN"/mtl-*; do
   # Options with a numeric default, from the help: an option line and its continuation lines.
   opts=$(awk '/^ +-/ { if (rec != "") print rec; rec = $0; next } /^ +[^ -]/ { rec = rec " " $0; next }
               { if (rec != "") print rec; rec = "" } END { if (rec != "") print rec }' "$WORK/out" |
-         grep -E '\(default: -?[0-9][0-9.e+-]*\)' | grep -oE -- '--[a-z0-9-]+ arg' | sed 's/ arg//')
+         grep -E '\(default: -?[0-9][0-9.e+-]*\)' | grep -oE -- '--[a-z0-9-]+ (N|X)( |$)' | sed 's/ [NX] *$//')
   for o in $opts; do
     numeric=$((numeric + 1))
     expect_exit 2 "$p $o abc" -- "$p" "$o" abc || continue
