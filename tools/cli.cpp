@@ -174,15 +174,15 @@ std::string value_name(const std::string& opts, ValueKind kind) {
       {"truth", "FILE"},  {"au", "AU.pt"},   {"ex", "EX.pt"},  {"va", "VA.pt"},
       {"memory-budget", "SIZE"}, {"image-root", "DIR"}, {"backbone", "TS.pt"}, {"thresholds", "FILE"},
       {"shard", "I/N"}, {"mean", "R,G,B"}, {"std", "R,G,B"}};
+  std::string name = opts.substr(opts.rfind(',') + 1);
+  name.erase(0, name.find_first_not_of(' '));
+  if (auto it = shared.find(name); it != shared.end()) return it->second;
   switch (kind) {
     case ValueKind::Int32: case ValueKind::Int64: case ValueKind::UInt64: return "N";
     case ValueKind::Real: return "X";
     case ValueKind::Reals: return "X,Y,...";
     default: break;
   }
-  std::string name = opts.substr(opts.rfind(',') + 1);
-  name.erase(0, name.find_first_not_of(' '));
-  if (auto it = shared.find(name); it != shared.end()) return it->second;
   for (char& c : name) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return name;
 }
