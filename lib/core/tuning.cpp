@@ -25,7 +25,8 @@ constexpr int kOffsets = 17;     // EX offsets -2.0 .. 2.0 step 0.25
 constexpr int kOffsetZero = 8;   // the grid's 0
 constexpr int kPasses = 2;
 constexpr double kMinGain = 1e-3;
-constexpr double kTie = 1e-12;   // smoothed F1s closer than this are equal
+constexpr double kAuTie = 1e-3;  // smoothed AU F1s this close to the best count as ties (-> 0.5)
+constexpr double kTie = 1e-12;   // EX: F1s closer than this are equal
 
 float offset_value(int idx) { return -2.0f + 0.25f * static_cast<float>(idx); }
 
@@ -36,12 +37,12 @@ int median_nearest(std::vector<int> v, int centre) {
   return std::abs(a - centre) <= std::abs(b - centre) ? a : b;
 }
 
-// Index of the largest value (within kTie), of equal ones the nearest `centre`, then the lowest.
-int argmax_nearest(const double* v, int n, int centre) {
-  int best = 0;
-  for (int g = 1; g < n; ++g) {
-    if (v[g] > v[best] + kTie || (v[g] > v[best] - kTie && std::abs(g - centre) < std::abs(best - centre))) best = g;
-  }
+// Of the values within `tie` of the largest, the index nearest `centre` (then the lowest).
+int argmax_nearest(const double* v, int n, int centre, double tie) {
+  const double top = *std::max_element(v, v + n);
+  int best = -1;
+  for (int g = 0; g < n; ++g)
+    if (v[g] >= top - tie && (best < 0 || std::abs(g - centre) < std::abs(best - centre))) best = g;
   return best;
 }
 
@@ -169,7 +170,7 @@ int au_pick(const std::array<double, kGrid>& f1) {
     for (int k = lo; k <= hi; ++k) s += f1[k];
     smooth[g] = s / (hi - lo + 1);
   }
-  return argmax_nearest(smooth.data(), kGrid, kGridHalf);
+  return argmax_nearest(smooth.data(), kGrid, kGridHalf, kAuTie);
 }
 
 void tune_au(const Data& d, const std::vector<std::vector<uint32_t>>& resamples, const TuneOptions& o,
@@ -261,7 +262,7 @@ std::array<int, kNumEX> ex_ascent(const Data& d, const std::vector<uint32_t>& w)
       std::array<float, kNumEX> off;
       for (int k = 0; k < kNumEX; ++k) off[k] = offset_value(idx[k]);
       const auto f1 = ex_curve(d, w, off, c);
-      const int best = argmax_nearest(f1.data(), kOffsets, kOffsetZero);
+      const int best = argmax_nearest(f1.data(), kOffsets, kOffsetZero, kTie);
       if (f1[best] > f1[idx[c]] + kMinGain) idx[c] = best;
     }
   return idx;

@@ -4,7 +4,8 @@
 // The search is built not to overfit a small validation set:
 // - AU i: the thresholds lie on a fixed grid 0.05, 0.10, ..., 0.95. The F1 curve over the grid is
 //   smoothed by a 3-point moving average (2 points at the ends), so that a broad plateau wins over
-//   a one-point spike, and its argmax taken (ties: the threshold nearest 0.5, then the lower one).
+//   a one-point spike, and its argmax taken; smoothed values within 0.001 of the best count as
+//   ties, which go to the threshold nearest 0.5 (then the lower one): a flat curve keeps 0.5.
 //   This is done on B bootstrap resamples of whole videos (video_of(image): frames of one video are
 //   correlated, so videos, not frames, are drawn with replacement), and the threshold is the median
 //   of the B argmaxes (of the two middle values, the one nearer 0.5). An AU with fewer than
