@@ -77,6 +77,8 @@ int main(int argc, char** argv) {
     const auto ops = r.count("operands") ? r["operands"].as<std::vector<std::string>>() : std::vector<std::string>{};
     if (!truth.empty() + !apply.empty() + !store.empty() != 1)
       throw mtl::UsageError("give one of --truth (tune), --apply or --store");
+    if (truth.empty() && (!output.empty() || r.count("tasks") || r.count("bootstrap") || r.count("min-positives")))
+      throw mtl::UsageError("-o, --tasks, --bootstrap and --min-positives are for tuning (--truth)");
     if (!store.empty()) {
       if (ops.empty()) throw mtl::UsageError("--store: no checkpoint given");
       for (const auto& line : mtl::store_thresholds(mtl::read_thresholds(store), store, ops)) mtl::logging::info(line);

@@ -106,6 +106,7 @@ printf '{"format":"mtl-thresholds","version":1}\n' > "$W/bad.json"
 mtl-tune --tasks au --truth "$W/tune.txt" -o "$W/au-only.json" "$W/tune.jsonl" 2>/dev/null
 run_table <<EOF
 2 | give one of --truth \(tune\), --apply or --store | mtl-tune $W/val.jsonl
+2 | -o, --tasks, --bootstrap and --min-positives are for tuning | mtl-tune --apply $W/th.json -o $W/x.json $W/val.jsonl | $W/x.json
 2 | --tasks: 'xx' is not au or ex                   | mtl-tune --tasks xx --truth $W/tune.txt -o $W/x.json $W/tune.jsonl | $W/x.json
 2 | --bootstrap must be at least 1                   | mtl-tune --bootstrap 0 --truth $W/tune.txt -o $W/x.json $W/tune.jsonl | $W/x.json
 3 | bad.json: missing key "au_names"                 | mtl-tune --apply $W/bad.json $W/val.jsonl
