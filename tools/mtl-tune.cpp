@@ -35,6 +35,8 @@ int tune(const std::string& truth_path, const std::string& pred_path, const std:
   if (report.without_truth)
     mtl::logging::warn(o.predictions_name + ": " + std::to_string(report.without_truth) + " of " +
                        std::to_string(report.predictions) + " predictions are of images not in " + truth_path);
+  if (o.au && report.au_rows == 0)
+    mtl::logging::warn("AU thresholds left at 0.5: no prediction with \"au_prob\" has AU labels");
   if (o.ex && !report.ex_tuned)
     mtl::logging::warn("no expression offsets: no prediction with \"ex_prob\" has an expression label");
   mtl::logging::debug("\n" + mtl::format_tune_report(report));
