@@ -126,4 +126,14 @@ expect_true "a refused --store writes nothing" -- cmp -s "$W/p-thresholds.jsonl"
 n=$(wc -l < "$W/long.jsonl")
 expect_exit 3 "a bad line after 4096 lines" -- mtl-tune --apply "$W/th.json" "$W/long.jsonl"
 expect_grep "long.jsonl:$n: \"ex\" must be an integer class code 0-7" "$W/err" "the bad line's number counts every line"
+# An EX head trained on a stored AU checkpoint records the AU file as trained, so storing into it
+# again does not make it another AU head (no warning in mtl-predict, no refusal in mtl-export).
+sum_before=$(sha256sum < "$W/s-au.pt")
+mtl-train-ex -q --threads 2 --epochs 1 --train "$D/train.h5" --au "$W/s-au.pt" -o "$W/ex2.pt" &&
+  mtl-tune -q --tasks au --bootstrap 5 --truth "$W/held.txt" -o "$W/th2.json" "$W/held.jsonl" &&
+  mtl-tune -q --store "$W/th2.json" "$W/s-au.pt" || fail "training on a stored AU checkpoint and storing again"
+expect_true "the second store rewrote the AU checkpoint" -- test "$sum_before" != "$(sha256sum < "$W/s-au.pt")"
+expect_exit 0 "mtl-predict after a second store" -- mtl-predict --au "$W/s-au.pt" --ex "$W/ex2.pt" "$D/val.h5"
+expect_true "no other-AU-checkpoint warning after a second store" -- test ! -s "$W/err"
+expect_exit 0 "mtl-export after a second store" -- mtl-export -q --au "$W/s-au.pt" --ex "$W/ex2.pt" -o "$W/model2.pt"
 finish
