@@ -1,6 +1,5 @@
 // mtl-smooth: predictions (JSONL) smoothed over the frames of each video, or the smoothing tuned.
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -22,27 +21,10 @@ std::vector<std::string> items(const std::string& text) {
   return out;
 }
 
-mtl::Filter filter(const std::string& option, const std::string& name) {
-  if (auto f = mtl::filter_from_name(name)) return *f;
-  throw mtl::UsageError(option + ": unknown filter '" + name + "' (none, mean, median or exp)");
-}
-
-int window(const std::string& option, const std::string& text) {
-  size_t end = 0;
-  long w = -1;
-  try {
-    w = std::stol(text, &end);
-  } catch (const std::exception&) {
-  }
-  if (end != text.size() || w < 1 || w % 2 == 0 || w > mtl::kMaxSmoothingWindow)
-    throw mtl::UsageError(option + ": '" + text + "' is not an odd number of frames from 1 to " +
-                          std::to_string(mtl::kMaxSmoothingWindow));
-  return static_cast<int>(w);
-}
-
 // The smoothing of --filter, --window and --tasks.
 mtl::Smoothing from_options(const std::string& name, const std::string& win, const std::string& tasks) {
-  const mtl::TaskSmoothing ts{filter("--filter", name), win.empty() ? 1 : window("--window", win)};
+  const mtl::TaskSmoothing ts{mtl::parse_filter("--filter", name),
+                              win.empty() ? 1 : mtl::parse_window("--window", win)};
   if (win.empty() && ts.filter != mtl::Filter::None) throw mtl::UsageError("--filter " + name + " needs --window");
   mtl::Smoothing s;
   for (const std::string& t : items(tasks)) {
@@ -53,14 +35,10 @@ mtl::Smoothing from_options(const std::string& name, const std::string& win, con
 }
 
 void report(const char* task, const mtl::TaskTuning& t, const mtl::TaskSmoothing& best) {
-  for (const auto& [s, v] : t.tried)
-    mtl::logging::debug(std::string(task) + " " + mtl::filter_name(s.filter) + " " + std::to_string(s.window) + ": " +
+  for (const auto& [ts, v] : t.tried)
+    mtl::logging::debug(std::string(task) + " " + mtl::filter_name(ts.filter) + " " + std::to_string(ts.window) + ": " +
                         std::to_string(v));
-  if (!t.before) return mtl::logging::info(std::string(task) + ": no rows with truth and prediction: none");
-  char line[200];
-  std::snprintf(line, sizeof line, "%s: %s, window %d: %.4f -> %.4f on %zu rows", task, mtl::filter_name(best.filter),
-                best.window, *t.before, *t.after, t.rows);
-  mtl::logging::info(line);
+  mtl::logging::info(mtl::tuning_summary(task, t, best));
 }
 
 }  // namespace
@@ -92,17 +70,19 @@ int main(int argc, char** argv) {
     if (!win.empty() && name.empty()) throw mtl::UsageError("--window is for --filter");
     if (r.count("tasks") && name.empty()) throw mtl::UsageError("--tasks is for --filter");
     if (tune.empty() != out.empty()) throw mtl::UsageError(tune.empty() ? "-o is for --tune" : "--tune needs -o");
+    if ((r.count("filters") || r.count("windows")) && tune.empty())
+      throw mtl::UsageError("--filters and --windows are for --tune");
+    if (r.count("sort") && !tune.empty()) throw mtl::UsageError("--tune reads the rows in any order: no --sort");
     if (r.count("predictions") > 1) throw mtl::UsageError("one prediction file expected");
     const std::string pred = r.count("predictions") ? r["predictions"].as<std::vector<std::string>>()[0] : "-";
+    mtl::TuningRecord rec{pred, tune, thr, {{}, {}}, {}};
+    for (const auto& f : items(filters)) rec.search.filters.push_back(mtl::parse_filter("--filters", f));
+    for (const auto& w : items(windows)) rec.search.windows.push_back(mtl::parse_window("--windows", w));
+    const mtl::Smoothing opt = name.empty() ? mtl::Smoothing{} : from_options(name, win, tasks);
     std::optional<mtl::Thresholds> t;
     if (!thr.empty()) t = mtl::read_thresholds(thr);
     if (!tune.empty()) {
       mtl::check_output_path("-o", out, {pred, tune});
-      mtl::TuningRecord rec{pred, tune, thr, {}, {}};
-      rec.search.filters.clear();
-      for (const auto& f : items(filters)) rec.search.filters.push_back(filter("--filters", f));
-      rec.search.windows.clear();
-      for (const auto& w : items(windows)) rec.search.windows.push_back(window("--windows", w));
       const mtl::Truth truth = mtl::read_truth(tune);
       rec.result = mtl::tune_smoothing(mtl::read_predictions(pred), pred == "-" ? "<stdin>" : pred, truth,
                                        t ? &*t : nullptr, rec.search);
@@ -117,7 +97,7 @@ int main(int argc, char** argv) {
       });
       return 0;
     }
-    const mtl::Smoothing s = params.empty() ? from_options(name, win, tasks) : mtl::read_smoothing(params);
+    const mtl::Smoothing s = params.empty() ? opt : mtl::read_smoothing(params);
     std::ifstream file;
     if (pred != "-") {
       file.open(pred, std::ios::binary);

@@ -22,8 +22,9 @@ std::vector<long> sort_by_frame(std::vector<Prediction>& rows, const std::string
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto f = frame_of(rows[i].image);
     if (!f)
-      fail(name, rows[i].line, "image '" + rows[i].image +
-                                   "': its file name is not a frame number (VIDEO/NNNNN.jpg), so it cannot be smoothed");
+      fail(name, rows[i].line,
+           "image '" + rows[i].image +
+               "': its file name is not a frame number (VIDEO/NNNNN.jpg), so it cannot be smoothed");
     frame[i] = *f;
   }
   std::vector<size_t> order(rows.size());
@@ -35,9 +36,10 @@ std::vector<long> sort_by_frame(std::vector<Prediction>& rows, const std::string
   frames.reserve(rows.size());
   for (size_t k : order) {
     if (!frames.empty() && frames.back() == frame[k])
-      fail(name, rows[k].line, "image '" + rows[k].image + "': frame " + std::to_string(frame[k]) + " of video '" +
-                                   std::string(video_of(rows[k].image)) + "' appears twice (also on line " +
-                                   std::to_string(sorted.back().line) + ")");
+      fail(name, rows[k].line,
+           "image '" + rows[k].image + "': frame " + std::to_string(frame[k]) + " of video '" +
+               std::string(video_of(rows[k].image)) + "' appears twice (also on line " +
+               std::to_string(sorted.back().line) + ")");
     frames.push_back(frame[k]);
     sorted.push_back(std::move(rows[k]));
   }
@@ -67,8 +69,8 @@ std::string sort_hint() {
 
 size_t smooth_stream(std::istream& in, const std::string& name, std::ostream& out, const Smoothing& s,
                      const Thresholds* t, bool sort_all) {
-  std::vector<std::vector<Prediction>> videos(1);   // the current video (all of them with sort_all)
-  std::unordered_map<std::string, size_t> seen;      // video -> its index, or its first line once done
+  std::vector<std::vector<Prediction>> videos(1);  // the current video (all of them with sort_all)
+  std::unordered_map<std::string, size_t> seen;    // video -> its index, or its first line once done
   std::string line, current;
   int lineno = 0;
   size_t written = 0;
@@ -92,8 +94,9 @@ size_t smooth_stream(std::istream& in, const std::string& name, std::ostream& ou
       }
       current.assign(video);
       if (auto it = seen.find(current); it != seen.end())
-        fail(name, lineno, "video '" + current + "' appears again after other videos (its rows began on line " +
-                               std::to_string(it->second) + "): " + sort_hint());
+        fail(name, lineno,
+             "video '" + current + "' appears again after other videos (its rows began on line " +
+                 std::to_string(it->second) + "): " + sort_hint());
     }
     videos[0].push_back(std::move(p));
   }
@@ -127,9 +130,14 @@ std::optional<double> task_score(const std::vector<Video>& videos, const Truth& 
   }
   const Scores sc = score(all, truth, "<tuning>").scores;
   switch (task) {
-    case TaskId::AU: *rows = sc.n_au; return sc.p_au;
-    case TaskId::EX: *rows = sc.n_ex; return sc.p_ex;
-    case TaskId::VA: break;
+    case TaskId::AU:
+      *rows = sc.n_au;
+      return sc.p_au;
+    case TaskId::EX:
+      *rows = sc.n_ex;
+      return sc.p_ex;
+    case TaskId::VA:
+      break;
   }
   *rows = sc.n_va;
   return sc.p_va;

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -80,8 +82,9 @@ std::vector<double> exp_filter(const std::vector<long>& frames, const std::vecto
 // Smooths the N columns of the rows that have `field` (a member pointer to an optional array),
 // then divides each row by its sum (`normalise`) and clips it to [lo, hi].
 template <size_t N>
-void smooth_field(Prediction* rows, const long* frames, size_t n, std::optional<std::array<float, N>> Prediction::*field,
-                  const TaskSmoothing& s, float lo, float hi, bool normalise) {
+void smooth_field(Prediction* rows, const long* frames, size_t n,
+                  std::optional<std::array<float, N>> Prediction::*field, const TaskSmoothing& s, float lo, float hi,
+                  bool normalise) {
   if (!s.active()) return;
   std::vector<size_t> idx;
   std::vector<long> f;
@@ -112,10 +115,14 @@ void smooth_field(Prediction* rows, const long* frames, size_t n, std::optional<
 
 const char* filter_name(Filter f) {
   switch (f) {
-    case Filter::Mean: return "mean";
-    case Filter::Median: return "median";
-    case Filter::Exp: return "exp";
-    case Filter::None: break;
+    case Filter::Mean:
+      return "mean";
+    case Filter::Median:
+      return "median";
+    case Filter::Exp:
+      return "exp";
+    case Filter::None:
+      break;
   }
   return "none";
 }
@@ -126,18 +133,45 @@ std::optional<Filter> filter_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+Filter parse_filter(const std::string& option, const std::string& text) {
+  if (auto f = filter_from_name(text)) return *f;
+  throw UsageError(option + ": unknown filter '" + text + "' (none, mean, median or exp)");
+}
+
+int parse_window(const std::string& option, const std::string& text) {
+  long w = -1;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), w);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || w < 1 || w % 2 == 0 || w > kMaxSmoothingWindow)
+    throw UsageError(option + ": '" + text + "' is not an odd number of frames from 1 to " +
+                     std::to_string(kMaxSmoothingWindow));
+  return static_cast<int>(w);
+}
+
+std::string tuning_summary(const std::string& task, const TaskTuning& t, const TaskSmoothing& chosen) {
+  if (!t.before) return task + ": no rows with both truth and prediction: not smoothed";
+  char line[200];
+  std::snprintf(line, sizeof line, "%s: %s, window %d: %.4f -> %.4f on %zu rows", task.c_str(),
+                filter_name(chosen.filter), chosen.window, *t.before, *t.after, t.rows);
+  return line;
+}
+
 std::vector<double> smooth_series(const std::vector<long>& frames, const std::vector<double>& values,
                                   const TaskSmoothing& s) {
   if (frames.size() != values.size()) throw std::invalid_argument("smooth_series: frames and values differ in length");
   if (s.window < 1 || s.window % 2 == 0)
-    throw std::invalid_argument("smooth_series: the window must be odd and at least 1, not " + std::to_string(s.window));
+    throw std::invalid_argument("smooth_series: the window must be odd and at least 1, not " +
+                                std::to_string(s.window));
   if (!s.active() || values.size() < 2) return values;
   const long half = s.window / 2;
   switch (s.filter) {
-    case Filter::Mean: return mean_filter(frames, values, half);
-    case Filter::Median: return median_filter(frames, values, half);
-    case Filter::Exp: return exp_filter(frames, values, s.window);
-    case Filter::None: break;
+    case Filter::Mean:
+      return mean_filter(frames, values, half);
+    case Filter::Median:
+      return median_filter(frames, values, half);
+    case Filter::Exp:
+      return exp_filter(frames, values, s.window);
+    case Filter::None:
+      break;
   }
   return values;
 }
@@ -220,17 +254,23 @@ Smoothing parse_smoothing(const std::string& text, const std::string& source) {
   if (!j.is_object()) bad(source, "not a smoothing file: the JSON is not an object");
   if (!j.contains("format") || j["format"] != "mtl-smoothing")
     bad(source, "not a smoothing file: \"format\" is not \"mtl-smoothing\"");
-  if (!j.contains("version") || !j["version"].is_number_integer()) bad(source, "\"version\" is missing or not an integer");
+  if (!j.contains("version") || !j["version"].is_number_integer())
+    bad(source, "\"version\" is missing or not an integer");
   if (j["version"].get<int64_t>() != kSmoothingFormatVersion)
     bad(source, "smoothing format version " + j["version"].dump() + ", this toolkit reads version " +
                     std::to_string(kSmoothingFormatVersion));
   Smoothing s;
   for (const auto& [key, value] : j.items()) {
-    if (key == "au") s.au = task_of(value, key, source);
-    else if (key == "ex") s.ex = task_of(value, key, source);
-    else if (key == "va") s.va = task_of(value, key, source);
-    else if (key == "tuning" && !value.is_object()) bad(source, "\"tuning\" must be an object");
-    else if (key != "format" && key != "version" && key != "tuning") bad(source, "unknown key \"" + key + "\"");
+    if (key == "au")
+      s.au = task_of(value, key, source);
+    else if (key == "ex")
+      s.ex = task_of(value, key, source);
+    else if (key == "va")
+      s.va = task_of(value, key, source);
+    else if (key == "tuning" && !value.is_object())
+      bad(source, "\"tuning\" must be an object");
+    else if (key != "format" && key != "version" && key != "tuning")
+      bad(source, "unknown key \"" + key + "\"");
   }
   return s;
 }

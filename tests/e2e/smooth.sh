@@ -155,6 +155,8 @@ run_table <<EOF
 2 | --window: '4' is not an odd number of frames | mtl-smooth --filter mean --window 4 $WORK/pred.jsonl
 2 | --filter: unknown filter 'gauss' | mtl-smooth --filter gauss --window 3 $WORK/pred.jsonl
 2 | --tasks: unknown task 'xx' | mtl-smooth $S --tasks au,xx $WORK/pred.jsonl
+2 | --window is for --filter | mtl-smooth --params $WORK/smoothing.json --window 5 $WORK/pred.jsonl
+2 | --filters and --windows are for --tune | mtl-smooth $S --windows 3,5 $WORK/pred.jsonl
 2 | --tune needs -o | mtl-smooth --tune $WORK/tune.txt $WORK/tune.jsonl
 2 | --windows: '0' is not an odd number | mtl-smooth --tune $WORK/tune.txt --windows 3,0 -o $WORK/x.json $WORK/tune.jsonl | $WORK/x.json
 2 | -o .*tune.jsonl is also an input | mtl-smooth --tune $WORK/tune.txt -o $WORK/tune.jsonl $WORK/tune.jsonl

@@ -30,6 +30,12 @@ const char* filter_name(Filter f);
 // The filter of a name above, or nullopt.
 std::optional<Filter> filter_from_name(std::string_view name);
 
+// The filter named `text`; throws UsageError "option: unknown filter ..." for another name.
+Filter parse_filter(const std::string& option, const std::string& text);
+// The window written `text`; throws UsageError "option: ..." unless it is an odd integer from 1 to
+// kMaxSmoothingWindow.
+int parse_window(const std::string& option, const std::string& text);
+
 // One task's smoothing: a filter and its window W in frames (odd, >= 1; W = 1 changes nothing).
 struct TaskSmoothing {
   Filter filter = Filter::None;
@@ -75,7 +81,6 @@ Smoothing parse_smoothing(const std::string& text, const std::string& source);
 // Reads and parses the parameters file at `path`. Throws InputError naming it.
 Smoothing read_smoothing(const std::string& path);
 
-
 // Reads prediction lines from `in` (`name` for messages) and writes them to `out` smoothed, video
 // by video: the rows of one video must be consecutive (unless `sort_all`); each video's rows are
 // sorted by frame, smoothed, decided again (redecide) and written before the next video is read,
@@ -114,6 +119,10 @@ struct SmoothingTuning {
 // A task without scored rows stays none. Throws InputError as smooth_stream does for frames.
 SmoothingTuning tune_smoothing(const std::vector<Prediction>& rows, const std::string& name, const Truth& truth,
                                const Thresholds* t, const SmoothingSearch& search = {});
+
+// One line on a task's tuning: "P_EX: median, window 15: 0.4127 -> 0.4790 on 196 rows", or that
+// it had no rows to score.
+std::string tuning_summary(const std::string& task, const TaskTuning& t, const TaskSmoothing& chosen);
 
 // How a parameters file was tuned, stored in it under "tuning": the inputs, what was searched, and
 // each task's score before and after.
