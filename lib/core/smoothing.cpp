@@ -250,6 +250,11 @@ Smoothing parse_smoothing(const std::string& text, const std::string& source) {
     const size_t colon = column == std::string::npos ? column : what.find(": ", column);
     bad(source, "line " + std::to_string(line_of(text, e.byte == 0 ? 0 : e.byte - 1)) + ": invalid JSON" +
                     (colon == std::string::npos ? std::string() : what.substr(colon)));
+  } catch (const json::exception& e) {
+    // A number past double's range (out_of_range.406: "number overflow parsing '1e999'"), without a place.
+    const std::string what = e.what();
+    const size_t end = what.find("] ");
+    bad(source, "invalid JSON: " + (end == std::string::npos ? what : what.substr(end + 2)));
   }
   if (!j.is_object()) bad(source, "not a smoothing file: the JSON is not an object");
   if (!j.contains("format") || j["format"] != "mtl-smoothing")

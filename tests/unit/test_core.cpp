@@ -1013,6 +1013,8 @@ BOOST_AUTO_TEST_CASE(smoothing_file_read_and_written) {
 BOOST_AUTO_TEST_CASE(smoothing_file_errors) {
   const std::string head = R"({"format":"mtl-smoothing","version":1,)";
   BOOST_TEST(smoothing_error("{\n\"format\": ,}").find("s.json: line 2: invalid JSON: ") == 0);
+  BOOST_TEST(smoothing_error(head + R"("au":{"filter":"mean","window":1e999}})") ==
+             "s.json: invalid JSON: number overflow parsing '1e999'");
   BOOST_TEST(smoothing_error("[]") == "s.json: not a smoothing file: the JSON is not an object");
   BOOST_TEST(smoothing_error(R"({"format":"mtl-thresholds","version":1})") ==
              "s.json: not a smoothing file: \"format\" is not \"mtl-smoothing\"");
