@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
                        "or tunes each task's filter and window on validation predictions (--tune).", 0);
     std::string tune, out, params, name, win, tasks = "au,ex,va", thr, filters = "mean,median,exp",
                                               windows = "3,5,9,15,25,41";
+    double tolerance = mtl::SmoothingSearch{}.tolerance;
     p.add()
       ("filter", "smooth with FILTER: none, mean, median or exp", cxxopts::value(name), "FILTER")
       ("window", "the filter's window in frames (odd)", cxxopts::value(win), "W")
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
       ("o,output", "the parameters file --tune writes", cxxopts::value(out), "FILE")
       ("filters", "the filters --tune tries besides none", cxxopts::value(filters)->default_value(filters), "LIST")
       ("windows", "the windows --tune tries", cxxopts::value(windows)->default_value(windows), "LIST")
+      ("tolerance", "--tune keeps the simplest setting within T of the best score",
+       cxxopts::value(tolerance)->default_value(mtl::cli::default_text(tolerance)), "T")
       ("predictions", "predictions, JSON lines ('-' or none: stdin)", cxxopts::value<std::vector<std::string>>());
     p.positional("predictions");
     auto r = p.parse(argc, argv);
@@ -70,12 +73,13 @@ int main(int argc, char** argv) {
     if (!win.empty() && name.empty()) throw mtl::UsageError("--window is for --filter");
     if (r.count("tasks") && name.empty()) throw mtl::UsageError("--tasks is for --filter");
     if (tune.empty() != out.empty()) throw mtl::UsageError(tune.empty() ? "-o is for --tune" : "--tune needs -o");
-    if ((r.count("filters") || r.count("windows")) && tune.empty())
-      throw mtl::UsageError("--filters and --windows are for --tune");
+    if ((r.count("filters") || r.count("windows") || r.count("tolerance")) && tune.empty())
+      throw mtl::UsageError("--filters, --windows and --tolerance are for --tune");
+    if (!(tolerance >= 0 && tolerance <= 1)) throw mtl::UsageError("--tolerance: a score difference from 0 to 1");
     if (r.count("sort") && !tune.empty()) throw mtl::UsageError("--tune reads the rows in any order: no --sort");
     if (r.count("predictions") > 1) throw mtl::UsageError("one prediction file expected");
     const std::string pred = r.count("predictions") ? r["predictions"].as<std::vector<std::string>>()[0] : "-";
-    mtl::TuningRecord rec{pred, tune, thr, {{}, {}}, {}};
+    mtl::TuningRecord rec{pred, tune, thr, {{}, {}, tolerance}, {}};
     for (const auto& f : items(filters)) rec.search.filters.push_back(mtl::parse_filter("--filters", f));
     for (const auto& w : items(windows)) rec.search.windows.push_back(mtl::parse_window("--windows", w));
     const mtl::Smoothing opt = name.empty() ? mtl::Smoothing{} : from_options(name, win, tasks);

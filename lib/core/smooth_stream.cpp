@@ -160,9 +160,16 @@ TaskTuning tune_task(const std::vector<Video>& videos, const Truth& truth, const
     const std::optional<double> v = task_score(videos, truth, s, t, task, &rows);
     if (!v) return r;  // no rows of this task to score: it stays none
     r.tried.emplace_back(ts, *v);
-    if (!r.before) r.before = r.after = *v, r.rows = rows;
-    if (*v > *r.after) r.after = *v, *best = ts;
+    if (!r.before) r.before = *v, r.rows = rows;
   }
+  double top = r.tried.front().second;
+  for (const auto& tried : r.tried) top = std::max(top, tried.second);
+  for (const auto& [ts, v] : r.tried)
+    if (v >= top - search.tolerance) {  // the first, so the simplest, within the tolerance of the best
+      *best = ts;
+      r.after = v;
+      break;
+    }
   return r;
 }
 

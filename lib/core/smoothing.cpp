@@ -299,6 +299,7 @@ nlohmann::ordered_json record_json(const TuningRecord& r) {
   j["filters"] = nlohmann::ordered_json::array();
   for (Filter f : r.search.filters) j["filters"].push_back(filter_name(f));
   j["windows"] = r.search.windows;
+  j["tolerance"] = r.search.tolerance;
   auto task = [](const TaskTuning& t) {
     nlohmann::ordered_json o;
     o["rows"] = t.rows;

@@ -68,6 +68,12 @@ for fold in first:second second:first; do
   done
 done
 
+# Within a tolerance of 1 of the best score, the simplest setting, none, is kept for every task.
+expect_exit 0 "tune with --tolerance 1" -- mtl-smooth --tune "$WORK/first.txt" --tolerance 1 -o "$WORK/none.json" "$WORK/first.jsonl"
+expect_grep '"au":{"filter":"none","window":1},"ex":{"filter":"none","window":1},"va":{"filter":"none","window":1}' \
+  "$WORK/none.json" "--tolerance 1 keeps none"
+expect_grep '"tolerance":1' "$WORK/none.json" "the file records the tolerance"
+
 # 2. The filters against a direct computation of their definitions (mtl-smooth(1)) in Python.
 for fw in mean:5 mean:25 median:9 exp:9; do
   f=${fw%:*} w=${fw#*:}
@@ -156,7 +162,7 @@ run_table <<EOF
 2 | --filter: unknown filter 'gauss' | mtl-smooth --filter gauss --window 3 $WORK/pred.jsonl
 2 | --tasks: unknown task 'xx' | mtl-smooth $S --tasks au,xx $WORK/pred.jsonl
 2 | --window is for --filter | mtl-smooth --params $WORK/smoothing.json --window 5 $WORK/pred.jsonl
-2 | --filters and --windows are for --tune | mtl-smooth $S --windows 3,5 $WORK/pred.jsonl
+2 | --filters, --windows and --tolerance are for --tune | mtl-smooth $S --windows 3,5 $WORK/pred.jsonl
 2 | --tune needs -o | mtl-smooth --tune $WORK/tune.txt $WORK/tune.jsonl
 2 | --windows: '0' is not an odd number | mtl-smooth --tune $WORK/tune.txt --windows 3,0 -o $WORK/x.json $WORK/tune.jsonl | $WORK/x.json
 2 | -o .*tune.jsonl is also an input | mtl-smooth --tune $WORK/tune.txt -o $WORK/tune.jsonl $WORK/tune.jsonl

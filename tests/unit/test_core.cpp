@@ -1057,6 +1057,17 @@ BOOST_AUTO_TEST_CASE(smoothing_tuned_on_a_video) {
   // Ties: mean, median and exp at W = 3 all fix frame 5; the first tried, mean, wins.
   BOOST_TEST((r.best.ex.filter == Filter::Mean && r.best.ex.window == 3));
   BOOST_TEST(r.ex.tried.size() == 1 + 3 * 6u);
+  // Within a tolerance of 0.01 of the best (1/8 - 16/17/8 = 0.0074), none is kept.
+  SmoothingSearch tolerant;
+  tolerant.tolerance = 0.01;
+  const SmoothingTuning kept = tune_smoothing(rows, "p.jsonl", truth, nullptr, tolerant);
+  BOOST_TEST((kept.best.ex.filter == Filter::None && *kept.ex.after == *kept.ex.before));
+  // Windows 9 and up only, median first: median 9 is the first of the best.
+  SmoothingSearch wide;
+  wide.filters = {Filter::Median, Filter::Mean};
+  wide.windows = {15, 9};
+  const SmoothingTuning w = tune_smoothing(rows, "p.jsonl", truth, nullptr, wide);
+  BOOST_TEST((w.best.ex.filter == Filter::Median && w.best.ex.window == 9));
   BOOST_TEST(!r.au.before.has_value());  // no AU predictions: none
   BOOST_TEST((r.best.au.filter == Filter::None && r.best.va.filter == Filter::None));
   rows.push_back(rows.front());  // frame 9 twice

@@ -96,6 +96,10 @@ size_t smooth_stream(std::istream& in, const std::string& name, std::ostream& ou
 struct SmoothingSearch {
   std::vector<Filter> filters = {Filter::Mean, Filter::Median, Filter::Exp};
   std::vector<int> windows = {3, 5, 9, 15, 25, 41};
+  // A setting is chosen over the simpler ones only when they all score more than this below the
+  // best (0: the best wins, ties to the simpler). A margin keeps a small validation set's noise
+  // from picking a filter, at the price of passing up small gains.
+  double tolerance = 0;
 };
 
 // One task's tuning outcome: its score without smoothing and with the chosen smoothing, the rows
@@ -114,8 +118,10 @@ struct SmoothingTuning {
 // Picks each task's smoothing independently on `rows` (predictions of any order, `name` for
 // messages) against `truth`: every setting of `search` and none, scored with the task's challenge
 // measure (P_AU with the thresholds `t` or 0.5, P_EX the macro F1 after argmax or offsets, P_VA the
-// mean CCC) on the rows with that task's truth and prediction. The best score wins; a tie goes to
-// the setting tried first: none, then windows from small to large, each with mean, median, exp.
+// mean CCC) on the rows with that task's truth and prediction. The first setting tried whose score
+// is within search.tolerance of the best wins (with 0: the best, ties to the first). The order,
+// from simple to less simple: none, then windows from small to large, each with the filters in
+// the order of search.filters.
 // A task without scored rows stays none. Throws InputError as smooth_stream does for frames.
 SmoothingTuning tune_smoothing(const std::vector<Prediction>& rows, const std::string& name, const Truth& truth,
                                const Thresholds* t, const SmoothingSearch& search = {});
