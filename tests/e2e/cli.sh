@@ -1,6 +1,6 @@
 # The command-line contract of every program: --help, --version, usage errors, missing inputs.
 . "$(dirname "$0")/common.sh"
-for p in mtl-extract mtl-score mtl-train-au mtl-train-ex mtl-train-va mtl-predict; do
+for p in mtl-extract mtl-score mtl-smooth mtl-train-au mtl-train-ex mtl-train-va mtl-predict; do
   expect_exit 0 "$p --help" -- "$p" --help
   expect_grep "Usage:" "$WORK/out" "$p --help prints usage on stdout"
   expect_grep "Exit status" "$WORK/out" "$p --help documents exit codes"
