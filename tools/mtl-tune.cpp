@@ -55,7 +55,8 @@ int tune(const std::string& truth_path, const std::string& pred_path, const std:
 
 int main(int argc, char** argv) {
   return mtl::cli::run("mtl-tune", [&] {
-    mtl::cli::Parser p("mtl-tune", "--truth TRUTH -o OUT [PRED.jsonl|-] | --apply F [PRED.jsonl|-] | --store F CKPT.pt...",
+    mtl::cli::Parser p("mtl-tune",
+                       "--truth TRUTH -o OUT [PRED.jsonl|-] | --apply F [PRED.jsonl|-] | --store F CKPT.pt...",
                        "Tunes decision thresholds on validation predictions: one per AU for F1, offsets on the "
                        "expression log-probabilities for macro F1; applies them to predictions or stores them in "
                        "checkpoints.",
@@ -67,7 +68,8 @@ int main(int argc, char** argv) {
       ("o,output", "tune: thresholds file to write", cxxopts::value(output))
       ("tasks", "tune: the parts to tune, au and/or ex (the rest: 0.5, no offsets)",
        cxxopts::value(tasks)->default_value(tasks))
-      ("bootstrap", "tune: resamples of the videos", cxxopts::value(o.bootstrap)->default_value(mtl::cli::default_text(o.bootstrap)), "B")
+      ("bootstrap", "tune: resamples of the videos",
+       cxxopts::value(o.bootstrap)->default_value(mtl::cli::default_text(o.bootstrap)), "B")
       ("min-positives", "tune: an AU with fewer positive labels keeps 0.5",
        cxxopts::value(o.min_positives)->default_value(mtl::cli::default_text(o.min_positives)), "N")
       ("apply", "decide predictions again with thresholds file F, stdin or PRED to stdout", cxxopts::value(apply), "F")

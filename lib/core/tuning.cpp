@@ -343,8 +343,8 @@ void apply_thresholds_stream(std::istream& in, const std::string& name, const Th
       const std::string what = e.what();
       const size_t at = name.size() + 1, colon = what.find(':', at);
       const std::string num = colon == std::string::npos ? "" : what.substr(at, colon - at);
-      if (what.compare(0, at, name + ":") != 0 || num.empty() || num.find_first_not_of("0123456789") != std::string::npos)
-        throw;
+      const bool numbered = !num.empty() && num.find_first_not_of("0123456789") == std::string::npos;
+      if (what.compare(0, at, name + ":") != 0 || !numbered) throw;
       throw InputError(name + ":" + std::to_string(std::stol(num) + done) + what.substr(colon));
     }
     text.clear();

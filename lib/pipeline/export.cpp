@@ -102,7 +102,8 @@ void load_heads(const ExportOptions& o, Parts& p) {
   } else if (auto stored = stored_thresholds(p.find(Task::AU), p.find(Task::EX))) {
     p.thresholds = *stored;
     const LoadedHead *au = p.find(Task::AU), *ex = p.find(Task::EX);  // the checkpoints that hold them
-    const std::string au_src = au && au->meta.au_thresholds ? au->path : "", ex_src = ex && ex->meta.ex_offsets ? ex->path : "";
+    const std::string au_src = au && au->meta.au_thresholds ? au->path : "";
+    const std::string ex_src = ex && ex->meta.ex_offsets ? ex->path : "";
     p.thresholds_source = au_src + (!au_src.empty() && !ex_src.empty() ? " " : "") + ex_src;
   } else if (const LoadedHead* au = p.find(Task::AU)) {
     p.thresholds = Thresholds::uniform(static_cast<float>(au->meta.head.au.threshold));
