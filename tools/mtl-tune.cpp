@@ -24,6 +24,7 @@ void parse_tasks(const std::string& list, mtl::TuneOptions& o) {
     else if (t == "ex") o.ex = true;
     else throw mtl::UsageError("--tasks: '" + t + "' is not au or ex");
   }
+  if (!o.au && !o.ex) throw mtl::UsageError("--tasks: give au, ex or au,ex");
 }
 
 int tune(const std::string& truth_path, const std::string& pred_path, const std::string& output, mtl::TuneOptions o) {
@@ -49,7 +50,7 @@ int tune(const std::string& truth_path, const std::string& pred_path, const std:
     std::ofstream f(tmp, std::ios::binary);
     f << mtl::thresholds_json(t);
     f.close();
-    if (!f) throw mtl::OutputError(tmp + ": cannot write");
+    if (!f) throw mtl::OutputError(output + ": cannot write");
   });
   mtl::logging::info("wrote " + output + " (" + std::to_string(report.matched) + " rows of " +
                      std::to_string(report.videos) + " videos)");

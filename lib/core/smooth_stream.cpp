@@ -181,6 +181,11 @@ SmoothingTuning tune_smoothing(const std::vector<Prediction>& rows, const std::s
     if (w < 1 || w % 2 == 0 || w > kMaxSmoothingWindow)
       throw UsageError("a window must be an odd number of frames from 1 to " + std::to_string(kMaxSmoothingWindow) +
                        ", not " + std::to_string(w));
+  size_t matched = 0;
+  for (const auto& p : rows) matched += truth.find(p.image) >= 0;
+  if (matched == 0)  // tuned on nothing, every task would keep "none" without a word
+    throw InputError(name + ": none of its " + std::to_string(rows.size()) + " predictions is of an image in " +
+                     truth.source);
   std::vector<Video> videos;
   std::unordered_map<std::string_view, size_t> index;
   for (const auto& p : rows) {

@@ -12,6 +12,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <set>
 #include <stdexcept>
 
 #include "json_document.h"
@@ -42,18 +43,51 @@ std::vector<double> mean_filter(const std::vector<long>& frames, const std::vect
   return out;
 }
 
+// The median of a multiset of values that come and go: `low` holds the smaller half (one more than
+// `high` for an odd count), every value of `low` <= every value of `high`. O(log W) a change.
+class SlidingMedian {
+ public:
+  void add(double x) {
+    if (low_.empty() || x <= *low_.rbegin()) low_.insert(x);
+    else high_.insert(x);
+    rebalance();
+  }
+  // Removes one copy of `x`, which must be held: when x <= max(low) a copy is in `low`.
+  void remove(double x) {
+    if (!low_.empty() && x <= *low_.rbegin()) low_.erase(low_.find(x));
+    else high_.erase(high_.find(x));
+    rebalance();
+  }
+  // The middle value, or the mean of the two middle values for an even count.
+  double median() const {
+    return low_.size() > high_.size() ? *low_.rbegin() : (*low_.rbegin() + *high_.begin()) / 2;
+  }
+
+ private:
+  void rebalance() {
+    while (low_.size() > high_.size() + 1) {
+      high_.insert(*low_.rbegin());
+      low_.erase(std::prev(low_.end()));
+    }
+    while (high_.size() > low_.size()) {
+      low_.insert(*high_.begin());
+      high_.erase(high_.begin());
+    }
+  }
+  std::multiset<double> low_, high_;
+};
+
+// The window only moves forward, so each row enters and leaves the median once: O(n log W).
 std::vector<double> median_filter(const std::vector<long>& frames, const std::vector<double>& v, long half) {
-  std::vector<double> out(v.size()), buf;
+  std::vector<double> out(v.size());
+  SlidingMedian m;
   Window w;
+  size_t lo = 0, hi = 0;  // the rows in m
   for (size_t i = 0; i < v.size(); ++i) {
     w.advance(frames, i, half);
-    buf.assign(v.begin() + static_cast<long>(w.lo), v.begin() + static_cast<long>(w.hi));
-    const size_t mid = buf.size() / 2;
-    std::nth_element(buf.begin(), buf.begin() + static_cast<long>(mid), buf.end());
-    double m = buf[mid];
-    if (buf.size() % 2 == 0)  // the mean of the two middle values: the other is the largest below mid
-      m = (m + *std::max_element(buf.begin(), buf.begin() + static_cast<long>(mid))) / 2;
-    out[i] = m;
+    for (; hi < w.hi; ++hi) m.add(v[hi]);
+    for (; lo < w.lo; ++lo) m.remove(v[lo]);
+    out[i] = m.median();
   }
   return out;
 }

@@ -1,6 +1,12 @@
 // Thresholds in head checkpoints: stored by mtl-tune --store, read by mtl-predict and mtl-export.
 #include "mtl/pipeline/tune.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
 #include "mtl/core/checksum.h"
 #include "mtl/core/error.h"
 #include "tuned_thresholds.h"
@@ -28,17 +34,22 @@ std::vector<std::string> store_thresholds(const Thresholds& t, const std::string
     const Task task = heads.back().meta.task;
     if (task == Task::VA)
       throw InputError(path + ": a checkpoint of the va head, which takes no thresholds (give AU and EX checkpoints)");
-    if (task == Task::EX && !t.ex_offsets)
-      throw InputError(source + ": has no \"ex_offsets\" to store in the EX checkpoint " + path);
+    // save_checkpoint renames a new file into place, which a read-only file would not stop.
+    const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+    if (::access(path.c_str(), W_OK) != 0 || ::access(folder.c_str(), W_OK | X_OK) != 0)
+      throw OutputError(path + ": cannot store thresholds in it: " + std::strerror(errno));
   }
   std::vector<std::string> done;
   for (auto& h : heads) {
     CheckpointMeta meta = h.meta;
     if (meta.trained_sha256.empty()) meta.trained_sha256 = sha256_file(h.path);
     if (meta.task == Task::AU) meta.au_thresholds = t.au;
-    if (meta.task == Task::EX) meta.ex_offsets = t.ex_offsets;
+    if (meta.task == Task::EX) meta.ex_offsets = t.ex_offsets;  // none in the file: none stored
     save_checkpoint(h.path, *h.head, meta);
-    done.push_back(h.path + ": stored the " + (meta.task == Task::AU ? "AU thresholds" : "expression offsets") +
+    done.push_back(h.path + ": " +
+                   (meta.task == Task::AU ? "stored the AU thresholds"
+                    : t.ex_offsets        ? "stored the expression offsets"
+                                          : "no expression offsets stored (the file has none)") +
                    " of " + source);
   }
   return done;

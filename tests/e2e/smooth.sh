@@ -148,12 +148,14 @@ expect_true "--thresholds decides the AUs" -- test "$(grep -c '"au":\[1,1,1,1,1,
 # 6. Errors.
 head -n 3 "$WORK/pred.jsonl" > "$WORK/dup.jsonl"; head -n 1 "$WORK/pred.jsonl" >> "$WORK/dup.jsonl"
 sed '2s/"image":"\([^"\/]*\)\/[^"]*"/"image":"\1\/frame.jpg"/' "$WORK/pred.jsonl" > "$WORK/badname.jsonl"
+sed 's/"image":"/"image":"other-/' "$WORK/pred.jsonl" > "$WORK/other.jsonl"  # videos not in the truth
 echo '{"format":"mtl-smoothing","version":1,"au":{"filter":"mean","window":4}}' > "$WORK/bad.json"
 run_table <<EOF
 3 | dup.jsonl:4: image '.*': frame 1 of video '.*' appears twice \(also on line 1\) | mtl-smooth $S $WORK/dup.jsonl
 3 | badname.jsonl:2: image '.*/frame.jpg': its file name is not a frame number | mtl-smooth $S $WORK/badname.jsonl
 3 | bad.json: "au": "window" = 4 must be an odd number | mtl-smooth --params $WORK/bad.json $WORK/pred.jsonl
 3 | nothing.jsonl: cannot open | mtl-smooth $S $WORK/nothing.jsonl
+3 | other.jsonl: none of its .* predictions is of an image in .*first.txt | mtl-smooth --tune $WORK/first.txt -o $WORK/x.json $WORK/other.jsonl | $WORK/x.json
 2 | give one of --filter, --params and --tune | mtl-smooth $WORK/pred.jsonl
 2 | give one of --filter, --params and --tune | mtl-smooth $S --params $WORK/smoothing.json $WORK/pred.jsonl
 2 | --filter median needs --window | mtl-smooth --filter median $WORK/pred.jsonl

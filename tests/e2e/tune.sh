@@ -114,13 +114,18 @@ run_table <<EOF
 3 | bad.json: missing key "au_names"                 | mtl-tune --store $W/bad.json $W/s-au.pt
 3 | held.jsonl: none of its 240 predictions is of an image in .*tune.txt | mtl-tune --truth $W/tune.txt -o $W/x.json $W/held.jsonl | $W/x.json
 3 | va.pt: a checkpoint of the va head               | mtl-tune --store $W/th.json $W/s-au.pt $W/va.pt
-3 | au-only.json: has no "ex_offsets" to store in the EX checkpoint | mtl-tune --store $W/au-only.json $W/s-ex.pt
 3 | nothing.jsonl: cannot open                       | mtl-tune --apply $W/th.json $W/nothing.jsonl
 2 | --thresholds and --untuned exclude each other    | mtl-predict --au $W/au.pt --untuned --thresholds $W/th.json $D/val.h5
 EOF
 # A refused --store left both checkpoints as they were.
 expect_true "a refused --store writes nothing" -- cmp -s "$W/p-thresholds.jsonl" \
   <(mtl-predict -q --au "$W/s-au.pt" --ex "$W/s-ex.pt" "$D/val.h5")
+# A file without offsets takes the stored ones out of an EX checkpoint: it decides on its logits again.
+cp "$W/s-ex.pt" "$W/s2-ex.pt"
+expect_exit 0 "--store of a file without offsets into an EX checkpoint" -- mtl-tune --store "$W/au-only.json" "$W/s2-ex.pt"
+expect_grep "no expression offsets stored" "$W/err" "--store says the offsets were taken out"
+expect_true "that EX checkpoint decides as before tuning" -- cmp -s "$W/val.jsonl" \
+  <(mtl-predict -q --au "$W/au.pt" --ex "$W/s2-ex.pt" "$D/val.h5")
 # A bad line deep in a stream is named by its line in the whole input.
 { for i in 1 2 3 4 5 6 7 8 9 10; do cat "$W/val.jsonl"; done; echo '{"image":"x/1.jpg","ex":9}'; } > "$W/long.jsonl"
 n=$(wc -l < "$W/long.jsonl")

@@ -122,7 +122,8 @@ struct SmoothingTuning {
 // is within search.tolerance of the best wins (with 0: the best, ties to the first). The order,
 // from simple to less simple: none, then windows from small to large, each with the filters in
 // the order of search.filters.
-// A task without scored rows stays none. Throws InputError as smooth_stream does for frames.
+// A task without scored rows stays none. Throws InputError as smooth_stream does for frames, and
+// when no row is of an image of the truth.
 SmoothingTuning tune_smoothing(const std::vector<Prediction>& rows, const std::string& name, const Truth& truth,
                                const Thresholds* t, const SmoothingSearch& search = {});
 
