@@ -115,5 +115,17 @@ expect_true "it prints the same table" -- cmp -s "$WORK/out" "$WORK/table1.txt"
 run_table <<EOF
 2 | other settings | bash $A installed $DATA --seeds 1,2 --post $POSTS --out $O --ex-opts "--epochs 5"
 EOF
+# A stop signal (a Slurm job's TERM) reaches the running trainer, which saves its state
+# (au.pt.resume, which tells ablation.sh that au.pt is not finished); the script exits 143.
+S="$WORK/stopped"
+bash "$A" installed "$DATA" --seeds 3 --variants none --post raw --out "$S" --au-opts "--epochs 500 --node-dim 16" \
+  >/dev/null 2>"$WORK/stop.err" &
+pid=$!
+for _ in $(seq 600); do [ -f "$S/heads/s3/au.log" ] && [ "$(wc -l < "$S/heads/s3/au.log")" -ge 2 ] && break; sleep 0.1; done
+kill -TERM $pid
+rc=0; wait $pid || rc=$?
+[ $rc -eq 143 ] && pass "TERM: ablation.sh exits 143" || fail "TERM: exit $rc: $(cat "$WORK/stop.err")"
+[ -e "$S/heads/s3/au.pt.resume" ] && pass "the AU trainer saved its state (a rerun resumes it)" ||
+  fail "after TERM: $(ls "$S/heads/s3")"
 echo "ablation test wall time: $(( $(date +%s) - start )) s"
 finish
