@@ -8,7 +8,14 @@
 # mtl-score --json file per post-processing, POST.json); scores.tsv and table.tsv (the table).
 set -eu -o pipefail
 
-ALL_VARIANTS=paper,additive,none            # a new --attention variant: add it here (README)
+# The variants: a name, then the mtl-train-ex options that make it. To add a variant, add a line
+# (README: "Ablations"); --variants picks among them (default: all, in this order).
+VARIANT_TABLE='
+paper      --attention paper
+additive   --attention additive
+none       --attention none
+'
+ALL_VARIANTS=$(echo "$VARIANT_TABLE" | awk 'NF { printf "%s%s", sep, $1; sep = "," }')
 ALL_POSTS=raw,tuned,smoothed,tuned+smoothed
 # Demo defaults, as examples/pipeline.sh (the demo is small); options given add to them, and a
 # repeated option takes its last value.
@@ -23,7 +30,8 @@ Usage: examples/ablation.sh [OPTIONS] [BUILD_DIR|installed] [DATA_DIR]
 
 Crosses the EX head's cross-attention variants with seeds and with the post-processing of the
 predictions, and prints a table: per variant and post-processing, P_AU, P_EX, P_VA and P_MTL as
-mean +- sd over the seeds, and the paired difference (same seed) of P_EX and P_MTL from "none".
+mean +- sd over the seeds, and the paired difference (same seed) of P_EX and P_MTL from a
+reference variant (--reference, default: none).
 
 Held out: the videos of the validation annotations are sorted and dealt alternately to half A
 (1st, 3rd, ...) and half B (OUT/val-a.txt, OUT/val-b.txt). The heads pick their best epoch on A,
@@ -36,7 +44,9 @@ DATA_DIR (default: demo, as left by examples/pipeline.sh) holds train.h5, val.tx
 and cropped_aligned/; the options below name other files.
 
 Options:
-  --variants LIST     EX attention variants, comma-separated (default: paper,additive,none)
+  --variants LIST     variants of the EX head, comma-separated (default: paper,additive,none;
+                      more in VARIANT_TABLE at the top of this script)
+  --reference NAME    the variant the differences are taken from (default: none)
   --seeds LIST        seeds: a list and ranges, e.g. 1-5 or 1,3,7 (default: 1-5)
   --post LIST         post-processing: raw, tuned, smoothed, tuned+smoothed (default: all four)
   --out DIR           folder of the run (default: DATA_DIR/ablation)
@@ -58,7 +68,7 @@ Output: the table on stdout (and in OUT/table.txt), and for scripts two tab-sepa
 with a header line: OUT/scores.tsv, one row per variant, seed and post-processing (variant seed
 post P_AU P_EX P_VA P_MTL), and OUT/table.tsv, one row per variant and post-processing (variant
 post n, then mean and sd of P_AU P_EX P_VA P_MTL, then mean and sd of the paired differences
-dP_EX and dP_MTL; NA where there is none: sd of one seed, differences of "none" itself).
+dP_EX and dP_MTL; NA where there is none: sd of one seed, differences of the reference itself).
 
 Slurm (--slurm): four jobs, each waiting for the one before (afterok): prepare (split and
 extract the halves), an array of one task per seed (AU and VA heads), an array of one task per
@@ -98,20 +108,20 @@ check_list() {
 parse_args() {
   BUILD=build DATA=demo VARIANTS=$ALL_VARIANTS SEEDS=1-5 POSTS=$ALL_POSTS OUT= TRAIN= TRUTH= BACKBONE=
   IMAGE_ROOT= COMMON_OPTS= AU_OPTS= EX_OPTS= VA_OPTS= TUNE_OPTS= SMOOTH_OPTS= SLURM=0 SBATCH_OPTS=
-  STAGE= INDEX=0
+  STAGE= INDEX=0 REFERENCE=none
   local positional=()
   while [ $# -gt 0 ]; do
     case "$1" in
       -h|--help) usage; exit 0 ;;
       --slurm) SLURM=1; shift; continue ;;
-      --variants|--seeds|--post|--out|--train|--truth|--backbone|--image-root|--common-opts|--au-opts|\
+      --variants|--reference|--seeds|--post|--out|--train|--truth|--backbone|--image-root|--common-opts|--au-opts|\
       --ex-opts|--va-opts|--tune-opts|--smooth-opts|--sbatch-opts|--stage|--index)
         [ $# -ge 2 ] || usage_error "$1 needs a value" ;;
       -*) usage_error "unknown option '$1'" ;;
       *) positional+=("$1"); shift; continue ;;
     esac
     case "$1" in
-      --variants) VARIANTS=$2 ;; --seeds) SEEDS=$2 ;; --post) POSTS=$2 ;; --out) OUT=$2 ;;
+      --variants) VARIANTS=$2 ;; --reference) REFERENCE=$2 ;; --seeds) SEEDS=$2 ;; --post) POSTS=$2 ;; --out) OUT=$2 ;;
       --train) TRAIN=$2 ;; --truth) TRUTH=$2 ;; --backbone) BACKBONE=$2 ;; --image-root) IMAGE_ROOT=$2 ;;
       --common-opts) COMMON_OPTS=$2 ;; --au-opts) AU_OPTS=$2 ;; --ex-opts) EX_OPTS=$2 ;;
       --va-opts) VA_OPTS=$2 ;; --tune-opts) TUNE_OPTS=$2 ;; --smooth-opts) SMOOTH_OPTS=$2 ;;
@@ -128,6 +138,7 @@ parse_args() {
 check_settings() {
   check_list variants "$VARIANTS" "$ALL_VARIANTS"
   check_list post "$POSTS" "$ALL_POSTS"
+  check_list reference "$REFERENCE" "$ALL_VARIANTS"
   SEED_LIST=$(expand_seeds "$SEEDS" 2>/dev/null) && [ -n "$SEED_LIST" ] ||
     usage_error "--seeds must be numbers and ranges such as 1-5 or 1,3,7, not '$SEEDS'"
   [ "$(echo "$SEED_LIST" | sort -n | uniq -d)" = "" ] || usage_error "--seeds lists a seed twice: '$SEEDS'"
@@ -155,7 +166,7 @@ need() { command -v "$B$1" >/dev/null || die "$B$1: not found (--post raw runs w
 
 # The settings a finished file depends on; a rerun with other ones into the same OUT is refused.
 FINGERPRINT_VARS="TRAIN TRUTH BACKBONE IMAGE_ROOT DEMO_COMMON DEMO_AU DEMO_EX DEMO_VA COMMON_OPTS AU_OPTS EX_OPTS VA_OPTS TUNE_OPTS SMOOTH_OPTS"
-SETTINGS_VARS="$FINGERPRINT_VARS B VARIANTS SEED_LIST POSTS"
+SETTINGS_VARS="$FINGERPRINT_VARS VARIANT_TABLE B VARIANTS REFERENCE SEED_LIST POSTS"
 
 # save_settings: writes OUT/settings.sh (sourced by the Slurm jobs) after comparing the settings
 # that finished files depend on with an earlier run's.
@@ -233,30 +244,38 @@ stage_heads() {
   done_head "$d/va.pt" || run "${B}mtl-train-va" -q $common $DEMO_VA $VA_OPTS -o "$d/va.pt" --log "$d/va.log"
 }
 
+# variant_opts NAME: the mtl-train-ex options of a variant of VARIANT_TABLE.
+variant_opts() { echo "$VARIANT_TABLE" | awk -v v="$1" '$1 == v { $1 = ""; print; found = 1 } END { exit !found }'; }
+
 # stage_cell VARIANT SEED: the EX head of one variant and seed, the predictions of both halves,
 # the tuning on A, and one score file per post-processing of B's predictions.
 stage_cell() {
-  local v=$1 s=$2 h=$OUT/heads/s$2 d=$OUT/cells/$1/s$2 half post
+  local v=$1 s=$2 h=$OUT/heads/s$2 d=$OUT/cells/$1/s$2 half post opts
+  opts=$(variant_opts "$v") || die "variant $v is not in VARIANT_TABLE"
   mkdir -p "$d"
+  # A variant's finished files are its options' (the table may have changed since).
+  [ ! -f "$d/options" ] || [ "$(cat "$d/options")" = "$opts" ] ||
+    die "$d was made with the options '$(cat "$d/options")' of variant $v, not '$opts'; use another --out"
+  echo "$opts" > "$d/options"
   done_head "$h/au.pt" && done_head "$h/va.pt" || die "$h: the heads of seed $s are not trained"
   done_head "$d/ex.pt" || run "${B}mtl-train-ex" -q --train "$TRAIN" --val "$OUT/val-a.h5" --au "$h/au.pt" \
-    --attention "$v" $DEMO_COMMON --seed "$s" $COMMON_OPTS $DEMO_EX $EX_OPTS -o "$d/ex.pt" --log "$d/ex.log"
+    $opts $DEMO_COMMON --seed "$s" $COMMON_OPTS $DEMO_EX $EX_OPTS -o "$d/ex.pt" --log "$d/ex.log"
   for half in a b; do
     [ -f "$d/pred-$half.jsonl" ] ||
       run_to "$d/pred-$half.jsonl" "${B}mtl-predict" --au "$h/au.pt" --ex "$d/ex.pt" --va "$h/va.pt" "$OUT/val-$half.h5"
   done
   for post in ${POSTS//,/ }; do
-    [ -f "$d/$post.json" ] || score_post "$d" "$post"
+    [ -f "$d/$post.json" ] || score_post "$d" "$post" "$s"
   done
 }
 
-# score_post CELL POST: tunes what POST needs on half A's predictions, applies it to half B's and
-# scores them (CELL/POST.json).
+# score_post CELL POST SEED: tunes what POST needs on half A's predictions (mtl-tune's bootstrap
+# with the cell's seed), applies it to half B's and scores them (CELL/POST.json).
 score_post() {
   local d=$1 A=$OUT/val-a.txt
   case "$2" in
     tuned|tuned+smoothed) [ -f "$d/thresholds.json" ] ||
-      run "${B}mtl-tune" -q $TUNE_OPTS --truth "$A" -o "$d/thresholds.json" "$d/pred-a.jsonl" ;;
+      run "${B}mtl-tune" -q --seed "$3" $TUNE_OPTS --truth "$A" -o "$d/thresholds.json" "$d/pred-a.jsonl" ;;
   esac
   case "$2" in
     raw) cp "$d/pred-b.jsonl" "$d/post.part" ;;
@@ -308,9 +327,10 @@ score_fields() {
 }
 
 # summarise SCORES.tsv: per variant and post (in the order first seen), n, mean and sd of the four
-# scores over the seeds, and mean and sd of the paired differences of P_EX and P_MTL from "none".
+# scores over the seeds, and mean and sd of the paired differences of P_EX and P_MTL from the
+# reference variant.
 summarise() {
-  awk -F'\t' '
+  awk -F'\t' -v ref="$REFERENCE" '
     function sd(sum2, n) { return n > 1 ? sprintf("%.9g", sqrt(sum2 / (n - 1))) : "NA" }
     NR == 1 { next }
     { key = $1 SUBSEP $3
@@ -328,10 +348,10 @@ summarise() {
           printf "\t%.9g\t%s", mean, sd(q, m)
         }
         for (k = 5; k <= 7; k += 2) {
-          ok = kv[1] != "none"
-          for (i = 1; i <= m; i++) if (!(("none", kv[2], seed[key, i], k) in val)) ok = 0
+          ok = kv[1] != ref
+          for (i = 1; i <= m; i++) if (!((ref, kv[2], seed[key, i], k) in val)) ok = 0
           if (!ok) { printf "\tNA\tNA"; continue }
-          s = 0; for (i = 1; i <= m; i++) { d[i] = x[key, k, i] - val["none", kv[2], seed[key, i], k]; s += d[i] }
+          s = 0; for (i = 1; i <= m; i++) { d[i] = x[key, k, i] - val[ref, kv[2], seed[key, i], k]; s += d[i] }
           mean = s / m; q = 0; for (i = 1; i <= m; i++) q += (d[i] - mean) ^ 2
           printf "\t%.9g\t%s", mean, sd(q, m)
         }
@@ -343,14 +363,14 @@ summarise() {
 # print_table TABLE.tsv: the table for people, 4 decimals.
 print_table() {
   local b=$OUT/val-b.txt
-  LC_ALL=C awk -F'\t' -v seeds="$SEED_LIST" -v frames="$(($(wc -l < "$b") - 1))" \
+  LC_ALL=C awk -F'\t' -v seeds="$SEED_LIST" -v ref="$REFERENCE" -v frames="$(($(wc -l < "$b") - 1))" \
     -v videos="$(tail -n +2 "$b" | sed 's|/[^/]*,.*||' | sort -u | wc -l)" '
     function pm(m, s) { return s == "NA" ? sprintf("%.4f", m) : sprintf("%.4f ± %.4f", m, s) }
     function dpm(m, s) { return m == "NA" ? "-" : s == "NA" ? sprintf("%+.4f", m) : sprintf("%+.4f ± %.4f", m, s) }
     function pad(t, w,   c) { c = t; n = gsub(/±/, "", c); while (length(t) - n < w) t = t " "; return t }
     function line(a, b, c, d, e, f, g, h) { print pad(a, 9) " " pad(b, 15) " " pad(c, 16) " " pad(d, 16) " " pad(e, 16) " " pad(f, 16) " " pad(g, 17) " " h }
     NR == 1 { printf "Held-out half B (%d video(s), %d frames); mean ± sd over seeds %s.\n", videos, frames, seeds
-              printf "Thresholds and smoothing tuned on half A. dP: paired difference from variant none (same seed).\n\n"
+              printf "Thresholds and smoothing tuned on half A. dP: paired difference from variant %s (same seed).\n\n", ref
               line("variant", "post", "P_AU", "P_EX", "P_VA", "P_MTL", "dP_EX", "dP_MTL"); next }
     { line($1, $2, pm($4, $5), pm($6, $7), pm($8, $9), pm($10, $11), dpm($12, $13), dpm($14, $15)) }' "$1"
 }
@@ -412,4 +432,5 @@ main() {
   if [ "$SLURM" -eq 1 ]; then submit_slurm; else stage_all; fi
 }
 
-main "$@"
+# One line, so that bash has read it whole before running it (an edit of a running script is harmless).
+main "$@"; exit
