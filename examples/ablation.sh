@@ -256,7 +256,7 @@ stage_cell() {
   # A variant's finished files are its options' (the table may have changed since).
   [ ! -f "$d/options" ] || [ "$(cat "$d/options")" = "$opts" ] ||
     die "$d was made with the options '$(cat "$d/options")' of variant $v, not '$opts'; use another --out"
-  echo "$opts" > "$d/options"
+  [ -f "$d/options" ] || echo "$opts" > "$d/options"
   done_head "$h/au.pt" && done_head "$h/va.pt" || die "$h: the heads of seed $s are not trained"
   done_head "$d/ex.pt" || run "${B}mtl-train-ex" -q --train "$TRAIN" --val "$OUT/val-a.h5" --au "$h/au.pt" \
     $opts $DEMO_COMMON --seed "$s" $COMMON_OPTS $DEMO_EX $EX_OPTS -o "$d/ex.pt" --log "$d/ex.log"

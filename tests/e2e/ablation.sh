@@ -10,7 +10,7 @@ start=$(date +%s)
 A="$SRC/examples/ablation.sh"
 O="$WORK/abl"
 POSTS=raw,tuned,smoothed,tuned+smoothed
-command -v mtl-tune >/dev/null && command -v mtl-smooth >/dev/null || POSTS=raw  # TEMP until they land
+
 # Tiny heads, so that the 2 x 2 heads and 3 x 2 EX heads train in seconds.
 set -- installed "$DATA" --seeds 1,2 --post "$POSTS" --out "$O" --au-opts "--epochs 2 --node-dim 16" \
   --ex-opts "--epochs 4" --va-opts "--epochs 3"

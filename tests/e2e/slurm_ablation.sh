@@ -12,7 +12,7 @@ export PATH="$(cd "$BIN" && pwd):$PATH"  # the jobs find the programs under test
 DATA=$(cd "$DATA" && pwd)
 A="$SRC/examples/ablation.sh"
 POSTS=raw,tuned,smoothed,tuned+smoothed
-command -v mtl-tune >/dev/null && command -v mtl-smooth >/dev/null || POSTS=raw  # TEMP until they land
+
 set -- installed "$DATA" --variants paper,none --seeds 1,2 --post "$POSTS" \
   --au-opts "--epochs 2 --node-dim 16" --ex-opts "--epochs 4" --va-opts "--epochs 3"
 ARGS=("$@")
