@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -163,6 +164,29 @@ std::string quoted_option(const std::string& message) {
   return (name.size() == 1 ? "-" : "--") + name;
 }
 
+// The name --help shows for an option's value when the caller gives none (cxxopts would show
+// "arg"): N for an integer, X for a number, X,Y,... for a list of numbers, else the option's long
+// name in capitals, as Python's argparse does (--attention ATTENTION), except for the options that
+// several programs share, which say what they take.
+std::string value_name(const std::string& opts, ValueKind kind) {
+  static const std::map<std::string, std::string> shared = {
+      {"output", "FILE"}, {"train", "FILE"}, {"val", "FILE"},  {"log", "FILE"},
+      {"truth", "FILE"},  {"au", "AU.pt"},   {"ex", "EX.pt"},  {"va", "VA.pt"},
+      {"memory-budget", "SIZE"}, {"image-root", "DIR"}, {"backbone", "TS.pt"}, {"thresholds", "FILE"},
+      {"shard", "I/N"}, {"mean", "R,G,B"}, {"std", "R,G,B"}};
+  std::string name = opts.substr(opts.rfind(',') + 1);
+  name.erase(0, name.find_first_not_of(' '));
+  if (auto it = shared.find(name); it != shared.end()) return it->second;
+  switch (kind) {
+    case ValueKind::Int32: case ValueKind::Int64: case ValueKind::UInt64: return "N";
+    case ValueKind::Real: return "X";
+    case ValueKind::Reals: return "X,Y,...";
+    default: break;
+  }
+  for (char& c : name) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
 }  // namespace
 
 std::string wrap_help(const std::string& text, size_t width) {
@@ -174,12 +198,14 @@ std::string wrap_help(const std::string& text, size_t width) {
 
 Adder& Adder::operator()(const std::string& opts, const std::string& desc,
                          const std::shared_ptr<const cxxopts::Value>& value, std::string arg_help) {
+  const ValueKind kind = kind_of(value);
+  if (arg_help.empty() && kind != ValueKind::Flag) arg_help = value_name(opts, kind);
   adder_(opts, desc, value, std::move(arg_help));
   std::stringstream names(opts);
   for (std::string n; std::getline(names, n, ',');) {
     n.erase(0, n.find_first_not_of(' '));
     n.erase(n.find_last_not_of(' ') + 1);
-    if (!n.empty()) (*kinds_)[n] = kind_of(value);
+    if (!n.empty()) (*kinds_)[n] = kind;
   }
   return *this;
 }

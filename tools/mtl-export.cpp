@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
       ("au", "AU checkpoint (mtl-train-au)", cxxopts::value(o.checkpoints[mtl::Task::AU]))
       ("ex", "EX checkpoint (mtl-train-ex); with attention it needs --au", cxxopts::value(o.checkpoints[mtl::Task::EX]))
       ("va", "VA checkpoint (mtl-train-va)", cxxopts::value(o.checkpoints[mtl::Task::VA]))
-      ("thresholds", "thresholds file (mtl-formats(5)); default: the AU head's own threshold",
+      ("thresholds", "thresholds file (mtl-formats(5)); default: those stored in the checkpoints, else the AU head's",
        cxxopts::value(o.thresholds))
       ("o,output", "model file to write (required)", cxxopts::value(o.output));
     const std::string group = "With a backbone (the model then takes images)";

@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
       ("au", "AU checkpoint (mtl-train-au)", cxxopts::value(o.checkpoints[mtl::Task::AU]))
       ("ex", "EX checkpoint (mtl-train-ex); with attention it needs --au", cxxopts::value(o.checkpoints[mtl::Task::EX]))
       ("va", "VA checkpoint (mtl-train-va)", cxxopts::value(o.checkpoints[mtl::Task::VA]))
+      ("thresholds", "thresholds file (mtl-tune) to decide with; default: those stored in the checkpoints",
+       cxxopts::value(o.thresholds), "FILE")
+      ("untuned", "ignore thresholds stored in the checkpoints: each AU at its head's threshold, EX argmax",
+       cxxopts::value(o.untuned))
       ("inputs", "feature stores, or image lists with --backbone", cxxopts::value(o.inputs));
     p.add("Image input")("backbone", "TorchScript backbone: read images from lists instead of feature stores",
                          cxxopts::value(o.images.backbone));

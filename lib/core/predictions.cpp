@@ -288,17 +288,21 @@ class QuickLine {
 
 }  // namespace
 
+Prediction parse_prediction_line(std::string_view line, const std::string& name, int lineno) {
+  Prediction p;
+  p.line = lineno;
+  if (!QuickLine(line).parse(p)) p = parse_line_checked(std::string(line), name, lineno);
+  check_ranges(p, name, lineno);
+  return p;
+}
+
 std::vector<Prediction> parse_predictions(std::istream& in, const std::string& name) {
   const std::string text = read_text(in, name);
   std::vector<Prediction> out;
   out.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   for_each_line(text, [&](std::string_view line, int lineno) {
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;
-    Prediction p;
-    p.line = lineno;
-    if (!QuickLine(line).parse(p)) p = parse_line_checked(std::string(line), name, lineno);
-    check_ranges(p, name, lineno);
-    out.push_back(std::move(p));
+    out.push_back(parse_prediction_line(line, name, lineno));
   });
   return out;
 }

@@ -102,6 +102,35 @@ void read_head_options(const json& m, CheckpointMeta& c) {
   c.head.check(c.task);
 }
 
+// The N finite floats at m[key] (each in [0, 1] when `probability`), or nothing when m has no such key.
+template <size_t N>
+std::optional<std::array<float, N>> floats(const json& m, const std::string& key, bool probability) {
+  if (!m.contains(key) || m.at(key).is_null()) return std::nullopt;
+  const json& v = m.at(key);
+  if (!v.is_array() || v.size() != N)
+    throw std::invalid_argument(key + " must be an array of " + std::to_string(N) + " numbers");
+  std::array<float, N> out;
+  for (size_t i = 0; i < N; ++i) {
+    const double d = v[i].get<double>();
+    if (!std::isfinite(static_cast<float>(d)) || (probability && (d < 0 || d > 1)))
+      throw std::invalid_argument(key + "[" + std::to_string(i) + "] = " + v[i].dump() +
+                                  (probability ? " is not in [0, 1]" : " is not a finite float"));
+    out[i] = static_cast<float>(d);
+  }
+  return out;
+}
+
+// The tuned thresholds, each allowed only in the head that decides with it.
+void read_tuned(const json& m, CheckpointMeta& c) {
+  c.au_thresholds = floats<kNumAU>(m, "au_thresholds", true);
+  c.ex_offsets = floats<kNumEX>(m, "ex_offsets", false);
+  c.trained_sha256 = m.value("trained_sha256", "");
+  if (c.au_thresholds && c.task != Task::AU)
+    throw std::invalid_argument("au_thresholds in a checkpoint of the " + std::string(task_name(c.task)) + " head");
+  if (c.ex_offsets && c.task != Task::EX)
+    throw std::invalid_argument("ex_offsets in a checkpoint of the " + std::string(task_name(c.task)) + " head");
+}
+
 void read_training(const json& m, CheckpointMeta& c) {
   c.recipe.epochs = integer(m, "epochs", c.recipe.epochs);
   c.recipe.batch = integer(m, "batch", c.recipe.batch);
@@ -191,6 +220,9 @@ std::string CheckpointMeta::to_json() const {
   }
   if (!loss_weights.empty()) m["loss_weights"] = loss_weights;
   if (!weights_sha256.empty()) m["weights_sha256"] = weights_sha256;
+  if (au_thresholds) m["au_thresholds"] = *au_thresholds;
+  if (ex_offsets) m["ex_offsets"] = *ex_offsets;
+  if (!trained_sha256.empty()) m["trained_sha256"] = trained_sha256;
   return m.dump();
 }
 
@@ -206,6 +238,7 @@ CheckpointMeta CheckpointMeta::from_json(const std::string& text, const std::str
     read_identity(m, c, source);
     read_head_options(m, c);
     read_training(m, c);
+    read_tuned(m, c);
   } catch (const json::exception& e) {
     throw InputError(source + ": incomplete or mistyped checkpoint metadata: " + e.what());
   } catch (const std::invalid_argument& e) {

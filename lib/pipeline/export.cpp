@@ -24,6 +24,7 @@
 #include "mtl/model/checkpoint.h"
 #include "mtl/pipeline/extract.h"
 #include "mtl/vision/backbone.h"
+#include "tuned_thresholds.h"
 
 namespace mtl {
 namespace {
@@ -41,7 +42,7 @@ std::string first_line(const std::exception& e) {
 struct Parts {
   std::vector<LoadedHead> heads;
   Thresholds thresholds;
-  std::string thresholds_source;  // the file, or the AU checkpoint whose threshold is used
+  std::string thresholds_source;  // the file, the checkpoints that store them, or the AU checkpoint
   torch::jit::Module backbone;
   bool has_backbone = false, backbone_tuple = false;
   int feature_dim = 0, logits_dim = 0;  // logits_dim: what the heads that read logits need (0: none do)
@@ -61,7 +62,7 @@ void check_upstream(const Parts& p) {
         throw UsageError(h.path + " reads the " + task_name(up) + " head's output: give the " + task_name(up) +
                          " checkpoint it was trained with (--" + task_name(up) + ")");
       auto it = h.meta.upstream.find(up);
-      if (it != h.meta.upstream.end() && !it->second.sha256.empty() && it->second.sha256 != sha256_file(have->path))
+      if (it != h.meta.upstream.end() && !is_recorded_upstream(it->second, *have))
         throw InputError(h.path + " was trained with another " + task_name(up) + " head (" + it->second.path +
                          ", SHA-256 " + it->second.sha256.substr(0, 12) + "...) than " + have->path + " (SHA-256 " +
                          sha256_file(have->path).substr(0, 12) + "...)");
@@ -98,6 +99,12 @@ void load_heads(const ExportOptions& o, Parts& p) {
     p.thresholds = read_thresholds(o.thresholds);
     p.thresholds_source = o.thresholds;
     if (!p.find(Task::AU) && !p.find(Task::EX)) logging::warn(o.thresholds + " is not used: no AU or EX head is exported");
+  } else if (auto stored = stored_thresholds(p.find(Task::AU), p.find(Task::EX))) {
+    p.thresholds = *stored;
+    const LoadedHead *au = p.find(Task::AU), *ex = p.find(Task::EX);  // the checkpoints that hold them
+    const std::string au_src = au && au->meta.au_thresholds ? au->path : "";
+    const std::string ex_src = ex && ex->meta.ex_offsets ? ex->path : "";
+    p.thresholds_source = au_src + (!au_src.empty() && !ex_src.empty() ? " " : "") + ex_src;
   } else if (const LoadedHead* au = p.find(Task::AU)) {
     p.thresholds = Thresholds::uniform(static_cast<float>(au->meta.head.au.threshold));
     p.thresholds_source = au->path;

@@ -9,9 +9,11 @@
 #include "mtl/core/log.h"
 #include "mtl/core/predictions.h"
 #include "mtl/core/signals.h"
+#include "mtl/core/thresholds.h"
 #include "mtl/model/checkpoint.h"
 #include "mtl/model/runtime.h"
 #include "mtl/vision/backbone.h"
+#include "tuned_thresholds.h"
 
 namespace mtl {
 namespace {
@@ -30,6 +32,11 @@ class HeadSet {
                      [](const LoadedHead& a, const LoadedHead& b) { return a.head->needs().size() < b.head->needs().size(); });
     for (auto& h : heads_) h.head->module().to(device_);
   }
+
+  // Decides every row again with `t` (apply_thresholds) after the heads filled it.
+  void set_thresholds(std::optional<Thresholds> t) { thresholds_ = std::move(t); }
+  // The thresholds stored in the AU and EX checkpoints, if any.
+  std::optional<Thresholds> stored() const { return stored_thresholds(find(Task::AU), find(Task::EX)); }
 
   // Predicts the rows of `source` and writes their JSON lines.
   void predict(const FeatureRows& rows, const std::string& source, std::ostream& out) {
@@ -56,6 +63,7 @@ class HeadSet {
       line.image = rows.image[i];
       for (const auto& r : preds)
         r.head->fill(r.out.data_ptr<float>() + i * r.out.size(1), r.pred.data_ptr<float>() + i * r.pred.size(1), line);
+      if (thresholds_) apply_thresholds(line, *thresholds_);
       buf += format_prediction(line);
       buf += '\n';
     }
@@ -107,7 +115,7 @@ class HeadSet {
         throw UsageError(h.path + " reads the " + task_name(up) + " head's output: give the " + task_name(up) +
                          " checkpoint it was trained with (--" + task_name(up) + ")");
       auto it = h.meta.upstream.find(up);
-      if (it != h.meta.upstream.end() && !it->second.sha256.empty() && it->second.sha256 != sha256_file(have->path))
+      if (it != h.meta.upstream.end() && !is_recorded_upstream(it->second, *have))
         logging::warn(h.path + " was trained with a different " + task_name(up) + " checkpoint (" + it->second.path +
                       ") than " + have->path);
     }
@@ -120,6 +128,7 @@ class HeadSet {
 
   torch::Device device_;
   std::vector<LoadedHead> heads_;
+  std::optional<Thresholds> thresholds_;
 };
 
 }  // namespace
@@ -130,6 +139,7 @@ void PredictOptions::check() const {
   if (!any) throw UsageError("give at least one checkpoint: --au, --ex or --va");
   if (inputs.empty()) throw UsageError(images.backbone.empty() ? "no feature store given" : "no image list given");
   if (!images.backbone.empty()) images.check();
+  if (untuned && !thresholds.empty()) throw UsageError("--thresholds and --untuned exclude each other");
 }
 
 void run_predict(const PredictOptions& o, std::ostream& out) {
@@ -137,7 +147,10 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   set_threads(o.threads);
   const std::string device_name = resolve_device(o.device);
   const BackboneOptions net = o.images.backbone_options(device_name);  // checked before any file is read
+  std::optional<Thresholds> file_thresholds;
+  if (!o.thresholds.empty()) file_thresholds = read_thresholds(o.thresholds);  // before the heads load
   HeadSet heads(o.checkpoints, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU));
+  heads.set_thresholds(file_thresholds ? file_thresholds : o.untuned ? std::nullopt : heads.stored());
   if (o.images.backbone.empty()) {
     for (const auto& path : o.inputs) {
       FeatureStoreReader store(path);

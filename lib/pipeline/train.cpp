@@ -50,7 +50,9 @@ std::vector<LoadedHead> load_upstream(const TrainOptions& o, CheckpointMeta& m, 
     const std::string& path = o.upstream.at(t);
     v.push_back(load_checkpoint(path, t));
     v.back().head->module().to(device);
-    m.upstream[t] = {path, sha256_file(path)};
+    // The file as trained: a checkpoint that mtl-tune --store rewrote keeps that identity.
+    const std::string& trained = v.back().meta.trained_sha256;
+    m.upstream[t] = {path, trained.empty() ? sha256_file(path) : trained};
   }
   return v;
 }

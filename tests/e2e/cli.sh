@@ -1,6 +1,6 @@
 # The command-line contract of every program: --help, --version, usage errors, missing inputs.
 . "$(dirname "$0")/common.sh"
-for p in mtl-extract mtl-score mtl-train-au mtl-train-ex mtl-train-va mtl-predict; do
+for p in mtl-extract mtl-score mtl-smooth mtl-train-au mtl-train-ex mtl-train-va mtl-predict; do
   expect_exit 0 "$p --help" -- "$p" --help
   expect_grep "Usage:" "$WORK/out" "$p --help prints usage on stdout"
   expect_grep "Exit status" "$WORK/out" "$p --help documents exit codes"
@@ -36,7 +36,7 @@ for prog in "$BIN"/mtl-*; do
   # Options with a numeric default, from the help: an option line and its continuation lines.
   opts=$(awk '/^ +-/ { if (rec != "") print rec; rec = $0; next } /^ +[^ -]/ { rec = rec " " $0; next }
               { if (rec != "") print rec; rec = "" } END { if (rec != "") print rec }' "$WORK/out" |
-         grep -E '\(default: -?[0-9][0-9.e+-]*\)' | grep -oE -- '--[a-z0-9-]+ arg' | sed 's/ arg//')
+         grep -E '\(default: -?[0-9][0-9.e+-]*\)' | grep -oE -- '--[a-z0-9-]+ (N|X)( |$)' | sed 's/ [NX] *$//')
   for o in $opts; do
     numeric=$((numeric + 1))
     expect_exit 2 "$p $o abc" -- "$p" "$o" abc || continue

@@ -12,7 +12,8 @@
 #
 # Usage: tests/fuzz/run.sh BUILD_DIR SECONDS [TARGET...]
 #   BUILD_DIR  a build configured with -DMTL_FUZZ=ON (see tests/fuzz/README.md)
-#   TARGET     annotations, predictions, feature_store, checkpoint_meta, thresholds or training_log (default: all)
+#   TARGET     annotations, predictions, feature_store, checkpoint_meta, thresholds, training_log or smoothing
+#              (default: all)
 set -u
 if [ $# -lt 2 ]; then
   echo "usage: $0 BUILD_DIR SECONDS [TARGET...]" >&2
@@ -23,7 +24,7 @@ seconds=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(annotations predictions feature_store checkpoint_meta thresholds training_log)
+[ ${#targets[@]} -gt 0 ] || targets=(annotations predictions feature_store checkpoint_meta thresholds training_log smoothing)
 work=$(mktemp -d "${TMPDIR:-/tmp}/mtl-fuzz.XXXXXX") || exit 1
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 limits=(-rss_limit_mb=2048 -timeout=10)

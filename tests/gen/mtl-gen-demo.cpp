@@ -66,7 +66,11 @@ void mkdirs(const std::string& path) {
 }
 
 // Draws one video's frames: labels first, then pixels from the labels.
-std::vector<Frame> make_video(std::mt19937_64& rng, const std::string& root, const std::string& video, int frames) {
+// A share `degraded` of the frames is drawn degraded (as by motion blur or a bad exposure): their
+// pixel noise is 6 times stronger, their labels unchanged. At 0 no random number is drawn for it,
+// so the default data set stays as it was.
+std::vector<Frame> make_video(std::mt19937_64& rng, const std::string& root, const std::string& video, int frames,
+                              double degraded) {
   std::uniform_real_distribution<double> U(0, 1);
   std::normal_distribution<double> N(0, 1);
   const int skin[3] = {static_cast<int>(90 + 60 * U(rng)), static_cast<int>(110 + 50 * U(rng)),
@@ -88,6 +92,7 @@ std::vector<Frame> make_video(std::mt19937_64& rng, const std::string& root, con
     for (int i = 0; i < kNumAU; ++i) au[i] = U(rng) < kAuGivenEx[ex][i];
     double v = std::clamp(kValence[ex] + 0.15 * N(rng), -1.0, 1.0);
     double a = std::clamp(kArousal[ex] + 0.15 * N(rng), -1.0, 1.0);
+    const double noise = degraded > 0 && U(rng) < degraded ? 72 : 12;
     // Pixels: skin, a tint by expression, shading by valence (left-right) and arousal (top-bottom),
     // AU regions brightened, noise.
     for (int y = 0; y < 112; ++y)
@@ -97,7 +102,7 @@ std::vector<Frame> make_video(std::mt19937_64& rng, const std::string& root, con
         for (int c = 0; c < 3; ++c) {
           double p = face ? skin[c] + 0.8 * kTint[ex][c] : 40 + 20 * c;
           p += 30 * v * (x - 55.5) / 56 + 30 * a * (y - 55.5) / 56;
-          p += 12 * N(rng);
+          p += noise * N(rng);
           img[(y * 112 + x) * 3 + c] = static_cast<uint8_t>(std::clamp(p, 0.0, 255.0));
         }
       }
@@ -165,15 +170,19 @@ int main(int argc, char** argv) {
                        mtl::cli::kSeed);
     std::string out;
     int train_videos, val_videos, frames, dim;
+    double degraded;
     p.add()
       ("o,out,output", "folder to write the data set to (required; --out is accepted too)", cxxopts::value(out))
       ("train-videos", "videos in the training split", cxxopts::value(train_videos)->default_value("8"))
       ("val-videos", "videos in the validation split", cxxopts::value(val_videos)->default_value("3"))
       ("frames", "frames per video", cxxopts::value(frames)->default_value("80"))
       ("feature-dim", "features D of the backbone", cxxopts::value(dim)->default_value("256"))
+      ("degraded", "share of frames drawn with 6 times the pixel noise (labels unchanged)",
+       cxxopts::value(degraded)->default_value("0"), "P")
       ("features-only", "the backbone returns features only, no logits");
     auto r = p.parse(argc, argv);
     if (out.empty()) throw mtl::UsageError("--output is required");
+    if (!(degraded >= 0 && degraded <= 1)) throw mtl::UsageError("--degraded: a share from 0 to 1");
     std::mt19937_64 rng(p.common().seed);
     const std::string root = out + "/cropped_aligned";
     mkdirs(root);
@@ -181,7 +190,7 @@ int main(int argc, char** argv) {
     for (int v = 0; v < train_videos + val_videos; ++v) {
       char name[16];
       std::snprintf(name, sizeof name, "%d-%d", 100 + v, 1 + v % 3);
-      auto frames_v = make_video(rng, root, name, frames);
+      auto frames_v = make_video(rng, root, name, frames, degraded);
       auto& dst = v < train_videos ? train : val;
       dst.insert(dst.end(), frames_v.begin(), frames_v.end());
     }

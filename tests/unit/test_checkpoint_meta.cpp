@@ -131,3 +131,22 @@ BOOST_AUTO_TEST_CASE(hyperparameter_checks) {
   BOOST_TEST(upstream_tasks(Task::EX, h).empty());
   BOOST_TEST(upstream_tasks(Task::AU, h).empty());
 }
+
+BOOST_AUTO_TEST_CASE(tuned_thresholds_round_trip_and_are_checked) {
+  auto m = CheckpointMeta::from_json(kOldAu, "au.pt");
+  BOOST_TEST(!m.au_thresholds.has_value());  // older checkpoints have none
+  BOOST_TEST(!m.ex_offsets.has_value());
+  std::array<float, kNumAU> t;
+  for (int i = 0; i < kNumAU; ++i) t[i] = 0.05f * static_cast<float>(i + 1);
+  m.au_thresholds = t;
+  const auto back = CheckpointMeta::from_json(m.to_json(), "au.pt");
+  BOOST_REQUIRE(back.au_thresholds.has_value());
+  BOOST_TEST(*back.au_thresholds == t);  // every float read back exactly
+  const std::string twelve = "[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,";
+  BOOST_TEST(error_of(replaced(kOldAu, "\"au_threshold\":0.5", "\"au_thresholds\":" + twelve + "1.5]")) ==
+             "x.pt: bad value in the checkpoint metadata: au_thresholds[11] = 1.5 is not in [0, 1]");
+  BOOST_TEST(error_of(replaced(kOldAu, "\"au_threshold\":0.5", "\"au_thresholds\":[0.5]")) ==
+             "x.pt: bad value in the checkpoint metadata: au_thresholds must be an array of 12 numbers");
+  BOOST_TEST(error_of(replaced(kOldAu, "\"au_threshold\":0.5", "\"ex_offsets\":[0,1,0,0,0,0,0,0]")) ==
+             "x.pt: bad value in the checkpoint metadata: ex_offsets in a checkpoint of the au head");
+}

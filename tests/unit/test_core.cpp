@@ -21,6 +21,7 @@
 #include "mtl/core/score.h"
 #include "mtl/core/task.h"
 #include "mtl/core/thresholds.h"
+#include "mtl/core/tuning.h"
 
 using namespace mtl;
 
@@ -819,4 +820,475 @@ BOOST_AUTO_TEST_CASE(video_and_frame_of_an_image_path) {
   BOOST_TEST(!frame_of("vid/.jpg").has_value());
   BOOST_TEST(!frame_of("vid/-3.jpg").has_value());
   BOOST_TEST(!frame_of("vid/99999999999999999999999.jpg").has_value());
+}
+
+// ----------------------------------------------------------------------------- threshold tuning
+namespace {
+
+// Predictions and truth of `videos` identical videos: AU 0 has the rows (probability, label) of
+// `au0` in every video, the other AUs are unlabelled. Identical videos make every bootstrap
+// resample give the same F1 curve, so the median equals the search on all rows.
+struct TuneCase {
+  std::vector<Prediction> preds;
+  Truth truth;
+  void add(const std::string& image, const std::array<float, kNumAU>& prob, const Labels& l) {
+    Prediction p;
+    p.image = image;
+    p.line = static_cast<int>(preds.size()) + 1;
+    p.au_prob = prob;
+    p.au = std::array<int, kNumAU>{};
+    preds.push_back(p);
+    truth.add(image, l);
+  }
+};
+
+TuneCase au0_case(const std::vector<std::pair<float, int>>& au0, int videos) {
+  TuneCase c;
+  c.truth.source = "truth";
+  for (int v = 0; v < videos; ++v)
+    for (size_t i = 0; i < au0.size(); ++i) {
+      std::array<float, kNumAU> prob{};
+      prob[0] = au0[i].first;
+      Labels l;
+      l.au[0] = static_cast<int8_t>(au0[i].second);
+      c.add("v" + std::to_string(v) + "/" + std::to_string(i) + ".jpg", prob, l);
+    }
+  return c;
+}
+
+// F1 of AU 0 over the case's rows at threshold t, by metrics.h's f1_binary.
+double au0_f1(const std::vector<std::pair<float, int>>& au0, float t) {
+  std::vector<int> y, p;
+  for (const auto& [prob, label] : au0) y.push_back(label), p.push_back(prob >= t);
+  return f1_binary(y, p);
+}
+
+std::vector<std::pair<float, int>> rows_of(const std::vector<float>& pos, const std::vector<float>& neg) {
+  std::vector<std::pair<float, int>> r;
+  for (float p : pos) r.emplace_back(p, 1);
+  for (float p : neg) r.emplace_back(p, 0);
+  return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(tune_au_threshold_at_a_known_peak) {
+  // F1 over the grid (worked in Python): 0.50 -> 0.700, 0.55 -> 0.737, 0.60 -> 0.706; the 3-point
+  // average also peaks at 0.55 (0.714).
+  const auto rows = rows_of({0.33f, 0.58f, 0.63f, 0.66f, 0.71f, 0.74f, 0.81f, 0.92f},
+                            {0.05f, 0.12f, 0.21f, 0.34f, 0.38f, 0.44f, 0.52f, 0.57f, 0.61f, 0.69f, 0.77f});
+  TuneCase c = au0_case(rows, 4);
+  TuneOptions o;
+  o.min_positives = 8;
+  TuneReport r;
+  const Thresholds t = tune_thresholds(c.preds, c.truth, o, &r);
+  BOOST_TEST(t.au[0] == 0.55f);
+  BOOST_TEST(r.au[0].tuned);
+  BOOST_TEST(r.au[0].positives == 32u);
+  BOOST_TEST(r.au[0].f1_default == au0_f1(rows, 0.5f), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(r.au[0].f1_tuned == au0_f1(rows, 0.55f), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(r.au[0].f1_tuned == 14.0 / 19.0, boost::test_tools::tolerance(1e-12));  // TP 7, FP 4, FN 1
+  for (int i = 1; i < kNumAU; ++i) BOOST_TEST(t.au[i] == 0.5f);  // no labels: kept
+  BOOST_TEST(!t.ex_offsets.has_value());  // no ex_prob: no offsets
+  BOOST_TEST(r.videos == 4u);
+  // 32 positives are too few for min_positives 33: AU 0 keeps 0.5.
+  o.min_positives = 33;
+  BOOST_TEST(tune_thresholds(c.preds, c.truth, o, &r).au[0] == 0.5f);
+  BOOST_TEST(!r.au[0].tuned);
+  o.min_positives = 8;
+  o.au = false;  // --tasks ex: the AUs keep 0.5
+  BOOST_TEST(tune_thresholds(c.preds, c.truth, o).au[0] == 0.5f);
+}
+
+BOOST_AUTO_TEST_CASE(tune_au_plateau_beats_spike_and_ties_go_to_half) {
+  // Raw F1 peaks alone at 0.40 (1.0, its neighbours 0.857 and 0.667); the smoothed curve peaks at
+  // 0.35 ((0.75 + 0.857 + 1) / 3 = 0.869 against (0.857 + 1 + 0.667) / 3 = 0.841).
+  const auto spike = rows_of({0.72f, 0.40f, 0.42f, 0.44f, 0.46f, 0.48f}, {0.1f, 0.2f, 0.38f, 0.38f, 0.30f, 0.3f});
+  TuneCase c = au0_case(spike, 5);
+  TuneOptions o;
+  o.min_positives = 1;
+  BOOST_TEST(tune_thresholds(c.preds, c.truth, o).au[0] == 0.35f);
+  // Separable rows: F1 is 1 from 0.15 to 0.90, so every smoothed value from 0.20 to 0.85 ties: 0.5.
+  TuneCase sep = au0_case(rows_of({0.95f, 0.91f}, {0.1f, 0.12f}), 6);
+  BOOST_TEST(tune_thresholds(sep.preds, sep.truth, o).au[0] == 0.5f);
+  // F1 is 1 from 0.05 to 0.30 (positives at 0.33, a negative at 0.01), the smoothed curve from 0.05
+  // to 0.25 (at 0.30: (1 + 1 + 0) / 3): of those, 0.25 is the nearest 0.5.
+  TuneCase low = au0_case(rows_of({0.33f, 0.34f}, {0.01f}), 6);
+  BOOST_TEST(tune_thresholds(low.preds, low.truth, o).au[0] == 0.25f);
+}
+
+namespace {
+
+// An expression row: truth `y`, probabilities `p` (the argmax as "ex").
+void add_ex_row(TuneCase& c, const std::string& image, int y, const std::array<float, kNumEX>& p) {
+  Prediction pr;
+  pr.image = image;
+  pr.line = static_cast<int>(c.preds.size()) + 1;
+  pr.ex_prob = p;
+  pr.ex = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+  c.preds.push_back(pr);
+  Labels l;
+  l.ex = static_cast<int8_t>(y);
+  c.truth.add(image, l);
+}
+
+double macro_f1_of(const std::vector<Prediction>& preds, const Truth& truth) {
+  std::vector<int> y, p;
+  for (const auto& pr : preds) y.push_back(truth.labels(truth.find(pr.image)).ex), p.push_back(*pr.ex);
+  double s = 0;
+  for (double f : f1_per_class(y, p, kNumEX)) s += f;
+  return s / kNumEX;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(tune_ex_offsets_fix_a_biased_class) {
+  // Anger rows (truth 1) get p = 0.5 Neutral, 0.3 Anger: all are predicted Neutral. An Anger offset
+  // o with log(0.5/0.3) = 0.51 < o < log(0.7/0.2) = 1.25 (Neutral rows: 0.7 Neutral, 0.2 Anger)
+  // decides every row right: on the grid 0.75 and 1.0, of which 0.75 is the nearer 0.
+  TuneCase c;
+  c.truth.source = "truth";
+  const float r0 = 0.1f / 6, r1 = 0.2f / 6;
+  for (int v = 0; v < 6; ++v)
+    for (int i = 0; i < 5; ++i) {
+      const std::string base = "v" + std::to_string(v) + "/" + std::to_string(i);
+      add_ex_row(c, base + "0.jpg", 0, {0.7f, 0.2f, r0, r0, r0, r0, r0, r0});
+      add_ex_row(c, base + "1.jpg", 1, {0.5f, 0.3f, r1, r1, r1, r1, r1, r1});
+    }
+  TuneReport r;
+  const Thresholds t = tune_thresholds(c.preds, c.truth, TuneOptions{}, &r);
+  BOOST_REQUIRE(t.ex_offsets.has_value());
+  const std::array<float, kNumEX> want{0, 0.75f, 0, 0, 0, 0, 0, 0};
+  BOOST_TEST(*t.ex_offsets == want);
+  BOOST_TEST(r.ex_rows == 60u);
+  // Before: Neutral F1 = 2*30 / (2*30 + 30) = 2/3, the rest 0; after: two classes at F1 1.
+  BOOST_TEST(r.ex_f1_before == macro_f1_of(c.preds, c.truth), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(r.ex_f1_before == (2.0 / 3) / 8, boost::test_tools::tolerance(1e-12));
+  auto tuned = c.preds;
+  for (auto& p : tuned) apply_thresholds(p, t);
+  BOOST_TEST(r.ex_f1_after == macro_f1_of(tuned, c.truth), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(r.ex_f1_after == 2.0 / 8, boost::test_tools::tolerance(1e-12));
+  // No AU probabilities: every AU at 0.5; --tasks au: no offsets.
+  for (float a : t.au) BOOST_TEST(a == 0.5f);
+  TuneOptions au_only;
+  au_only.ex = false;
+  BOOST_TEST(!tune_thresholds(c.preds, c.truth, au_only).ex_offsets.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(tune_ex_small_gains_keep_zero_offsets) {
+  // Balanced, well-predicted rows: no offset raises macro F1 by more than 1e-3, all stay 0.
+  TuneCase c;
+  c.truth.source = "truth";
+  for (int v = 0; v < 4; ++v)
+    for (int k = 0; k < kNumEX; ++k) {
+      std::array<float, kNumEX> p;
+      p.fill(0.3f / 7);
+      p[k] = 0.7f;
+      add_ex_row(c, "v" + std::to_string(v) + "/" + std::to_string(k) + ".jpg", k, p);
+    }
+  const Thresholds t = tune_thresholds(c.preds, c.truth, TuneOptions{});
+  BOOST_REQUIRE(t.ex_offsets.has_value());
+  for (float o : *t.ex_offsets) BOOST_TEST(o == 0.0f);
+}
+
+BOOST_AUTO_TEST_CASE(tune_joins_on_the_truth_and_is_deterministic) {
+  // Videos that differ, so that resamples differ: two runs with one seed give the same thresholds.
+  TuneCase c;
+  c.truth.source = "truth.txt";
+  for (int v = 0; v < 8; ++v)
+    for (int i = 0; i < 20; ++i) {
+      std::array<float, kNumAU> prob;
+      Labels l;
+      for (int a = 0; a < kNumAU; ++a) {
+        prob[a] = static_cast<float>(((v * 37 + i * 11 + a * 5) % 97) / 97.0);
+        l.au[a] = static_cast<int8_t>((v + i + a) % 3 == 0 || prob[a] > 0.7f);
+      }
+      c.add("v" + std::to_string(v) + "/" + std::to_string(i) + ".jpg", prob, l);
+    }
+  TuneOptions o;
+  const Thresholds a = tune_thresholds(c.preds, c.truth, o), b = tune_thresholds(c.preds, c.truth, o);
+  BOOST_TEST(a.au == b.au);
+  // A prediction without truth is counted, not used.
+  auto extra = c.preds;
+  extra.push_back(c.preds[0]);
+  extra.back().image = "other/1.jpg";
+  extra.back().au_prob->fill(0.99f);
+  TuneReport r;
+  BOOST_TEST(tune_thresholds(extra, c.truth, o, &r).au == a.au);
+  BOOST_TEST(r.without_truth == 1u);
+  BOOST_TEST(r.matched == 160u);
+  // Nothing matched, an image predicted twice, a bad option: errors.
+  std::vector<Prediction> none(1, extra.back());
+  o.predictions_name = "p.jsonl";
+  try {
+    tune_thresholds(none, c.truth, o);
+    BOOST_FAIL("no error for predictions without truth");
+  } catch (const InputError& e) {
+    BOOST_TEST(std::string(e.what()) == "p.jsonl: none of its 1 predictions is of an image in truth.txt");
+  }
+  auto twice = c.preds;
+  twice.push_back(c.preds[3]);
+  twice.back().line = 161;
+  try {
+    tune_thresholds(twice, c.truth, o);
+    BOOST_FAIL("no error for an image predicted twice");
+  } catch (const InputError& e) {
+    BOOST_TEST(std::string(e.what()) == "p.jsonl:161: image 'v0/3.jpg' was already predicted on line 4");
+  }
+  o.bootstrap = 0;
+  BOOST_CHECK_THROW(tune_thresholds(c.preds, c.truth, o), UsageError);
+}
+
+// ----------------------------------------------------------------------------- temporal smoothing
+#include "mtl/core/smoothing.h"
+
+namespace {
+// The series of the smoothing tests: frames with a gap of one (3) and of three (6-8).
+const std::vector<long> kFrames = {1, 2, 4, 5, 9};
+const std::vector<double> kValues = {1, 3, 2, 6, 4};
+
+void check_series(const std::vector<double>& got, const std::vector<double>& want) {
+  BOOST_REQUIRE_EQUAL(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) BOOST_TEST(got[i] == want[i], boost::test_tools::tolerance(1e-12));
+}
+
+Prediction ex_row(const std::string& image, std::array<float, kNumEX> prob) {
+  Prediction p;
+  p.image = image;
+  p.ex_prob = prob;
+  p.ex = static_cast<int>(std::max_element(prob.begin(), prob.end()) - prob.begin());
+  return p;
+}
+
+std::string smooth_text(const std::string& in, const Smoothing& s, bool sort_all = false) {
+  std::istringstream i(in);
+  std::ostringstream o;
+  smooth_stream(i, "p.jsonl", o, s, nullptr, sort_all);
+  return o.str();
+}
+
+std::string smooth_error(const std::string& in, bool sort_all = false) {
+  try {
+    smooth_text(in, Smoothing{{Filter::Mean, 3}, {}, {}}, sort_all);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string smoothing_error(const std::string& text) {
+  try {
+    parse_smoothing(text, "s.json");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(smoothing_mean_by_hand) {
+  // W = 3, [f-1, f+1]: f=1 {1,2} (1+3)/2 = 2; f=2 {1,2} = 2 (3 is missing); f=4 {4,5} (2+6)/2 = 4;
+  // f=5 {4,5} = 4; f=9 {9} = 4 (alone: its own value).
+  check_series(smooth_series(kFrames, kValues, {Filter::Mean, 3}), {2, 2, 4, 4, 4});
+  // W = 5, [f-2, f+2]: f=1 {1,2} = 2; f=2 {1,2,4} (1+3+2)/3 = 2; f=4 {2,4,5} (3+2+6)/3 = 11/3;
+  // f=5 {4,5} = 4; f=9 {9} = 4.
+  check_series(smooth_series(kFrames, kValues, {Filter::Mean, 5}), {2, 2, 11.0 / 3, 4, 4});
+  // W = 1 and none change nothing.
+  check_series(smooth_series(kFrames, kValues, {Filter::Mean, 1}), kValues);
+  check_series(smooth_series(kFrames, kValues, {Filter::None, 9}), kValues);
+}
+
+BOOST_AUTO_TEST_CASE(smoothing_median_by_hand) {
+  // W = 5: f=1 {1,3} even: (1+3)/2 = 2; f=2 {1,3,2} -> 2; f=4 {3,2,6} -> 3; f=5 {2,6} -> 4; f=9 {4}.
+  check_series(smooth_series(kFrames, kValues, {Filter::Median, 5}), {2, 2, 3, 4, 4});
+  // W = 7, [f-3, f+3]: f=1 {1,3,2} -> 2; f=2 {1,3,2,6} sorted 1 2 3 6: (2+3)/2 = 2.5; f=4 the same
+  // four frames -> 2.5; f=5 {3,2,6} -> 3; f=9 {4}.
+  check_series(smooth_series(kFrames, kValues, {Filter::Median, 7}), {2, 2.5, 2.5, 3, 4});
+}
+
+BOOST_AUTO_TEST_CASE(smoothing_exponential_by_hand_and_direct) {
+  // W = 3: lambda = 1 - 2/4 = 0.5. At f=1 the distances are 0,1,3,4,8: weights 1, .5, .125,
+  // .0625, .00390625 (sum 1.69140625); values 1*1 + 3*.5 + 2*.125 + 6*.0625 + 4*.00390625 = 3.140625.
+  // At f=9 the distances are 8,7,5,4,0: sum of weights 1.10546875, weighted values 4.46484375.
+  const auto got = smooth_series(kFrames, kValues, {Filter::Exp, 3});
+  BOOST_TEST(got[0] == 3.140625 / 1.69140625, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(got[4] == 4.46484375 / 1.10546875, boost::test_tools::tolerance(1e-12));
+  // Every point against the direct weighted sum over the series (the gaps decay by lambda^g).
+  for (int w : {3, 5, 9, 41}) {
+    const double lambda = 1.0 - 2.0 / (w + 1);
+    const auto e = smooth_series(kFrames, kValues, {Filter::Exp, w});
+    for (size_t i = 0; i < kFrames.size(); ++i) {
+      double num = 0, den = 0;
+      for (size_t j = 0; j < kFrames.size(); ++j) {
+        const double wt = std::pow(lambda, std::abs(kFrames[i] - kFrames[j]));
+        num += wt * kValues[j];
+        den += wt;
+      }
+      BOOST_TEST(e[i] == num / den, boost::test_tools::tolerance(1e-12));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(smoothing_edge_cases) {
+  for (Filter f : {Filter::Mean, Filter::Median, Filter::Exp})
+    check_series(smooth_series({7}, {0.25}, {f, 9}), {0.25});  // one frame: unchanged
+  BOOST_CHECK_THROW(smooth_series({1, 2}, {1}, {Filter::Mean, 3}), std::invalid_argument);
+  BOOST_CHECK_THROW(smooth_series({1, 2}, {1, 2}, {Filter::Mean, 4}), std::invalid_argument);
+  BOOST_CHECK_THROW(smooth_series({1, 2}, {1, 2}, {Filter::Mean, 0}), std::invalid_argument);
+  BOOST_TEST(filter_name(Filter::Median) == std::string("median"));
+  BOOST_TEST((filter_from_name("exp") == Filter::Exp));
+  BOOST_TEST(!filter_from_name("gauss").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(smoothing_a_video_renormalises_and_decides_again) {
+  // Median W = 3 at the middle frame: class 0 median(.6,.2,.5) = .5, class 1 median(.4,.8,.1) = .4,
+  // class 2 median(0,0,.4) = 0: sum .9, renormalised to 5/9, 4/9, 0; its "ex" 1 becomes 0.
+  std::vector<Prediction> rows = {ex_row("v/1.jpg", {.6f, .4f, 0, 0, 0, 0, 0, 0}),
+                                  ex_row("v/2.jpg", {.2f, .8f, 0, 0, 0, 0, 0, 0}),
+                                  ex_row("v/3.jpg", {.5f, .1f, .4f, 0, 0, 0, 0, 0})};
+  // The middle row has valence-arousal, the others not: its series has one value, passed unchanged.
+  rows[1].va = std::array<float, 2>{0.5f, -0.5f};
+  Smoothing s{{}, {Filter::Median, 3}, {Filter::Mean, 3}};
+  smooth_video(rows, {1, 2, 3}, s);
+  BOOST_TEST((*rows[1].ex_prob)[0] == 5.0f / 9, boost::test_tools::tolerance(1e-6f));
+  BOOST_TEST((*rows[1].ex_prob)[1] == 4.0f / 9, boost::test_tools::tolerance(1e-6f));
+  BOOST_TEST((*rows[1].ex_prob)[2] == 0.0f);
+  BOOST_TEST(*rows[1].ex == 1);  // not decided yet
+  for (auto& p : rows) redecide(p, s, nullptr);
+  BOOST_TEST(*rows[1].ex == 0);
+  BOOST_TEST((*rows[1].va == std::array<float, 2>{0.5f, -0.5f}));
+  BOOST_TEST(!rows[0].va.has_value());
+  // AU: mean W = 3 of .2, .9, .2 at the middle is 1.3/3 = .433: the AU is absent after smoothing at
+  // 0.5, present with a threshold of 0.4; the end frames (.2+.9)/2 = .55 become present at 0.5.
+  std::vector<Prediction> au(3);
+  for (size_t i = 0; i < 3; ++i) {
+    au[i].image = "v/" + std::to_string(i + 1) + ".jpg";
+    au[i].au_prob = std::array<float, kNumAU>{};
+    (*au[i].au_prob)[0] = i == 1 ? 0.9f : 0.2f;
+  }
+  Smoothing sa{{Filter::Mean, 3}, {}, {}};
+  std::vector<Prediction> copy = au;
+  smooth_video(au, {1, 2, 3}, sa);
+  BOOST_TEST((*au[1].au_prob)[0] == 1.3f / 3, boost::test_tools::tolerance(1e-6f));
+  BOOST_TEST((*au[0].au_prob)[0] == 0.55f, boost::test_tools::tolerance(1e-6f));
+  for (auto& p : au) redecide(p, sa, nullptr);
+  BOOST_TEST((*au[1].au)[0] == 0);
+  BOOST_TEST((*au[0].au)[0] == 1);
+  Thresholds t = Thresholds::uniform(0.4f);
+  redecide(au[1], sa, &t);
+  BOOST_TEST((*au[1].au)[0] == 1);
+  // Not smoothed and no thresholds: the decisions are left as they are.
+  redecide(copy[1], Smoothing{}, nullptr);
+  BOOST_TEST(!copy[1].au.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(smoothing_a_stream) {
+  auto line = [](const std::string& image, float p) {
+    Prediction q;
+    q.image = image;
+    q.au_prob = std::array<float, kNumAU>{};
+    (*q.au_prob)[0] = p;
+    q.au = std::array<int, kNumAU>{};
+    (*q.au)[0] = p >= 0.5f;
+    return format_prediction(q) + "\n";
+  };
+  const Smoothing s{{Filter::Mean, 3}, {}, {}};
+  // Video a's frames out of order and a gap (1, 2, 4); video b of one frame.
+  const std::string in = line("a/2.jpg", 0.6f) + line("a/1.jpg", 0.0f) + "\n" + line("a/4.jpg", 0.9f) + line("b/7.jpg", 0.3f);
+  // a/1: (0 + .6)/2 = .3; a/2: (0 + .6)/2 = .3 (3 missing); a/4: alone, .9; b/7: alone, .3.
+  const std::string want = line("a/1.jpg", 0.3f) + line("a/2.jpg", 0.3f) + line("a/4.jpg", 0.9f) + line("b/7.jpg", 0.3f);
+  BOOST_TEST(smooth_text(in, s) == want);
+  // Regrouped: a, b, a again.
+  const std::string regrouped = line("a/1.jpg", 0.0f) + line("b/7.jpg", 0.3f) + line("a/2.jpg", 0.6f) + line("a/4.jpg", 0.9f);
+  BOOST_TEST(smooth_error(regrouped).find("p.jsonl:3: video 'a' appears again after other videos (its rows began on "
+                                          "line 1): the rows of each video must be consecutive: run mtl-smooth --sort") == 0,
+             smooth_error(regrouped));
+  BOOST_TEST(smooth_text(regrouped, s, true) == want);  // --sort takes it
+  BOOST_TEST(smooth_error(line("a/1.jpg", 0) + line("a/2.jpg", 0) + line("a/0001.png", 0)) ==
+             "p.jsonl:3: image 'a/0001.png': frame 1 of video 'a' appears twice (also on line 1)");
+  BOOST_TEST(smooth_error(line("a/1.jpg", 0) + line("a/x1.jpg", 0)) ==
+             "p.jsonl:2: image 'a/x1.jpg': its file name is not a frame number (VIDEO/NNNNN.jpg), so it cannot be smoothed");
+  BOOST_TEST(smooth_error(line("a/1.jpg", 0) + "{\"image\": 3}\n").find("p.jsonl:2: ") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(smoothing_file_read_and_written) {
+  Smoothing s{{Filter::Exp, 9}, {Filter::Median, 15}, {}};
+  const std::string text = smoothing_json(s);
+  BOOST_TEST(text == R"({"format":"mtl-smoothing","version":1,"au":{"filter":"exp","window":9},)"
+                     R"("ex":{"filter":"median","window":15},"va":{"filter":"none","window":1}})" "\n");
+  const Smoothing back = parse_smoothing(text, "s.json");
+  BOOST_TEST((back.au.filter == Filter::Exp && back.au.window == 9));
+  BOOST_TEST((back.ex.filter == Filter::Median && back.ex.window == 15));
+  BOOST_TEST((back.va.filter == Filter::None && back.va.window == 1));
+  TuningRecord rec{"p.jsonl", "val.txt", "", {}, {}};
+  rec.result.ex.before = 0.25;
+  const Smoothing again = parse_smoothing(smoothing_json(s, &rec), "s.json");
+  BOOST_TEST((again.ex.filter == Filter::Median && again.ex.window == 15));
+  const Smoothing some = parse_smoothing(R"({"format":"mtl-smoothing","version":1,"va":{"filter":"mean","window":5}})", "s");
+  BOOST_TEST((some.au.filter == Filter::None && some.va.filter == Filter::Mean && some.va.window == 5));
+}
+
+BOOST_AUTO_TEST_CASE(smoothing_file_errors) {
+  const std::string head = R"({"format":"mtl-smoothing","version":1,)";
+  BOOST_TEST(smoothing_error("{\n\"format\": ,}").find("s.json: line 2: invalid JSON: ") == 0);
+  BOOST_TEST(smoothing_error(head + R"("au":{"filter":"mean","window":1e999}})") ==
+             "s.json: invalid JSON: number overflow parsing '1e999'");
+  BOOST_TEST(smoothing_error("[]") == "s.json: not a smoothing file: the JSON is not an object");
+  BOOST_TEST(smoothing_error(R"({"format":"mtl-thresholds","version":1})") ==
+             "s.json: not a smoothing file: \"format\" is not \"mtl-smoothing\"");
+  BOOST_TEST(smoothing_error(R"({"format":"mtl-smoothing","version":2})") ==
+             "s.json: smoothing format version 2, this toolkit reads version 1");
+  BOOST_TEST(smoothing_error(head + R"("au":{"filter":"mean","window":4}})") ==
+             "s.json: \"au\": \"window\" = 4 must be an odd number of frames from 1 to 100001");
+  BOOST_TEST(smoothing_error(head + R"("au":{"filter":"mean","window":-3}})") ==
+             "s.json: \"au\": \"window\" = -3 must be an odd number of frames from 1 to 100001");
+  BOOST_TEST(smoothing_error(head + R"("au":{"filter":"mean","window":3.0}})") ==
+             "s.json: \"au\": \"window\" = 3.0 is not an integer");
+  BOOST_TEST(smoothing_error(head + R"("ex":{"filter":"gauss","window":3}})") ==
+             "s.json: \"ex\": unknown filter \"gauss\" (none, mean, median or exp)");
+  BOOST_TEST(smoothing_error(head + R"("ex":{"filter":"mean"}})") == "s.json: \"ex\": \"window\" is missing");
+  BOOST_TEST(smoothing_error(head + R"("va":{"filter":"mean","window":3,"x":1}})") == "s.json: \"va\": unknown key \"x\"");
+  BOOST_TEST(smoothing_error(head + R"("va":[]})") ==
+             "s.json: \"va\" must be an object {\"filter\": NAME, \"window\": W}");
+  BOOST_TEST(smoothing_error(head + R"("aus":{}})") == "s.json: unknown key \"aus\"");
+  BOOST_TEST(smoothing_error(head + R"("tuning":1})") == "s.json: \"tuning\" must be an object");
+}
+
+BOOST_AUTO_TEST_CASE(smoothing_tuned_on_a_video) {
+  // One video of 9 frames, all truly class 1; predicted .7 class 1 / .3 class 2, except frame 5 (.3/.7).
+  // No smoothing: class 1 has TP 8, FN 1: F1 16/17; class 2 F1 0 (1 FP); the rest 0: P_EX = 16/17/8.
+  // A mean over 3 frames puts frame 5 at (.7+.3+.7)/3 = .567 for class 1: all right, P_EX = 1/8.
+  Truth truth;
+  std::vector<Prediction> rows;
+  for (int f = 9; f >= 1; --f) {  // in reverse: the tuning sorts the frames itself
+    const std::string image = "v/" + std::to_string(f) + ".jpg";
+    Labels l;
+    l.ex = 1;
+    truth.add(image, l);
+    rows.push_back(f == 5 ? ex_row(image, {0, .3f, .7f, 0, 0, 0, 0, 0}) : ex_row(image, {0, .7f, .3f, 0, 0, 0, 0, 0}));
+    rows.back().line = 10 - f;
+  }
+  const SmoothingTuning r = tune_smoothing(rows, "p.jsonl", truth, nullptr);
+  BOOST_TEST(*r.ex.before == 16.0 / 17 / 8, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(*r.ex.after == 1.0 / 8, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(r.ex.rows == 9u);
+  // Ties: mean, median and exp at W = 3 all fix frame 5; the first tried, mean, wins.
+  BOOST_TEST((r.best.ex.filter == Filter::Mean && r.best.ex.window == 3));
+  BOOST_TEST(r.ex.tried.size() == 1 + 3 * 6u);
+  // Within a tolerance of 0.01 of the best (1/8 - 16/17/8 = 0.0074), none is kept.
+  SmoothingSearch tolerant;
+  tolerant.tolerance = 0.01;
+  const SmoothingTuning kept = tune_smoothing(rows, "p.jsonl", truth, nullptr, tolerant);
+  BOOST_TEST((kept.best.ex.filter == Filter::None && *kept.ex.after == *kept.ex.before));
+  // Windows 9 and up only, median first: median 9 is the first of the best.
+  SmoothingSearch wide;
+  wide.filters = {Filter::Median, Filter::Mean};
+  wide.windows = {15, 9};
+  const SmoothingTuning w = tune_smoothing(rows, "p.jsonl", truth, nullptr, wide);
+  BOOST_TEST((w.best.ex.filter == Filter::Median && w.best.ex.window == 9));
+  BOOST_TEST(!r.au.before.has_value());  // no AU predictions: none
+  BOOST_TEST((r.best.au.filter == Filter::None && r.best.va.filter == Filter::None));
+  rows.push_back(rows.front());  // frame 9 twice
+  rows.back().line = 10;
+  BOOST_CHECK_THROW(tune_smoothing(rows, "p.jsonl", truth, nullptr), InputError);
 }

@@ -33,6 +33,10 @@ std::optional<long> frame_of(std::string_view image);
 // Returns the JSON line for `p` (without the newline); floats in their shortest exact form.
 std::string format_prediction(const Prediction& p);
 
+// Parses one JSON line (not blank) read from line `lineno` of `name`, as parse_predictions does:
+// the one parser of a prediction line, for readers that stream. Throws InputError as below.
+Prediction parse_prediction_line(std::string_view line, const std::string& name, int lineno);
+
 // Parses JSONL predictions from `in` (`name` for messages); blank lines are skipped.
 // Throws InputError "name:line: ..." for invalid JSON, a missing "image", or a value of the wrong
 // shape (an "au" without 12 entries, an "ex" outside 0-7, ...).

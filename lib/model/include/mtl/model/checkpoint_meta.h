@@ -2,12 +2,14 @@
 // struct and its source file are the only place that knows the metadata's JSON keys.
 // No LibTorch here.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "mtl/core/labels.h"
 #include "mtl/model/hyperparameters.h"
 
 namespace mtl {
@@ -46,6 +48,12 @@ struct CheckpointMeta {
   std::optional<double> val_score;               // the task's score at the best epoch
   std::string toolkit_version;
   std::string weights_sha256;  // of the head's tensors (see weights_sha256()); empty in older checkpoints
+  // Decision thresholds tuned on validation (mtl-tune --store); absent in untuned and older checkpoints.
+  std::optional<std::array<float, kNumAU>> au_thresholds;  // AU head only: AU i present when p_i >= it
+  std::optional<std::array<float, kNumEX>> ex_offsets;     // EX head only: added to log p before the argmax
+  // SHA-256 of the file as its trainer wrote it, set when thresholds are first stored into it: a head
+  // trained on this one (EX on AU) records that, and still finds its upstream after a store.
+  std::string trained_sha256;
 
   // The metadata as one JSON object (keys sorted, so that the same head gives the same bytes).
   std::string to_json() const;

@@ -17,14 +17,17 @@ struct PredictOptions {
   ExtractOptions images;                    // how images are read when predicting from them (backbone set)
   int threads = 0;
   std::string device = "auto";
+  std::string thresholds;  // thresholds file to decide with ("": those stored in the checkpoints)
+  bool untuned = false;    // ignore thresholds stored in the checkpoints (AU at the head's own, EX argmax)
   // Checks what needs no file: a checkpoint and an input are given, the image options. Throws UsageError.
   void check() const;
 };
 
-// Writes one JSON line per input image to `out` (see predictions.h). Throws UsageError when no
+// Writes one JSON line per input image to `out` (see predictions.h), decided with the thresholds
+// file if given, else with the thresholds stored in the checkpoints unless `untuned`. Throws UsageError when no
 // checkpoint is given or a head needs another head that is not given (EX with attention needs
 // --au); InputError when a checkpoint is damaged or its task or input size does not match, naming
-// both files.
+// both files, or when the thresholds file is bad.
 void run_predict(const PredictOptions& o, std::ostream& out);
 
 }  // namespace mtl

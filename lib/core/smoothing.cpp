@@ -1,0 +1,329 @@
+// The smoothing filters, a video's rows smoothed and decided again, and the parameters file.
+// The stream of videos and the tuning are in smooth_stream.cpp.
+#include "mtl/core/smoothing.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "mtl/core/error.h"
+
+namespace mtl {
+namespace {
+
+// [lo, hi): the rows whose frames lie within `half` of frames[i]; lo and hi only move forward as
+// i does, so a pass over a series costs O(n).
+struct Window {
+  size_t lo = 0, hi = 0;
+  void advance(const std::vector<long>& frames, size_t i, long half) {
+    while (frames[i] - frames[lo] > half) ++lo;
+    if (hi < i + 1) hi = i + 1;
+    while (hi < frames.size() && frames[hi] - frames[i] <= half) ++hi;
+  }
+};
+
+std::vector<double> mean_filter(const std::vector<long>& frames, const std::vector<double>& v, long half) {
+  std::vector<double> prefix(v.size() + 1, 0.0), out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) prefix[i + 1] = prefix[i] + v[i];
+  Window w;
+  for (size_t i = 0; i < v.size(); ++i) {
+    w.advance(frames, i, half);
+    out[i] = (prefix[w.hi] - prefix[w.lo]) / static_cast<double>(w.hi - w.lo);
+  }
+  return out;
+}
+
+std::vector<double> median_filter(const std::vector<long>& frames, const std::vector<double>& v, long half) {
+  std::vector<double> out(v.size()), buf;
+  Window w;
+  for (size_t i = 0; i < v.size(); ++i) {
+    w.advance(frames, i, half);
+    buf.assign(v.begin() + static_cast<long>(w.lo), v.begin() + static_cast<long>(w.hi));
+    const size_t mid = buf.size() / 2;
+    std::nth_element(buf.begin(), buf.begin() + static_cast<long>(mid), buf.end());
+    double m = buf[mid];
+    if (buf.size() % 2 == 0)  // the mean of the two middle values: the other is the largest below mid
+      m = (m + *std::max_element(buf.begin(), buf.begin() + static_cast<long>(mid))) / 2;
+    out[i] = m;
+  }
+  return out;
+}
+
+// Two-sided exponential weights lambda^|f - f_j| over the whole series, by a forward and a backward
+// recursion: F_i = v_i + lambda^(f_i - f_{i-1}) F_{i-1} sums the values at and before i, B_i those
+// at and after i; the row itself is in both, so the total is F_i + B_i - v_i (weights likewise).
+std::vector<double> exp_filter(const std::vector<long>& frames, const std::vector<double>& v, int window) {
+  const double lambda = 1.0 - 2.0 / (window + 1.0);
+  const size_t n = v.size();
+  std::vector<double> fv(n), fw(n), out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double d = i ? std::pow(lambda, static_cast<double>(frames[i] - frames[i - 1])) : 0.0;
+    fv[i] = v[i] + (i ? d * fv[i - 1] : 0.0);
+    fw[i] = 1.0 + (i ? d * fw[i - 1] : 0.0);
+  }
+  double bv = 0, bw = 0;
+  for (size_t i = n; i-- > 0;) {
+    const double d = i + 1 < n ? std::pow(lambda, static_cast<double>(frames[i + 1] - frames[i])) : 0.0;
+    bv = v[i] + d * bv;
+    bw = 1.0 + d * bw;
+    out[i] = (fv[i] + bv - v[i]) / (fw[i] + bw - 1.0);
+  }
+  return out;
+}
+
+// Smooths the N columns of the rows that have `field` (a member pointer to an optional array),
+// then divides each row by its sum (`normalise`) and clips it to [lo, hi].
+template <size_t N>
+void smooth_field(Prediction* rows, const long* frames, size_t n,
+                  std::optional<std::array<float, N>> Prediction::*field, const TaskSmoothing& s, float lo, float hi,
+                  bool normalise) {
+  if (!s.active()) return;
+  std::vector<size_t> idx;
+  std::vector<long> f;
+  for (size_t i = 0; i < n; ++i)
+    if (rows[i].*field) idx.push_back(i), f.push_back(frames[i]);
+  if (idx.size() < 2) return;  // a single value passes unchanged
+  std::vector<std::array<double, N>> out(idx.size());
+  std::vector<double> column(idx.size());
+  for (size_t c = 0; c < N; ++c) {
+    for (size_t k = 0; k < idx.size(); ++k) column[k] = (*(rows[idx[k]].*field))[c];
+    const std::vector<double> sm = smooth_series(f, column, s);
+    for (size_t k = 0; k < idx.size(); ++k) out[k][c] = sm[k];
+  }
+  for (size_t k = 0; k < idx.size(); ++k) {
+    double sum = 0;
+    for (double x : out[k]) sum += x;
+    // A median of one-hot rows can be all zeros: the row then keeps its own values.
+    if (normalise && !(sum > 0)) continue;
+    auto& dst = *(rows[idx[k]].*field);
+    for (size_t c = 0; c < N; ++c)
+      dst[c] = std::clamp(static_cast<float>(normalise ? out[k][c] / sum : out[k][c]), lo, hi);
+  }
+}
+
+[[noreturn]] void bad(const std::string& source, const std::string& what) { throw InputError(source + ": " + what); }
+
+}  // namespace
+
+const char* filter_name(Filter f) {
+  switch (f) {
+    case Filter::Mean:
+      return "mean";
+    case Filter::Median:
+      return "median";
+    case Filter::Exp:
+      return "exp";
+    case Filter::None:
+      break;
+  }
+  return "none";
+}
+
+std::optional<Filter> filter_from_name(std::string_view name) {
+  for (Filter f : {Filter::None, Filter::Mean, Filter::Median, Filter::Exp})
+    if (name == filter_name(f)) return f;
+  return std::nullopt;
+}
+
+Filter parse_filter(const std::string& option, const std::string& text) {
+  if (auto f = filter_from_name(text)) return *f;
+  throw UsageError(option + ": unknown filter '" + text + "' (none, mean, median or exp)");
+}
+
+int parse_window(const std::string& option, const std::string& text) {
+  long w = -1;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), w);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || w < 1 || w % 2 == 0 || w > kMaxSmoothingWindow)
+    throw UsageError(option + ": '" + text + "' is not an odd number of frames from 1 to " +
+                     std::to_string(kMaxSmoothingWindow));
+  return static_cast<int>(w);
+}
+
+std::string tuning_summary(const std::string& task, const TaskTuning& t, const TaskSmoothing& chosen) {
+  if (!t.before) return task + ": no rows with both truth and prediction: not smoothed";
+  char line[200];
+  std::snprintf(line, sizeof line, "%s: %s, window %d: %.4f -> %.4f on %zu rows", task.c_str(),
+                filter_name(chosen.filter), chosen.window, *t.before, *t.after, t.rows);
+  return line;
+}
+
+std::vector<double> smooth_series(const std::vector<long>& frames, const std::vector<double>& values,
+                                  const TaskSmoothing& s) {
+  if (frames.size() != values.size()) throw std::invalid_argument("smooth_series: frames and values differ in length");
+  if (s.window < 1 || s.window % 2 == 0)
+    throw std::invalid_argument("smooth_series: the window must be odd and at least 1, not " +
+                                std::to_string(s.window));
+  if (!s.active() || values.size() < 2) return values;
+  const long half = s.window / 2;
+  switch (s.filter) {
+    case Filter::Mean:
+      return mean_filter(frames, values, half);
+    case Filter::Median:
+      return median_filter(frames, values, half);
+    case Filter::Exp:
+      return exp_filter(frames, values, s.window);
+    case Filter::None:
+      break;
+  }
+  return values;
+}
+
+void smooth_video(std::vector<Prediction>& rows, const std::vector<long>& frames, const Smoothing& s) {
+  if (rows.size() != frames.size()) throw std::invalid_argument("smooth_video: rows and frames differ in number");
+  smooth_field(rows.data(), frames.data(), rows.size(), &Prediction::au_prob, s.au, 0.0f, 1.0f, false);
+  smooth_field(rows.data(), frames.data(), rows.size(), &Prediction::ex_prob, s.ex, 0.0f, 1.0f, true);
+  smooth_field(rows.data(), frames.data(), rows.size(), &Prediction::va, s.va, -1.0f, 1.0f, false);
+}
+
+void redecide(Prediction& p, const Smoothing& s, const Thresholds* t) {
+  if (t) apply_thresholds(p, *t);
+  if (p.au_prob && !t && s.au.active()) {
+    std::array<int, kNumAU> au;
+    for (int i = 0; i < kNumAU; ++i) au[i] = (*p.au_prob)[i] >= 0.5f;
+    p.au = au;
+  }
+  if (p.ex_prob && !(t && t->ex_offsets) && s.ex.active())
+    p.ex = static_cast<int>(std::max_element(p.ex_prob->begin(), p.ex_prob->end()) - p.ex_prob->begin());
+}
+
+// ----------------------------------------------------------------------------- the parameters file
+namespace {
+
+using nlohmann::json;
+
+int line_of(const std::string& text, size_t at) {
+  int line = 1;
+  for (size_t i = 0; i < at && i < text.size(); ++i) line += text[i] == '\n';
+  return line;
+}
+
+TaskSmoothing task_of(const json& j, const std::string& task, const std::string& source) {
+  const std::string at = "\"" + task + "\"";
+  if (!j.is_object()) bad(source, at + " must be an object {\"filter\": NAME, \"window\": W}");
+  for (const auto& [key, value] : j.items())
+    if (key != "filter" && key != "window") bad(source, at + ": unknown key \"" + key + "\"");
+  if (!j.contains("filter") || !j["filter"].is_string())
+    bad(source, at + ": \"filter\" is missing or not a string (none, mean, median or exp)");
+  TaskSmoothing s;
+  const auto f = filter_from_name(j["filter"].get<std::string>());
+  if (!f) bad(source, at + ": unknown filter " + j["filter"].dump() + " (none, mean, median or exp)");
+  s.filter = *f;
+  if (!j.contains("window")) {
+    if (s.filter != Filter::None) bad(source, at + ": \"window\" is missing");
+    return s;
+  }
+  const json& w = j["window"];
+  if (!w.is_number_integer()) bad(source, at + ": \"window\" = " + w.dump() + " is not an integer");
+  const auto win = w.is_number_unsigned() ? std::min<uint64_t>(w.get<uint64_t>(), INT64_MAX) : w.get<int64_t>();
+  if (win < 1 || win > kMaxSmoothingWindow || win % 2 == 0)
+    bad(source, at + ": \"window\" = " + w.dump() + " must be an odd number of frames from 1 to " +
+                    std::to_string(kMaxSmoothingWindow));
+  s.window = static_cast<int>(win);
+  return s;
+}
+
+nlohmann::ordered_json task_json(const TaskSmoothing& s) {
+  nlohmann::ordered_json j;
+  j["filter"] = filter_name(s.filter);
+  j["window"] = s.window;
+  return j;
+}
+
+}  // namespace
+
+Smoothing parse_smoothing(const std::string& text, const std::string& source) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 5: what".
+    const std::string what = e.what();
+    const size_t column = what.find(", column ");
+    const size_t colon = column == std::string::npos ? column : what.find(": ", column);
+    bad(source, "line " + std::to_string(line_of(text, e.byte == 0 ? 0 : e.byte - 1)) + ": invalid JSON" +
+                    (colon == std::string::npos ? std::string() : what.substr(colon)));
+  } catch (const json::exception& e) {
+    // A number past double's range (out_of_range.406: "number overflow parsing '1e999'"), without a place.
+    const std::string what = e.what();
+    const size_t end = what.find("] ");
+    bad(source, "invalid JSON: " + (end == std::string::npos ? what : what.substr(end + 2)));
+  }
+  if (!j.is_object()) bad(source, "not a smoothing file: the JSON is not an object");
+  if (!j.contains("format") || j["format"] != "mtl-smoothing")
+    bad(source, "not a smoothing file: \"format\" is not \"mtl-smoothing\"");
+  if (!j.contains("version") || !j["version"].is_number_integer())
+    bad(source, "\"version\" is missing or not an integer");
+  if (j["version"].get<int64_t>() != kSmoothingFormatVersion)
+    bad(source, "smoothing format version " + j["version"].dump() + ", this toolkit reads version " +
+                    std::to_string(kSmoothingFormatVersion));
+  Smoothing s;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "au")
+      s.au = task_of(value, key, source);
+    else if (key == "ex")
+      s.ex = task_of(value, key, source);
+    else if (key == "va")
+      s.va = task_of(value, key, source);
+    else if (key == "tuning" && !value.is_object())
+      bad(source, "\"tuning\" must be an object");
+    else if (key != "format" && key != "version" && key != "tuning")
+      bad(source, "unknown key \"" + key + "\"");
+  }
+  return s;
+}
+
+Smoothing read_smoothing(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) throw InputError(path + ": cannot read: " + std::strerror(errno));
+  return parse_smoothing(s.str(), path);
+}
+
+namespace {
+
+nlohmann::ordered_json record_json(const TuningRecord& r) {
+  nlohmann::ordered_json j;
+  j["predictions"] = r.predictions;
+  j["truth"] = r.truth;
+  j["thresholds"] = r.thresholds.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.thresholds);
+  j["filters"] = nlohmann::ordered_json::array();
+  for (Filter f : r.search.filters) j["filters"].push_back(filter_name(f));
+  j["windows"] = r.search.windows;
+  j["tolerance"] = r.search.tolerance;
+  auto task = [](const TaskTuning& t) {
+    nlohmann::ordered_json o;
+    o["rows"] = t.rows;
+    o["before"] = t.before ? nlohmann::ordered_json(*t.before) : nlohmann::ordered_json();
+    o["after"] = t.after ? nlohmann::ordered_json(*t.after) : nlohmann::ordered_json();
+    return o;
+  };
+  j["P_AU"] = task(r.result.au);
+  j["P_EX"] = task(r.result.ex);
+  j["P_VA"] = task(r.result.va);
+  return j;
+}
+
+}  // namespace
+
+std::string smoothing_json(const Smoothing& s, const TuningRecord* record) {
+  nlohmann::ordered_json j;  // keys in the order written here, for a person reading the file
+  j["format"] = "mtl-smoothing";
+  j["version"] = kSmoothingFormatVersion;
+  j["au"] = task_json(s.au);
+  j["ex"] = task_json(s.ex);
+  j["va"] = task_json(s.va);
+  if (record) j["tuning"] = record_json(*record);
+  return j.dump() + "\n";
+}
+
+}  // namespace mtl

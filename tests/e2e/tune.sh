@@ -1,0 +1,139 @@
+# mtl-tune on held-out data: a demo with 6 validation videos; the thresholds are tuned on the
+# predictions of 3 of them and the other 3 are scored before and after (P_AU and P_EX must not fall
+# by more than 0.005 and one must rise). Then: --apply equals mtl-predict --thresholds byte for byte,
+# --store then mtl-predict gives the same lines (and the weights stay as they were), mtl-export
+# takes the stored thresholds, and the error cases.
+. "$(dirname "$0")/common.sh"
+PY=${MTL_PYTHON:-/usr/bin/python3}
+D=$WORK/demo
+W=$WORK
+mtl-gen-demo -q --out "$D" --train-videos 8 --val-videos 6 --frames 80 --seed 7 &&
+  for split in train val; do
+    mtl-extract -q --threads 2 --backbone "$D/backbone.pt" --image-root "$D/cropped_aligned" -o "$D/$split.h5" "$D/$split.txt" ||
+      exit 1
+  done &&
+  mtl-train-au -q --threads 2 --epochs 2 --train "$D/train.h5" --node-dim 16 --lr 0.05 -o "$W/au.pt" &&
+  mtl-train-ex -q --threads 2 --epochs 2 --train "$D/train.h5" --au "$W/au.pt" -o "$W/ex.pt" &&
+  mtl-train-va -q --threads 2 --epochs 1 --train "$D/train.h5" -o "$W/va.pt" &&
+  mtl-predict -q --untuned --au "$W/au.pt" --ex "$W/ex.pt" "$D/val.h5" > "$W/val.jsonl" ||
+  { fail "making the demo, its heads and predictions"; finish; }
+
+# The two halves of the validation videos: truth files and predictions of each.
+head -n 1 "$D/val.txt" > "$W/hdr"
+mapfile -t videos < <(sed 1d "$D/val.txt" | cut -d/ -f1 | sort -u)
+[ ${#videos[@]} -eq 6 ] || { fail "expected 6 validation videos, got ${#videos[@]}"; finish; }
+half() {  # half NAME VIDEO...: NAME.txt (truth) and NAME.jsonl (predictions) of those videos
+  local name=$1 v
+  shift
+  cp "$W/hdr" "$W/$name.txt"
+  : > "$W/$name.jsonl"
+  for v in "$@"; do
+    grep "^$v/" "$D/val.txt" >> "$W/$name.txt"
+    grep "\"image\":\"$v/" "$W/val.jsonl" >> "$W/$name.jsonl"
+  done
+}
+half tune "${videos[@]:0:3}"
+half held "${videos[@]:3:3}"
+
+expect_exit 0 "tune on 3 videos" -- mtl-tune -v --truth "$W/tune.txt" -o "$W/th.json" "$W/tune.jsonl"
+expect_grep "AU1 " "$W/err" "--verbose reports each AU"
+expect_grep "EX rows .*: macro F1 " "$W/err" "--verbose reports the expression F1"
+expect_grep '"ex_offsets":\[' "$W/th.json" "the thresholds file has expression offsets"
+mtl-score --json --truth "$W/held.txt" "$W/held.jsonl" > "$W/before.json"
+mtl-tune --apply "$W/th.json" "$W/held.jsonl" | mtl-score --json --truth "$W/held.txt" > "$W/after.json"
+score() { grep -o "\"$1\":[-0-9.e]*" "$2" | cut -d: -f2; }
+for task in P_AU P_EX; do
+  b=$(score $task "$W/before.json") a=$(score $task "$W/after.json")
+  echo "held-out half: $task before $b after $a"
+  awk -v a="$a" -v b="$b" 'BEGIN { exit !(a != "" && b != "" && a >= b - 0.005) }' ||
+    fail "$task fell on the held-out half: $b -> $a"
+done
+awk -v a1="$(score P_AU "$W/after.json")" -v b1="$(score P_AU "$W/before.json")" \
+  -v a2="$(score P_EX "$W/after.json")" -v b2="$(score P_EX "$W/before.json")" \
+  'BEGIN { exit !(a1 > b1 + 1e-9 || a2 > b2 + 1e-9) }' && pass "P_AU or P_EX rises on the held-out half" ||
+  fail "neither P_AU nor P_EX rises on the held-out half"
+# The thresholds, recomputed independently (numpy) from the file, give the same decisions as --apply.
+if "$PY" -c 'import numpy' 2>/dev/null; then
+  mtl-tune --apply "$W/th.json" "$W/held.jsonl" > "$W/held.tuned.jsonl"
+  "$PY" - "$W/th.json" "$W/held.jsonl" "$W/held.tuned.jsonl" <<'PY' && pass "--apply decides as the thresholds say (numpy)" || fail "--apply differs from numpy"
+import json, sys, numpy as np
+t = json.load(open(sys.argv[1]))
+th, off = np.array(t["au_thresholds"], np.float32), np.array(t["ex_offsets"], np.float64)
+for a, b in zip(open(sys.argv[2]), open(sys.argv[3])):
+    a, b = json.loads(a), json.loads(b)
+    assert b["au"] == (np.array(a["au_prob"], np.float32) >= th).astype(int).tolist()
+    assert b["ex"] == int(np.argmax(np.log(np.array(a["ex_prob"], np.float32).astype(np.float64)) + off))
+    assert a["au_prob"] == b["au_prob"] and a["ex_prob"] == b["ex_prob"]
+PY
+fi
+
+# --apply on the stream and mtl-predict --thresholds: the same bytes.
+mtl-predict -q --au "$W/au.pt" --ex "$W/ex.pt" --thresholds "$W/th.json" "$D/val.h5" > "$W/p-thresholds.jsonl"
+mtl-tune --apply "$W/th.json" < "$W/val.jsonl" > "$W/p-apply.jsonl"
+expect_true "--apply == mtl-predict --thresholds, byte for byte" -- cmp -s "$W/p-thresholds.jsonl" "$W/p-apply.jsonl"
+expect_true "the thresholds change some decisions" -- sh -c "! cmp -s '$W/val.jsonl' '$W/p-apply.jsonl'"
+
+# --store: mtl-predict then decides with the stored thresholds; --untuned as before; weights kept.
+cp "$W/au.pt" "$W/s-au.pt"
+cp "$W/ex.pt" "$W/s-ex.pt"
+expect_exit 0 "--store into the AU and EX checkpoints" -- mtl-tune --store "$W/th.json" "$W/s-au.pt" "$W/s-ex.pt"
+mtl-predict -q --au "$W/s-au.pt" --ex "$W/s-ex.pt" "$D/val.h5" > "$W/p-stored.jsonl" 2> "$W/p-stored.err"
+expect_true "--store then mtl-predict == --thresholds" -- cmp -s "$W/p-thresholds.jsonl" "$W/p-stored.jsonl"
+expect_true "the EX checkpoint still knows its AU checkpoint (no warning)" -- test ! -s "$W/p-stored.err"
+mtl-predict -q --untuned --au "$W/s-au.pt" --ex "$W/s-ex.pt" "$D/val.h5" > "$W/p-untuned.jsonl"
+expect_true "--untuned ignores stored thresholds" -- cmp -s "$W/val.jsonl" "$W/p-untuned.jsonl"
+expect_exit 0 "mtl-export takes the stored thresholds" -- mtl-export -q --au "$W/s-au.pt" --ex "$W/s-ex.pt" -o "$W/model.pt"
+if "$PY" -c 'import torch' 2>/dev/null; then
+  "$PY" - "$W" <<'PY' && pass "stored checkpoints load in Python, weights unchanged" || fail "stored checkpoints in Python"
+import json, sys, torch
+w = sys.argv[1]
+t = json.load(open(w + "/th.json"))
+for name, key in (("au", "au_thresholds"), ("ex", "ex_offsets")):
+    a, b = torch.jit.load(f"{w}/{name}.pt"), torch.jit.load(f"{w}/s-{name}.pt")
+    sa, sb = a.state_dict(), b.state_dict()
+    assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+    ma, mb = json.loads(a.metadata), json.loads(b.metadata)
+    assert mb["weights_sha256"] == ma["weights_sha256"] and key not in ma
+    assert [float(torch.tensor(x, dtype=torch.float32)) for x in mb[key]] == [float(torch.tensor(x, dtype=torch.float32)) for x in t[key]]
+m = torch.jit.load(w + "/model.pt")
+assert torch.equal(m.au_thresholds, torch.tensor(t["au_thresholds"], dtype=torch.float32))
+assert torch.equal(m.ex_offsets, torch.tensor(t["ex_offsets"], dtype=torch.float32))
+PY
+fi
+
+# Errors: exit code, the message naming the file and problem, no output left behind.
+printf '{"format":"mtl-thresholds","version":1}\n' > "$W/bad.json"
+mtl-tune --tasks au --truth "$W/tune.txt" -o "$W/au-only.json" "$W/tune.jsonl" 2>/dev/null
+run_table <<EOF
+2 | give one of --truth \(tune\), --apply or --store | mtl-tune $W/val.jsonl
+2 | -o, --tasks, --bootstrap and --min-positives are for tuning | mtl-tune --apply $W/th.json -o $W/x.json $W/val.jsonl | $W/x.json
+2 | --tasks: 'xx' is not au or ex                   | mtl-tune --tasks xx --truth $W/tune.txt -o $W/x.json $W/tune.jsonl | $W/x.json
+2 | --bootstrap must be at least 1                   | mtl-tune --bootstrap 0 --truth $W/tune.txt -o $W/x.json $W/tune.jsonl | $W/x.json
+3 | bad.json: missing key "au_names"                 | mtl-tune --apply $W/bad.json $W/val.jsonl
+3 | bad.json: missing key "au_names"                 | mtl-predict --au $W/au.pt --thresholds $W/bad.json $D/val.h5
+3 | bad.json: missing key "au_names"                 | mtl-tune --store $W/bad.json $W/s-au.pt
+3 | held.jsonl: none of its 240 predictions is of an image in .*tune.txt | mtl-tune --truth $W/tune.txt -o $W/x.json $W/held.jsonl | $W/x.json
+3 | va.pt: a checkpoint of the va head               | mtl-tune --store $W/th.json $W/s-au.pt $W/va.pt
+3 | au-only.json: has no "ex_offsets" to store in the EX checkpoint | mtl-tune --store $W/au-only.json $W/s-ex.pt
+3 | nothing.jsonl: cannot open                       | mtl-tune --apply $W/th.json $W/nothing.jsonl
+2 | --thresholds and --untuned exclude each other    | mtl-predict --au $W/au.pt --untuned --thresholds $W/th.json $D/val.h5
+EOF
+# A refused --store left both checkpoints as they were.
+expect_true "a refused --store writes nothing" -- cmp -s "$W/p-thresholds.jsonl" \
+  <(mtl-predict -q --au "$W/s-au.pt" --ex "$W/s-ex.pt" "$D/val.h5")
+# A bad line deep in a stream is named by its line in the whole input.
+{ for i in 1 2 3 4 5 6 7 8 9 10; do cat "$W/val.jsonl"; done; echo '{"image":"x/1.jpg","ex":9}'; } > "$W/long.jsonl"
+n=$(wc -l < "$W/long.jsonl")
+expect_exit 3 "a bad line after 4096 lines" -- mtl-tune --apply "$W/th.json" "$W/long.jsonl"
+expect_grep "long.jsonl:$n: \"ex\" must be an integer class code 0-7" "$W/err" "the bad line's number counts every line"
+# An EX head trained on a stored AU checkpoint records the AU file as trained, so storing into it
+# again does not make it another AU head (no warning in mtl-predict, no refusal in mtl-export).
+sum_before=$(sha256sum < "$W/s-au.pt")
+mtl-train-ex -q --threads 2 --epochs 1 --train "$D/train.h5" --au "$W/s-au.pt" -o "$W/ex2.pt" &&
+  mtl-tune -q --tasks au --bootstrap 5 --truth "$W/held.txt" -o "$W/th2.json" "$W/held.jsonl" &&
+  mtl-tune -q --store "$W/th2.json" "$W/s-au.pt" || fail "training on a stored AU checkpoint and storing again"
+expect_true "the second store rewrote the AU checkpoint" -- test "$sum_before" != "$(sha256sum < "$W/s-au.pt")"
+expect_exit 0 "mtl-predict after a second store" -- mtl-predict --au "$W/s-au.pt" --ex "$W/ex2.pt" "$D/val.h5"
+expect_true "no other-AU-checkpoint warning after a second store" -- test ! -s "$W/err"
+expect_exit 0 "mtl-export after a second store" -- mtl-export -q --au "$W/s-au.pt" --ex "$W/ex2.pt" -o "$W/model2.pt"
+finish
