@@ -54,10 +54,10 @@ Options:
   --truth FILE        validation annotation file to split (default: DATA_DIR/val.txt)
   --backbone FILE     backbone that extracts the halves' stores (default: DATA_DIR/backbone.pt)
   --image-root DIR    folder of the validation images (default: DATA_DIR/cropped_aligned)
-  --common-opts OPTS  options for all three trainers (after the demo's: --batch 64)
-  --au-opts OPTS      options for mtl-train-au (after the demo's: --epochs 40 --lr 0.1 --node-dim 64)
-  --ex-opts OPTS      options for mtl-train-ex (after the demo's: --epochs 40 --lr 0.3)
-  --va-opts OPTS      options for mtl-train-va (after the demo's: --epochs 20 --lr 0.05)
+  --common-opts OPTS  options for all three trainers (after the demo's --batch 64)
+  --au-opts OPTS      options for mtl-train-au (after the demo's --epochs 40 --lr 0.1 --node-dim 64)
+  --ex-opts OPTS      options for mtl-train-ex (after the demo's --epochs 40 --lr 0.3)
+  --va-opts OPTS      options for mtl-train-va (after the demo's --epochs 20 --lr 0.05)
   --tune-opts OPTS    options for mtl-tune (tuning)
   --smooth-opts OPTS  options for mtl-smooth --tune
   --slurm             submit the work as Slurm jobs instead of running it here (see below)
@@ -76,7 +76,8 @@ variant and seed (EX head, prediction, tuning, smoothing, scores), then the tabl
 OUT/table.txt. Jobs run examples/slurm/ablation.sbatch; a stopped job requeues itself and
 resumes. The table step is the same as a local run's.
 
-Exit status: 0 success, 1 a step failed, 2 usage error.
+Exit status: 0 success, 2 usage error, 1 a failed check of the script; a program that fails
+passes on its own status (3 bad input, 4 output not written, 143 stopped by SIGTERM, ...).
 EOF
 }
 
@@ -165,7 +166,8 @@ abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 need() { command -v "$B$1" >/dev/null || die "$B$1: not found (--post raw runs without mtl-tune and mtl-smooth)"; }
 
 # The settings a finished file depends on; a rerun with other ones into the same OUT is refused.
-FINGERPRINT_VARS="TRAIN TRUTH BACKBONE IMAGE_ROOT DEMO_COMMON DEMO_AU DEMO_EX DEMO_VA COMMON_OPTS AU_OPTS EX_OPTS VA_OPTS TUNE_OPTS SMOOTH_OPTS"
+FINGERPRINT_VARS="TRAIN TRUTH BACKBONE IMAGE_ROOT DEMO_COMMON DEMO_AU DEMO_EX DEMO_VA"
+FINGERPRINT_VARS="$FINGERPRINT_VARS COMMON_OPTS AU_OPTS EX_OPTS VA_OPTS TUNE_OPTS SMOOTH_OPTS"
 SETTINGS_VARS="$FINGERPRINT_VARS VARIANT_TABLE B VARIANTS REFERENCE SEED_LIST POSTS"
 
 # save_settings: writes OUT/settings.sh (sourced by the Slurm jobs) after comparing the settings
@@ -179,7 +181,9 @@ save_settings() {
     new_fp=$(grep -E "^($(echo $FINGERPRINT_VARS | tr ' ' '|'))=" "$new")
     if [ "$old_fp" != "$new_fp" ]; then
       rm -f "$new"
-      usage_error "$OUT holds a run with other settings ($OUT/settings.sh): $(diff <(echo "$old_fp") <(echo "$new_fp") | grep '^>' | head -1 | cut -c3-); use another --out"
+      local first
+      first=$(diff <(echo "$old_fp") <(echo "$new_fp") | grep '^>' | head -1 | cut -c3-) || true
+      usage_error "$OUT holds a run with other settings ($OUT/settings.sh; this run has $first); use another --out"
     fi
   fi
   mv "$new" "$OUT/settings.sh"
@@ -368,7 +372,9 @@ print_table() {
     function pm(m, s) { return s == "NA" ? sprintf("%.4f", m) : sprintf("%.4f ± %.4f", m, s) }
     function dpm(m, s) { return m == "NA" ? "-" : s == "NA" ? sprintf("%+.4f", m) : sprintf("%+.4f ± %.4f", m, s) }
     function pad(t, w,   c) { c = t; n = gsub(/±/, "", c); while (length(t) - n < w) t = t " "; return t }
-    function line(a, b, c, d, e, f, g, h) { print pad(a, 9) " " pad(b, 15) " " pad(c, 16) " " pad(d, 16) " " pad(e, 16) " " pad(f, 16) " " pad(g, 17) " " h }
+    function line(a, b, c, d, e, f, g, h) {
+      print pad(a, 9) " " pad(b, 15) " " pad(c, 16) " " pad(d, 16) " " pad(e, 16) " " pad(f, 16) " " pad(g, 17) " " h
+    }
     NR == 1 { printf "Held-out half B (%d video(s), %d frames); mean ± sd over seeds %s.\n", videos, frames, seeds
               printf "Thresholds and smoothing tuned on half A. dP: paired difference from variant %s (same seed).\n\n", ref
               line("variant", "post", "P_AU", "P_EX", "P_VA", "P_MTL", "dP_EX", "dP_MTL"); next }
