@@ -37,8 +37,13 @@ int tune(const std::string& truth_path, const std::string& pred_path, const std:
                        std::to_string(report.predictions) + " predictions are of images not in " + truth_path);
   if (o.au && report.au_rows == 0)
     mtl::logging::warn("AU thresholds left at 0.5: no prediction with \"au_prob\" has AU labels");
-  if (o.ex && !report.ex_tuned)
+  if (o.ex && report.ex_rows == 0)
     mtl::logging::warn("no expression offsets: no prediction with \"ex_prob\" has an expression label");
+  int moved = 0;
+  for (const auto& a : report.au) moved += a.tuned;
+  mtl::logging::info(std::to_string(moved) + " of 12 AU thresholds tuned (the others keep 0.5)" +
+                     (report.ex_rows ? report.ex_tuned ? "; expression offsets written" :
+                                       "; no expression offsets (no gain on the videos left out)" : ""));
   mtl::logging::debug("\n" + mtl::format_tune_report(report));
   mtl::write_atomically(output, [&](const std::string& tmp) {
     std::ofstream f(tmp, std::ios::binary);

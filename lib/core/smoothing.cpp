@@ -14,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "json_document.h"
 #include "mtl/core/error.h"
 
 namespace mtl {
@@ -199,12 +200,6 @@ namespace {
 
 using nlohmann::json;
 
-int line_of(const std::string& text, size_t at) {
-  int line = 1;
-  for (size_t i = 0; i < at && i < text.size(); ++i) line += text[i] == '\n';
-  return line;
-}
-
 TaskSmoothing task_of(const json& j, const std::string& task, const std::string& source) {
   const std::string at = "\"" + task + "\"";
   if (!j.is_object()) bad(source, at + " must be an object {\"filter\": NAME, \"window\": W}");
@@ -240,22 +235,7 @@ nlohmann::ordered_json task_json(const TaskSmoothing& s) {
 }  // namespace
 
 Smoothing parse_smoothing(const std::string& text, const std::string& source) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 5: what".
-    const std::string what = e.what();
-    const size_t column = what.find(", column ");
-    const size_t colon = column == std::string::npos ? column : what.find(": ", column);
-    bad(source, "line " + std::to_string(line_of(text, e.byte == 0 ? 0 : e.byte - 1)) + ": invalid JSON" +
-                    (colon == std::string::npos ? std::string() : what.substr(colon)));
-  } catch (const json::exception& e) {
-    // A number past double's range (out_of_range.406: "number overflow parsing '1e999'"), without a place.
-    const std::string what = e.what();
-    const size_t end = what.find("] ");
-    bad(source, "invalid JSON: " + (end == std::string::npos ? what : what.substr(end + 2)));
-  }
+  json j = parse_json_document(text, source);
   if (!j.is_object()) bad(source, "not a smoothing file: the JSON is not an object");
   if (!j.contains("format") || j["format"] != "mtl-smoothing")
     bad(source, "not a smoothing file: \"format\" is not \"mtl-smoothing\"");

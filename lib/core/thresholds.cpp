@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "json_document.h"
 #include "mtl/core/error.h"
 
 namespace mtl {
@@ -19,13 +20,6 @@ namespace {
 using nlohmann::json;
 
 [[noreturn]] void bad(const std::string& source, const std::string& what) { throw InputError(source + ": " + what); }
-
-// The 1-based line of byte offset `at` in `text`.
-int line_of(const std::string& text, size_t at) {
-  int line = 1;
-  for (size_t i = 0; i < at && i < text.size(); ++i) line += text[i] == '\n';
-  return line;
-}
 
 // Reads an array of N finite numbers under `key`, each in [0,1] when `probability`.
 template <size_t N>
@@ -92,17 +86,7 @@ Thresholds Thresholds::uniform(float au_threshold) {
 }
 
 Thresholds parse_thresholds(const std::string& text, const std::string& source) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 5: what".
-    const std::string what = e.what();
-    const size_t column = what.find(", column ");
-    const size_t colon = column == std::string::npos ? column : what.find(": ", column);
-    bad(source, "line " + std::to_string(line_of(text, e.byte == 0 ? 0 : e.byte - 1)) + ": invalid JSON" +
-                    (colon == std::string::npos ? std::string() : what.substr(colon)));
-  }
+  json j = parse_json_document(text, source);
   check_header(j, source);
   check_names(j["au_names"], source);
   Thresholds t;

@@ -142,6 +142,13 @@ std::vector<std::vector<uint32_t>> resample_videos(size_t videos, int b, uint64_
   return out;
 }
 
+// The videos a resample left out (weight 1), for trying the search on data it did not see.
+std::vector<uint32_t> out_of_bag(const std::vector<uint32_t>& w) {
+  std::vector<uint32_t> oob(w.size());
+  for (size_t v = 0; v < w.size(); ++v) oob[v] = w[v] == 0;
+  return oob;
+}
+
 // --- AU ---
 
 // F1 of AU counts `c` at every grid threshold, with videos weighted by `w`.
@@ -186,9 +193,19 @@ void tune_au(const Data& d, const std::vector<std::vector<uint32_t>>& resamples,
     int g = kGridHalf;
     if (o.au && c.total_positives >= static_cast<size_t>(o.min_positives) && c.rows > 0) {
       std::vector<int> picks;
-      for (const auto& w : resamples) picks.push_back(au_pick(au_curve(c, w)));
-      g = median_nearest(picks, kGridHalf);
-      rep.tuned = true;
+      double oob_gain = 0;
+      for (const auto& w : resamples) {
+        picks.push_back(au_pick(au_curve(c, w)));
+        const auto held_out = au_curve(c, out_of_bag(w));
+        oob_gain += (held_out[picks.back()] - held_out[kGridHalf]) / static_cast<double>(resamples.size());
+      }
+      rep.oob_gain = oob_gain;
+      // The search itself is tried on the videos each resample left out: it is kept only when its
+      // thresholds beat 0.5 there on average.
+      if (oob_gain > 0) {
+        g = median_nearest(picks, kGridHalf);
+        rep.tuned = true;
+      }
     }
     t.au[i] = rep.threshold = au_threshold_grid()[g];
     rep.f1_tuned = full[g];
@@ -268,9 +285,11 @@ std::array<int, kNumEX> ex_ascent(const Data& d, const std::vector<uint32_t>& w)
   return idx;
 }
 
-double ex_score(const Data& d, const std::function<int(size_t)>& decide) {
+// Macro F1 of the decisions on all rows, or on the rows of the videos weighted 1 in `videos`.
+double ex_score(const Data& d, const std::function<int(size_t)>& decide, const std::vector<uint32_t>* videos = nullptr) {
   std::array<std::array<double, kNumEX>, kNumEX> conf{};
-  for (size_t r = 0; r < d.ex_label.size(); ++r) conf[d.ex_label[r]][decide(r)] += 1;
+  for (size_t r = 0; r < d.ex_label.size(); ++r)
+    if (!videos || (*videos)[d.ex_video[r]]) conf[d.ex_label[r]][decide(r)] += 1;
   return macro_f1(conf);
 }
 
@@ -278,10 +297,19 @@ void tune_ex(const Data& d, const std::vector<std::vector<uint32_t>>& resamples,
   r.ex_rows = d.ex_label.size();
   r.ex_f1_before = ex_score(d, [&](size_t row) { return d.ex_before[row]; });
   std::array<std::vector<int>, kNumEX> picks;
+  double oob_gain = 0;
   for (const auto& w : resamples) {
     const auto idx = ex_ascent(d, w);
-    for (int c = 0; c < kNumEX; ++c) picks[c].push_back(idx[c]);
+    std::array<float, kNumEX> off_b;
+    for (int c = 0; c < kNumEX; ++c) picks[c].push_back(idx[c]), off_b[c] = offset_value(idx[c]);
+    const auto oob = out_of_bag(w);
+    oob_gain += (ex_score(d, [&](size_t row) { return ex_decide(d, row, off_b); }, &oob) -
+                 ex_score(d, [&](size_t row) { return d.ex_before[row]; }, &oob)) /
+                static_cast<double>(resamples.size());
   }
+  r.ex_oob_gain = oob_gain;
+  r.ex_f1_after = r.ex_f1_before;
+  if (oob_gain <= 0) return;  // the offsets did not help on the videos left out: none
   std::array<float, kNumEX> off;
   for (int c = 0; c < kNumEX; ++c) off[c] = offset_value(median_nearest(picks[c], kOffsetZero));
   t.ex_offsets = off;
@@ -362,19 +390,21 @@ std::string format_tune_report(const TuneReport& r) {
   std::string s = std::to_string(r.matched) + " of " + std::to_string(r.predictions) + " predictions matched, " +
                   std::to_string(r.videos) + " videos\n";
   if (r.au_rows) {
-    s += "AU rows " + std::to_string(r.au_rows) + ": AU positives threshold F1@0.5 F1@threshold\n";
+    s += "AU rows " + std::to_string(r.au_rows) + ": AU positives threshold F1@0.5 F1@threshold out-of-bag-gain\n";
     double before = 0, after = 0;
     for (int i = 0; i < kNumAU; ++i) {
       const auto& a = r.au[i];
       s += std::string("  ") + au_names()[i] + " " + std::to_string(a.positives) + " " + fixed(a.threshold, 2) +
-           (a.tuned ? "" : " (kept)") + " " + fixed(a.f1_default) + " " + fixed(a.f1_tuned) + "\n";
+           (a.tuned ? "" : " (kept)") + " " + fixed(a.f1_default) + " " + fixed(a.f1_tuned) + " " +
+           fixed(a.oob_gain) + "\n";
       before += a.f1_default / kNumAU, after += a.f1_tuned / kNumAU;
     }
     s += "  mean F1 " + fixed(before) + " -> " + fixed(after) + "\n";
   }
-  if (r.ex_tuned)
+  if (r.ex_rows)
     s += "EX rows " + std::to_string(r.ex_rows) + ": macro F1 " + fixed(r.ex_f1_before) + " -> " +
-         fixed(r.ex_f1_after) + "\n";
+         fixed(r.ex_f1_after) + ", out-of-bag gain " + fixed(r.ex_oob_gain) +
+         (r.ex_tuned ? "" : " (no offsets)") + "\n";
   return s;
 }
 

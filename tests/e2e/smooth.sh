@@ -7,7 +7,6 @@
 # videos pass unchanged; bad input and options give the documented errors.
 . "$(dirname "$0")/common.sh"
 PY=${MTL_PYTHON:-/usr/bin/python3}
-SRC=$(cd "$(dirname "$0")/.." && pwd)
 D=$WORK/demo
 
 # Data: more validation videos than the shared fixture's 3, so that each half holds several. (Without

@@ -766,6 +766,8 @@ BOOST_AUTO_TEST_CASE(thresholds_file_errors) {
   const std::string head = R"({"format":"mtl-thresholds","version":1,)" + kAuNames + ",";
   BOOST_TEST(thresholds_error("{\n\"format\": ,}").find("t.json: line 2: invalid JSON: ") == 0);
   BOOST_TEST(thresholds_error("[1,2]") == "t.json: not a thresholds file: the JSON is not an object");
+  // A number past double's range is nlohmann's out_of_range, not a parse_error (found by fuzz_smoothing).
+  BOOST_TEST(thresholds_error(R"({"format":"mtl-thresholds","version":1e999})").find("t.json: invalid JSON: ") == 0);
   BOOST_TEST(thresholds_error(R"({"format":"x","version":1})") ==
              "t.json: not a thresholds file: \"format\" is not \"mtl-thresholds\"");
   BOOST_TEST(thresholds_error(R"({"format":"mtl-thresholds","version":3})") ==
@@ -986,9 +988,49 @@ BOOST_AUTO_TEST_CASE(tune_ex_small_gains_keep_zero_offsets) {
       p[k] = 0.7f;
       add_ex_row(c, "v" + std::to_string(v) + "/" + std::to_string(k) + ".jpg", k, p);
     }
-  const Thresholds t = tune_thresholds(c.preds, c.truth, TuneOptions{});
-  BOOST_REQUIRE(t.ex_offsets.has_value());
-  for (float o : *t.ex_offsets) BOOST_TEST(o == 0.0f);
+  TuneReport r;
+  const Thresholds t = tune_thresholds(c.preds, c.truth, TuneOptions{}, &r);
+  // Every resample keeps zero offsets, so they gain nothing on the videos left out: none written.
+  BOOST_TEST(!t.ex_offsets.has_value());
+  BOOST_TEST(!r.ex_tuned);
+  BOOST_TEST(r.ex_oob_gain == 0.0);
+  BOOST_TEST(r.ex_f1_after == r.ex_f1_before);
+}
+
+BOOST_AUTO_TEST_CASE(tune_keeps_half_when_thresholds_do_not_carry_over_to_other_videos) {
+  // Video 0 (40 rows) has its positives at 0.3 and negatives at 0.2; videos 1-4 (4 rows each)
+  // have positives at 0.6 and negatives at 0.45. On all rows together F1 is highest at a low
+  // threshold (0.25: video 0 all right, 8 false positives elsewhere: 2*28/(2*28+8) = 0.875 against
+  // 0.5: 8 true positives of 28, 2*8/(2*8+20) = 0.444), but a threshold tuned with video 0 in the
+  // resample loses on videos 1-4 left out, and one tuned without it gains nothing on video 0's
+  // absence: the out-of-bag gain is negative, and the AU keeps 0.5.
+  TuneCase c;
+  c.truth.source = "truth";
+  auto add = [&](int v, int i, float prob, int label) {
+    std::array<float, kNumAU> p{};
+    p[0] = prob;
+    Labels l;
+    l.au[0] = static_cast<int8_t>(label);
+    c.add("v" + std::to_string(v) + "/" + std::to_string(i) + ".jpg", p, l);
+  };
+  for (int i = 0; i < 40; ++i) add(0, i, i % 2 ? 0.3f : 0.2f, i % 2);
+  for (int v = 1; v <= 4; ++v)
+    for (int i = 0; i < 4; ++i) add(v, i, i % 2 ? 0.6f : 0.45f, i % 2);
+  TuneReport r;
+  TuneOptions o;
+  o.bootstrap = 200;
+  const Thresholds t = tune_thresholds(c.preds, c.truth, o, &r);
+  std::vector<int> y, at_quarter, at_half;
+  for (const auto& p : c.preds) {
+    y.push_back(c.truth.labels(c.truth.find(p.image)).au[0]);
+    at_quarter.push_back((*p.au_prob)[0] >= 0.25f);
+    at_half.push_back((*p.au_prob)[0] >= 0.5f);
+  }
+  BOOST_TEST(f1_binary(y, at_quarter) == 0.875, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(f1_binary(y, at_half) == 16.0 / 36, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(r.au[0].oob_gain < 0.0);
+  BOOST_TEST(!r.au[0].tuned);
+  BOOST_TEST(t.au[0] == 0.5f);
 }
 
 BOOST_AUTO_TEST_CASE(tune_joins_on_the_truth_and_is_deterministic) {

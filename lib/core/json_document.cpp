@@ -1,0 +1,36 @@
+// Parsing a JSON document with messages that say where it is wrong.
+#include "json_document.h"
+
+#include "mtl/core/error.h"
+
+namespace mtl {
+namespace {
+
+// The 1-based line of byte offset `at` in `text`.
+int line_of(const std::string& text, size_t at) {
+  int line = 1;
+  for (size_t i = 0; i < at && i < text.size(); ++i) line += text[i] == '\n';
+  return line;
+}
+
+}  // namespace
+
+nlohmann::json parse_json_document(const std::string& text, const std::string& source) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 5: what".
+    const std::string what = e.what();
+    const size_t column = what.find(", column ");
+    const size_t colon = column == std::string::npos ? column : what.find(": ", column);
+    throw InputError(source + ": line " + std::to_string(line_of(text, e.byte == 0 ? 0 : e.byte - 1)) +
+                     ": invalid JSON" + (colon == std::string::npos ? std::string() : what.substr(colon)));
+  } catch (const nlohmann::json::exception& e) {
+    // A number past double's range (out_of_range.406: "number overflow parsing '1e999'"), without a place.
+    const std::string what = e.what();
+    const size_t end = what.find("] ");
+    throw InputError(source + ": invalid JSON: " + (end == std::string::npos ? what : what.substr(end + 2)));
+  }
+}
+
+}  // namespace mtl

@@ -1,0 +1,13 @@
+// A small JSON document (a thresholds or smoothing file) parsed whole, with errors that name the
+// file and, for bad syntax, the line (private to mtl_core).
+#pragma once
+#include <string>
+#include <nlohmann/json.hpp>
+
+namespace mtl {
+
+// Parses `text`, read from `source`. Throws InputError "source: line N: invalid JSON: what" for bad
+// syntax, "source: invalid JSON: what" for a number past double's range (1e999).
+nlohmann::json parse_json_document(const std::string& text, const std::string& source);
+
+}  // namespace mtl
