@@ -32,12 +32,20 @@ NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=8000 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$C/slurm.conf"
+# munged: the one running, if it answers; else our own, stopped at the end (by its PID file). A
+# munged that an earlier test is stopping may still be listed, so ask it (munge -n), not the
+# process list, and wait until ours answers.
 own_munge=0
-if ! pgrep -x munged >/dev/null; then runuser -u munge -- /usr/sbin/munged --force && own_munge=1; fi
+if ! munge -n >/dev/null 2>&1; then
+  runuser -u munge -- /usr/sbin/munged --force && own_munge=1
+  for _ in $(seq 100); do munge -n >/dev/null 2>&1 && break; sleep 0.1; done
+fi
 slurmctld -i -f "$SLURM_CONF" && slurmd -f "$SLURM_CONF" || { fail "cannot start Slurm: $(tail -5 "$C"/log/*.log)"; finish; }
 stop_cluster() {
   for p in "$C/slurmd.pid" "$C/slurmctld.pid"; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
-  [ $own_munge -eq 1 ] && pkill -x munged
+  if [ $own_munge -eq 1 ] && mpid=$(cat /run/munge/munged.pid 2>/dev/null) && kill "$mpid" 2>/dev/null; then
+    for _ in $(seq 100); do kill -0 "$mpid" 2>/dev/null || break; sleep 0.1; done
+  fi
   sleep 1
   rm -rf "$WORK"
 }
