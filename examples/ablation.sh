@@ -1,24 +1,442 @@
-#!/bin/sh
-# Ablation of the EX head's cross attention: trains EX with each variant over several seeds on the
-# data and AU head of examples/pipeline.sh, and prints P_EX mean and sd per variant.
-# Usage: examples/ablation.sh [BUILD_DIR|installed] [DEMO_DIR] [SEEDS] (installed: the programs on PATH)
-set -eu
-BUILD=${1:-build}
-D=${2:-demo}
-SEEDS=${3:-5}
-if [ "$BUILD" = installed ]; then B=; else B=$BUILD/tools/; fi
-[ -f "$D/au.pt" ] || { echo "ablation.sh: run examples/pipeline.sh first ($D/au.pt is missing)" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-printf '%-9s %-6s %s\n' variant seeds "P_EX mean +- sd"
-for variant in paper additive none; do
-  seed=1
-  while [ "$seed" -le "$SEEDS" ]; do
-    "${B}mtl-train-ex" -q --train "$D/train.h5" --val "$D/val.h5" --au "$D/au.pt" --attention "$variant" \
-      --batch 64 --epochs 40 --lr 0.3 --seed "$seed" -o "$tmp/ex.pt"
-    "${B}mtl-predict" --au "$D/au.pt" --ex "$tmp/ex.pt" "$D/val.h5" |
-      "${B}mtl-score" --json --truth "$D/val.txt" - | grep -o '"P_EX":[-0-9.e]*' | cut -d: -f2 >> "$tmp/$variant"
-    seed=$((seed + 1))
+#!/bin/bash
+# The cross-attention ablation as one table: the EX head's attention variants x seeds x the
+# post-processing of the predictions, scored on held-out validation videos. Run with --help.
+#
+# Layout of OUT (--out): the run's settings (settings.sh); the two halves of the validation set
+# (val-a.txt, val-b.txt and their feature stores); heads/sSEED/ (the AU and VA heads of a seed);
+# cells/VARIANT/sSEED/ (the EX head, predictions of both halves, thresholds, smoothing, and one
+# mtl-score --json file per post-processing, POST.json); scores.tsv and table.tsv (the table).
+set -eu -o pipefail
+
+# The variants: a name, then the mtl-train-ex options that make it. To add a variant, add a line
+# (README: "Ablations"); --variants picks among them (default: all, in this order).
+VARIANT_TABLE='
+paper      --attention paper
+additive   --attention additive
+none       --attention none
+'
+ALL_VARIANTS=$(echo "$VARIANT_TABLE" | awk 'NF { printf "%s%s", sep, $1; sep = "," }')
+ALL_POSTS=raw,tuned,smoothed,tuned+smoothed
+# Demo defaults, as examples/pipeline.sh (the demo is small); options given add to them, and a
+# repeated option takes its last value.
+DEMO_COMMON="--batch 64"
+DEMO_AU="--epochs 40 --lr 0.1 --node-dim 64"
+DEMO_EX="--epochs 40 --lr 0.3"
+DEMO_VA="--epochs 20 --lr 0.05"
+
+usage() {
+  cat <<'EOF'
+Usage: examples/ablation.sh [OPTIONS] [BUILD_DIR|installed] [DATA_DIR]
+
+Crosses the EX head's cross-attention variants with seeds and with the post-processing of the
+predictions, and prints a table: per variant and post-processing, P_AU, P_EX, P_VA and P_MTL as
+mean +- sd over the seeds, and the paired difference (same seed) of P_EX and P_MTL from a
+reference variant (--reference, default: none).
+
+Held out: the videos of the validation annotations are sorted and dealt alternately to half A
+(1st, 3rd, ...) and half B (OUT/val-a.txt, OUT/val-b.txt). The heads pick their best epoch on A,
+the thresholds (mtl-tune) and the smoothing (mtl-smooth) are tuned on A, and every number of the
+table is a score on B. Per seed the AU and VA heads are trained once and shared by the variants;
+the EX head is trained per variant and seed. A rerun with the same OUT skips finished work.
+
+BUILD_DIR is the CMake build folder (default: build); "installed" runs the programs on PATH.
+DATA_DIR (default: demo, as left by examples/pipeline.sh) holds train.h5, val.txt, backbone.pt
+and cropped_aligned/; the options below name other files.
+
+Options:
+  --variants LIST     variants of the EX head, comma-separated (default: paper,additive,none;
+                      more in VARIANT_TABLE at the top of this script)
+  --reference NAME    the variant the differences are taken from (default: none)
+  --seeds LIST        seeds: a list and ranges, e.g. 1-5 or 1,3,7 (default: 1-5)
+  --post LIST         post-processing: raw, tuned, smoothed, tuned+smoothed (default: all four)
+  --out DIR           folder of the run (default: DATA_DIR/ablation)
+  --train FILE        training feature store (default: DATA_DIR/train.h5)
+  --truth FILE        validation annotation file to split (default: DATA_DIR/val.txt)
+  --backbone FILE     backbone that extracts the halves' stores (default: DATA_DIR/backbone.pt)
+  --image-root DIR    folder of the validation images (default: DATA_DIR/cropped_aligned)
+  --common-opts OPTS  options for all three trainers (after the demo's --batch 64)
+  --au-opts OPTS      options for mtl-train-au (after the demo's --epochs 40 --lr 0.1 --node-dim 64)
+  --ex-opts OPTS      options for mtl-train-ex (after the demo's --epochs 40 --lr 0.3)
+  --va-opts OPTS      options for mtl-train-va (after the demo's --epochs 20 --lr 0.05)
+  --tune-opts OPTS    options for mtl-tune (tuning)
+  --smooth-opts OPTS  options for mtl-smooth --tune
+  --slurm             submit the work as Slurm jobs instead of running it here (see below)
+  --sbatch-opts OPTS  options for every sbatch call (partition, account, time limit, ...)
+  -h, --help          print this and exit
+
+Output: the table on stdout (and in OUT/table.txt), and for scripts two tab-separated files
+with a header line: OUT/scores.tsv, one row per variant, seed and post-processing (variant seed
+post P_AU P_EX P_VA P_MTL), and OUT/table.tsv, one row per variant and post-processing (variant
+post n, then mean and sd of P_AU P_EX P_VA P_MTL, then mean and sd of the paired differences
+dP_EX and dP_MTL; NA where there is none: sd of one seed, differences of the reference itself).
+
+Slurm (--slurm): four jobs, each waiting for the one before (afterok): prepare (split and
+extract the halves), an array of one task per seed (AU and VA heads), an array of one task per
+variant and seed (EX head, prediction, tuning, smoothing, scores), then the table, into
+OUT/table.txt. Jobs run examples/slurm/ablation.sbatch; a stopped job requeues itself and
+resumes. The table step is the same as a local run's.
+
+Exit status: 0 success, 2 usage error, 1 a failed check of the script; a program that fails
+passes on its own status (3 bad input, 4 output not written, 143 stopped by SIGTERM, ...).
+EOF
+}
+
+die() { echo "ablation.sh: $*" >&2; exit 1; }
+usage_error() { echo "ablation.sh: $*" >&2; echo "Try 'examples/ablation.sh --help'." >&2; exit 2; }
+
+# expand_seeds LIST: the seeds of "1-3,7" one per line; fails on anything else.
+expand_seeds() {
+  local part
+  for part in ${1//,/ }; do
+    if [[ $part =~ ^[0-9]+$ ]]; then echo "$part"
+    elif [[ $part =~ ^([0-9]+)-([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ]; then
+      seq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    else return 1; fi
   done
-  awk -v v="$variant" '{s+=$1; q+=$1*$1; n++} END {m=s/n; sd=(n>1)?sqrt((q-n*m*m)/(n-1)):0; printf "%-9s %-6d %.4f +- %.4f\n", v, n, m, sd}' "$tmp/$variant"
-done
+}
+
+# check_list NAME LIST ALLOWED: every item of the comma-separated LIST is one of ALLOWED, once.
+check_list() {
+  local item seen=,
+  [ -n "$2" ] || usage_error "--$1 is empty"
+  for item in ${2//,/ }; do
+    case ",$3," in *",$item,"*) ;; *) usage_error "--$1: unknown '$item' (known: $3)" ;; esac
+    case "$seen" in *",$item,"*) usage_error "--$1: '$item' twice" ;; esac
+    seen="$seen$item,"
+  done
+}
+
+parse_args() {
+  BUILD=build DATA=demo VARIANTS=$ALL_VARIANTS SEEDS=1-5 POSTS=$ALL_POSTS OUT= TRAIN= TRUTH= BACKBONE=
+  IMAGE_ROOT= COMMON_OPTS= AU_OPTS= EX_OPTS= VA_OPTS= TUNE_OPTS= SMOOTH_OPTS= SLURM=0 SBATCH_OPTS=
+  STAGE= INDEX=0 REFERENCE=none
+  local positional=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      -h|--help) usage; exit 0 ;;
+      --slurm) SLURM=1; shift; continue ;;
+      --variants|--reference|--seeds|--post|--out|--train|--truth|--backbone|--image-root|--common-opts|--au-opts|\
+      --ex-opts|--va-opts|--tune-opts|--smooth-opts|--sbatch-opts|--stage|--index)
+        [ $# -ge 2 ] || usage_error "$1 needs a value" ;;
+      -*) usage_error "unknown option '$1'" ;;
+      *) positional+=("$1"); shift; continue ;;
+    esac
+    case "$1" in
+      --variants) VARIANTS=$2 ;; --reference) REFERENCE=$2 ;; --seeds) SEEDS=$2 ;; --post) POSTS=$2 ;; --out) OUT=$2 ;;
+      --train) TRAIN=$2 ;; --truth) TRUTH=$2 ;; --backbone) BACKBONE=$2 ;; --image-root) IMAGE_ROOT=$2 ;;
+      --common-opts) COMMON_OPTS=$2 ;; --au-opts) AU_OPTS=$2 ;; --ex-opts) EX_OPTS=$2 ;;
+      --va-opts) VA_OPTS=$2 ;; --tune-opts) TUNE_OPTS=$2 ;; --smooth-opts) SMOOTH_OPTS=$2 ;;
+      --sbatch-opts) SBATCH_OPTS=$2 ;; --stage) STAGE=$2 ;; --index) INDEX=$2 ;;
+    esac
+    shift 2
+  done
+  [ ${#positional[@]} -le 2 ] || usage_error "too many operands: ${positional[*]}"
+  BUILD=${positional[0]:-$BUILD}
+  DATA=${positional[1]:-$DATA}
+}
+
+# check_settings: validates the lists and fills in the defaults (absolute paths, for Slurm jobs).
+check_settings() {
+  check_list variants "$VARIANTS" "$ALL_VARIANTS"
+  check_list post "$POSTS" "$ALL_POSTS"
+  check_list reference "$REFERENCE" "$ALL_VARIANTS"
+  SEED_LIST=$(expand_seeds "$SEEDS" 2>/dev/null) && [ -n "$SEED_LIST" ] ||
+    usage_error "--seeds must be numbers and ranges such as 1-5 or 1,3,7, not '$SEEDS'"
+  [ "$(echo "$SEED_LIST" | sort -n | uniq -d)" = "" ] || usage_error "--seeds lists a seed twice: '$SEEDS'"
+  SEED_LIST=$(echo $SEED_LIST)
+  OUT=${OUT:-$DATA/ablation} TRAIN=${TRAIN:-$DATA/train.h5} TRUTH=${TRUTH:-$DATA/val.txt}
+  BACKBONE=${BACKBONE:-$DATA/backbone.pt} IMAGE_ROOT=${IMAGE_ROOT:-$DATA/cropped_aligned}
+  local f
+  for f in "$TRAIN" "$TRUTH" "$BACKBONE"; do [ -f "$f" ] || die "$f: no such file (run examples/pipeline.sh first?)"; done
+  [ -d "$IMAGE_ROOT" ] || die "$IMAGE_ROOT: no such folder"
+  if [ "$BUILD" = installed ]; then B=
+  else [ -d "$BUILD/tools" ] || die "$BUILD/tools: no such folder (a CMake build folder, or 'installed')"
+    B=$(cd "$BUILD/tools" && pwd)/; fi
+  mkdir -p "$OUT" || die "$OUT: cannot make the folder"
+  OUT=$(cd "$OUT" && pwd)
+  TRAIN=$(abspath "$TRAIN") TRUTH=$(abspath "$TRUTH") BACKBONE=$(abspath "$BACKBONE")
+  IMAGE_ROOT=$(cd "$IMAGE_ROOT" && pwd)
+  local prog
+  for prog in mtl-extract mtl-train-au mtl-train-ex mtl-train-va mtl-predict mtl-score; do need "$prog"; done
+  case ",$POSTS," in *tuned*) need mtl-tune ;; esac
+  case ",$POSTS," in *smoothed*) need mtl-smooth ;; esac
+}
+
+abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+need() { command -v "$B$1" >/dev/null || die "$B$1: not found (--post raw runs without mtl-tune and mtl-smooth)"; }
+
+# The settings a finished file depends on; a rerun with other ones into the same OUT is refused.
+FINGERPRINT_VARS="TRAIN TRUTH BACKBONE IMAGE_ROOT DEMO_COMMON DEMO_AU DEMO_EX DEMO_VA"
+FINGERPRINT_VARS="$FINGERPRINT_VARS COMMON_OPTS AU_OPTS EX_OPTS VA_OPTS TUNE_OPTS SMOOTH_OPTS"
+SETTINGS_VARS="$FINGERPRINT_VARS VARIANT_TABLE B VARIANTS REFERENCE SEED_LIST POSTS"
+
+# save_settings: writes OUT/settings.sh (sourced by the Slurm jobs) after comparing the settings
+# that finished files depend on with an earlier run's.
+save_settings() {
+  local v new=$OUT/.settings.new
+  for v in $SETTINGS_VARS; do printf '%s=%q\n' "$v" "${!v}"; done > "$new"
+  if [ -f "$OUT/settings.sh" ]; then
+    local old_fp new_fp
+    old_fp=$(grep -E "^($(echo $FINGERPRINT_VARS | tr ' ' '|'))=" "$OUT/settings.sh")
+    new_fp=$(grep -E "^($(echo $FINGERPRINT_VARS | tr ' ' '|'))=" "$new")
+    if [ "$old_fp" != "$new_fp" ]; then
+      rm -f "$new"
+      local first
+      first=$(diff <(echo "$old_fp") <(echo "$new_fp") | grep '^>' | head -1 | cut -c3-) || true
+      usage_error "$OUT holds a run with other settings ($OUT/settings.sh; this run has $first); use another --out"
+    fi
+  fi
+  mv "$new" "$OUT/settings.sh"
+}
+
+# run CMD...: runs a program so that a stop signal (a Slurm job's TERM) reaches it, and it can save
+# its state; exits with the program's status when it fails.
+child=
+trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
+run() {
+  local rc=0
+  "$@" & child=$!
+  wait "$child" || rc=$?
+  while [ "$rc" -gt 128 ] && kill -0 "$child" 2>/dev/null; do rc=0; wait "$child" || rc=$?; done
+  child=
+  [ "$rc" -eq 0 ] || { echo "ablation.sh: $(basename "$1") failed (exit $rc)" >&2; exit "$rc"; }
+}
+# run_to FILE CMD...: runs CMD with stdout into FILE, written under a temporary name and renamed.
+run_to() {
+  local file=$1
+  shift
+  run "$@" > "$file.part"
+  mv "$file.part" "$file"
+}
+# done_head FILE: the checkpoint is finished (a stopped trainer leaves FILE.resume).
+done_head() { [ -f "$1" ] && [ ! -e "$1.resume" ]; }
+
+# stage_prepare: splits the validation videos into halves A and B and extracts their stores.
+stage_prepare() {
+  local h
+  if [ ! -f "$OUT/val-b.txt" ]; then
+    split_halves "$TRUTH" "$OUT/val-a.txt.part" "$OUT/val-b.txt.part"
+    mv "$OUT/val-a.txt.part" "$OUT/val-a.txt"
+    mv "$OUT/val-b.txt.part" "$OUT/val-b.txt"
+  fi
+  for h in a b; do
+    [ -f "$OUT/val-$h.h5" ] || run "${B}mtl-extract" -q --backbone "$BACKBONE" --image-root "$IMAGE_ROOT" \
+      -o "$OUT/val-$h.h5" "$OUT/val-$h.txt"
+  done
+}
+
+# split_halves TRUTH A B: the annotation rows of the 1st, 3rd, ... video (in sorted order of the
+# video, the path's folder) into A, the others into B; each keeps the header and the rows' order.
+split_halves() {
+  LC_ALL=C awk -F, -v A="$2" -v B="$3" '
+    NR == 1 && $1 == "image" { header = $0; next }
+    $0 != "" { row[++n] = $0; v = $1; sub(/\/[^\/]*$/, "", v); video[n] = v; if (!(v in seen)) { seen[v] = 1; vids[++nv] = v } }
+    END {
+      if (nv < 2) { print "ablation.sh: " FILENAME ": " nv " video(s); the halves need two or more" > "/dev/stderr"; exit 1 }
+      for (i = 2; i <= nv; i++) for (j = i; j > 1 && vids[j - 1] > vids[j]; j--) { t = vids[j]; vids[j] = vids[j - 1]; vids[j - 1] = t }
+      for (i = 1; i <= nv; i++) half[vids[i]] = (i % 2) ? A : B
+      if (header != "") { print header > A; print header > B }
+      for (i = 1; i <= n; i++) print row[i] > half[video[i]]
+    }' "$1"
+}
+
+# stage_heads SEED: the AU and VA heads of one seed.
+stage_heads() {
+  local d=$OUT/heads/s$1 common="--train $TRAIN --val $OUT/val-a.h5 $DEMO_COMMON --seed $1 $COMMON_OPTS"
+  mkdir -p "$d"
+  done_head "$d/au.pt" || run "${B}mtl-train-au" -q $common $DEMO_AU $AU_OPTS -o "$d/au.pt" --log "$d/au.log"
+  done_head "$d/va.pt" || run "${B}mtl-train-va" -q $common $DEMO_VA $VA_OPTS -o "$d/va.pt" --log "$d/va.log"
+}
+
+# variant_opts NAME: the mtl-train-ex options of a variant of VARIANT_TABLE.
+variant_opts() { echo "$VARIANT_TABLE" | awk -v v="$1" '$1 == v { $1 = ""; print; found = 1 } END { exit !found }'; }
+
+# stage_cell VARIANT SEED: the EX head of one variant and seed, the predictions of both halves,
+# the tuning on A, and one score file per post-processing of B's predictions.
+stage_cell() {
+  local v=$1 s=$2 h=$OUT/heads/s$2 d=$OUT/cells/$1/s$2 half post opts
+  opts=$(variant_opts "$v") || die "variant $v is not in VARIANT_TABLE"
+  mkdir -p "$d"
+  # A variant's finished files are its options' (the table may have changed since).
+  [ ! -f "$d/options" ] || [ "$(cat "$d/options")" = "$opts" ] ||
+    die "$d was made with the options '$(cat "$d/options")' of variant $v, not '$opts'; use another --out"
+  [ -f "$d/options" ] || echo "$opts" > "$d/options"
+  done_head "$h/au.pt" && done_head "$h/va.pt" || die "$h: the heads of seed $s are not trained"
+  done_head "$d/ex.pt" || run "${B}mtl-train-ex" -q --train "$TRAIN" --val "$OUT/val-a.h5" --au "$h/au.pt" \
+    $opts $DEMO_COMMON --seed "$s" $COMMON_OPTS $DEMO_EX $EX_OPTS -o "$d/ex.pt" --log "$d/ex.log"
+  for half in a b; do
+    [ -f "$d/pred-$half.jsonl" ] ||
+      run_to "$d/pred-$half.jsonl" "${B}mtl-predict" --au "$h/au.pt" --ex "$d/ex.pt" --va "$h/va.pt" "$OUT/val-$half.h5"
+  done
+  for post in ${POSTS//,/ }; do
+    [ -f "$d/$post.json" ] || score_post "$d" "$post" "$s"
+  done
+}
+
+# score_post CELL POST SEED: tunes what POST needs on half A's predictions (mtl-tune's bootstrap
+# with the cell's seed), applies it to half B's and scores them (CELL/POST.json).
+score_post() {
+  local d=$1 A=$OUT/val-a.txt
+  case "$2" in
+    tuned|tuned+smoothed) [ -f "$d/thresholds.json" ] ||
+      run "${B}mtl-tune" -q --seed "$3" $TUNE_OPTS --truth "$A" -o "$d/thresholds.json" "$d/pred-a.jsonl" ;;
+  esac
+  case "$2" in
+    raw) cp "$d/pred-b.jsonl" "$d/post.part" ;;
+    tuned) run "${B}mtl-tune" --apply "$d/thresholds.json" "$d/pred-b.jsonl" > "$d/post.part" ;;
+    smoothed)
+      [ -f "$d/smoothing.json" ] ||
+        run "${B}mtl-smooth" -q $SMOOTH_OPTS --tune "$A" -o "$d/smoothing.json" "$d/pred-a.jsonl"
+      run "${B}mtl-smooth" --params "$d/smoothing.json" "$d/pred-b.jsonl" > "$d/post.part" ;;
+    tuned+smoothed)
+      [ -f "$d/smoothing-tuned.json" ] || run "${B}mtl-smooth" -q $SMOOTH_OPTS --tune "$A" \
+        --thresholds "$d/thresholds.json" -o "$d/smoothing-tuned.json" "$d/pred-a.jsonl"
+      run "${B}mtl-smooth" --params "$d/smoothing-tuned.json" --thresholds "$d/thresholds.json" \
+        "$d/pred-b.jsonl" > "$d/post.part" ;;
+  esac
+  run_to "$d/$2.json" "${B}mtl-score" --json --strict --truth "$OUT/val-b.txt" "$d/post.part"
+  rm -f "$d/post.part"
+}
+
+# stage_table: collects the score files into OUT/scores.tsv, OUT/table.tsv and the printed table.
+stage_table() {
+  local v s post f missing= row
+  {
+    printf 'variant\tseed\tpost\tP_AU\tP_EX\tP_VA\tP_MTL\n'
+    for v in ${VARIANTS//,/ }; do for s in $SEED_LIST; do for post in ${POSTS//,/ }; do
+      f=$OUT/cells/$v/s$s/$post.json
+      if [ ! -f "$f" ]; then missing="$missing $v/s$s/$post"; continue; fi
+      row=$(score_fields "$f") || die "$f: no P_AU, P_EX, P_VA and P_MTL"
+      printf '%s\t%s\t%s\t%s\n' "$v" "$s" "$post" "$row"
+    done; done; done
+  } > "$OUT/scores.tsv.part"
+  [ -z "$missing" ] || { rm -f "$OUT/scores.tsv.part"; die "cells not finished:$missing"; }
+  mv "$OUT/scores.tsv.part" "$OUT/scores.tsv"
+  summarise "$OUT/scores.tsv" > "$OUT/table.tsv.part"
+  mv "$OUT/table.tsv.part" "$OUT/table.tsv"
+  print_table "$OUT/table.tsv" > "$OUT/table.txt.part"
+  mv "$OUT/table.txt.part" "$OUT/table.txt"
+  cat "$OUT/table.txt"
+}
+
+# score_fields FILE: P_AU, P_EX, P_VA and P_MTL of an mtl-score --json file, tab-separated.
+score_fields() {
+  local k x out=
+  for k in P_AU P_EX P_VA P_MTL; do
+    x=$(grep -o "\"$k\":[-0-9.eE+]*" "$1" | head -1 | cut -d: -f2)
+    [ -n "$x" ] || return 1
+    out="$out${out:+	}$x"
+  done
+  echo "$out"
+}
+
+# summarise SCORES.tsv: per variant and post (in the order first seen), n, mean and sd of the four
+# scores over the seeds, and mean and sd of the paired differences of P_EX and P_MTL from the
+# reference variant.
+summarise() {
+  awk -F'\t' -v ref="$REFERENCE" '
+    function sd(sum2, n) { return n > 1 ? sprintf("%.9g", sqrt(sum2 / (n - 1))) : "NA" }
+    NR == 1 { next }
+    { key = $1 SUBSEP $3
+      if (!(key in n)) { order[++nk] = key }
+      n[key]++; for (k = 4; k <= 7; k++) x[key, k, n[key]] = $k; seed[key, n[key]] = $2
+      val[$1, $3, $2, 5] = $5; val[$1, $3, $2, 7] = $7 }
+    END {
+      printf "variant\tpost\tn\tP_AU\tsd_P_AU\tP_EX\tsd_P_EX\tP_VA\tsd_P_VA\tP_MTL\tsd_P_MTL\tdP_EX\tsd_dP_EX\tdP_MTL\tsd_dP_MTL\n"
+      for (o = 1; o <= nk; o++) {
+        key = order[o]; split(key, kv, SUBSEP); m = n[key]
+        printf "%s\t%s\t%d", kv[1], kv[2], m
+        for (k = 4; k <= 7; k++) {
+          s = 0; for (i = 1; i <= m; i++) s += x[key, k, i]; mean = s / m
+          q = 0; for (i = 1; i <= m; i++) q += (x[key, k, i] - mean) ^ 2
+          printf "\t%.9g\t%s", mean, sd(q, m)
+        }
+        for (k = 5; k <= 7; k += 2) {
+          ok = kv[1] != ref
+          for (i = 1; i <= m; i++) if (!((ref, kv[2], seed[key, i], k) in val)) ok = 0
+          if (!ok) { printf "\tNA\tNA"; continue }
+          s = 0; for (i = 1; i <= m; i++) { d[i] = x[key, k, i] - val[ref, kv[2], seed[key, i], k]; s += d[i] }
+          mean = s / m; q = 0; for (i = 1; i <= m; i++) q += (d[i] - mean) ^ 2
+          printf "\t%.9g\t%s", mean, sd(q, m)
+        }
+        printf "\n"
+      }
+    }' "$1"
+}
+
+# print_table TABLE.tsv: the table for people, 4 decimals.
+print_table() {
+  local b=$OUT/val-b.txt
+  LC_ALL=C awk -F'\t' -v seeds="$SEED_LIST" -v ref="$REFERENCE" -v frames="$(($(wc -l < "$b") - 1))" \
+    -v videos="$(tail -n +2 "$b" | sed 's|/[^/]*,.*||' | sort -u | wc -l)" '
+    function pm(m, s) { return s == "NA" ? sprintf("%.4f", m) : sprintf("%.4f ± %.4f", m, s) }
+    function dpm(m, s) { return m == "NA" ? "-" : s == "NA" ? sprintf("%+.4f", m) : sprintf("%+.4f ± %.4f", m, s) }
+    function pad(t, w,   c) { c = t; n = gsub(/±/, "", c); while (length(t) - n < w) t = t " "; return t }
+    function line(a, b, c, d, e, f, g, h) {
+      print pad(a, 9) " " pad(b, 15) " " pad(c, 16) " " pad(d, 16) " " pad(e, 16) " " pad(f, 16) " " pad(g, 17) " " h
+    }
+    NR == 1 { printf "Held-out half B (%d video(s), %d frames); mean ± sd over seeds %s.\n", videos, frames, seeds
+              printf "Thresholds and smoothing tuned on half A. dP: paired difference from variant %s (same seed).\n\n", ref
+              line("variant", "post", "P_AU", "P_EX", "P_VA", "P_MTL", "dP_EX", "dP_MTL"); next }
+    { line($1, $2, pm($4, $5), pm($6, $7), pm($8, $9), pm($10, $11), dpm($12, $13), dpm($14, $15)) }' "$1"
+}
+
+# stage_all: the whole ablation here, one step after the other.
+stage_all() {
+  local s v
+  stage_prepare
+  for s in $SEED_LIST; do stage_heads "$s"; done
+  for v in ${VARIANTS//,/ }; do for s in $SEED_LIST; do stage_cell "$v" "$s"; done; done
+  stage_table
+}
+
+# submit_slurm: the four jobs, each after the one before; prints their ids.
+submit_slurm() {
+  local script sb nseeds ncells jp jh jc jt
+  script=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
+  sb=$(dirname "$script")/slurm/ablation.sbatch
+  [ -f "$sb" ] || die "$sb: no such file"
+  nseeds=$(echo $SEED_LIST | wc -w)
+  ncells=$((nseeds * $(echo ${VARIANTS//,/ } | wc -w)))
+  mkdir -p "$OUT/slurm"
+  sub() { local stage=$1; shift
+    sbatch --parsable $SBATCH_OPTS --chdir="$OUT" "$@" --export="ALL,ABLATION=$script,ABL_OUT=$OUT,ABL_STAGE=$stage" "$sb" |
+      cut -d';' -f1; }
+  jp=$(sub prepare -J abl-prepare -o "$OUT/slurm/prepare.out") || die "sbatch failed"
+  jh=$(sub heads -J abl-heads --dependency=afterok:"$jp" --array=0-$((nseeds - 1)) -o "$OUT/slurm/heads-%a.out") || die "sbatch failed"
+  jc=$(sub cell -J abl-cell --dependency=afterok:"$jh" --array=0-$((ncells - 1)) -o "$OUT/slurm/cell-%a.out") || die "sbatch failed"
+  jt=$(sub table -J abl-table --dependency=afterok:"$jc" -o "$OUT/slurm/table.out") || die "sbatch failed"
+  echo "submitted: prepare $jp, heads $jh (array of $nseeds), cells $jc (array of $ncells), table $jt"
+  echo "the table will be in $OUT/table.txt (and table.tsv, scores.tsv)"
+}
+
+# run_stage STAGE INDEX: one Slurm job's part (the settings come from OUT/settings.sh).
+run_stage() {
+  # The programs must not take a shard or a thread count from the array task.
+  unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_MAX SLURM_ARRAY_TASK_COUNT SLURM_ARRAY_TASK_STEP
+  local seeds=($SEED_LIST) variants=(${VARIANTS//,/ })
+  case "$1" in
+    prepare) stage_prepare ;;
+    heads) stage_heads "${seeds[$2]}" ;;
+    cell) stage_cell "${variants[$2 / ${#seeds[@]}]}" "${seeds[$2 % ${#seeds[@]}]}" ;;
+    table) stage_table ;;
+    *) usage_error "--stage must be prepare, heads, cell or table, not '$1'" ;;
+  esac
+}
+
+main() {
+  parse_args "$@"
+  if [ -n "$STAGE" ]; then
+    [ -f "$OUT/settings.sh" ] || die "$OUT/settings.sh: no such file (--stage runs a part of a submitted run)"
+    # shellcheck disable=SC1091
+    . "$OUT/settings.sh"
+    run_stage "$STAGE" "$INDEX"
+    return
+  fi
+  check_settings
+  save_settings
+  if [ "$SLURM" -eq 1 ]; then submit_slurm; else stage_all; fi
+}
+
+# One line, so that bash has read it whole before running it (an edit of a running script is harmless).
+main "$@"; exit

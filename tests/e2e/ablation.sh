@@ -1,0 +1,131 @@
+# examples/ablation.sh on the demo data, locally, with 2 seeds and tiny heads: the halves are the
+# alternate videos, every cell is there, and the table's means, sds and paired differences equal
+# an independent computation (Python's statistics module) from the per-cell mtl-score files. A
+# rerun does no work again and prints the same table; a rerun with other settings is refused.
+. "$(dirname "$0")/common.sh"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+PY=${MTL_PYTHON:-/usr/bin/python3}
+[ -x "$PY" ] || { echo "skipped: no Python at $PY"; exit 77; }
+start=$(date +%s)
+A="$SRC/examples/ablation.sh"
+O="$WORK/abl"
+POSTS=raw,tuned,smoothed,tuned+smoothed
+
+# Tiny heads, so that the 2 x 2 heads and 3 x 2 EX heads train in seconds.
+set -- installed "$DATA" --seeds 1,2 --post "$POSTS" --out "$O" --au-opts "--epochs 2 --node-dim 16" \
+  --ex-opts "--epochs 4" --va-opts "--epochs 3"
+ARGS=("$@")
+
+run_table <<EOF
+2 | unknown '?bogus'? | bash $A --variants paper,bogus
+2 | --seeds must be | bash $A --seeds 3-1
+2 | twice | bash $A --seeds 1,1
+2 | unknown option | bash $A --epochs 3
+1 | no-such.h5: no such file | bash $A --train $WORK/no-such.h5 installed $DATA
+EOF
+bash "$A" --help | grep -q '^Usage: examples/ablation.sh' && pass "--help prints the usage" || fail "--help"
+
+expect_exit 0 "the ablation runs (2 seeds x 3 variants x 4 post-processings)" -- bash "$A" "${ARGS[@]}"
+cp "$WORK/out" "$WORK/table1.txt"
+cat "$WORK/table1.txt"
+echo "($(( $(date +%s) - start )) s) first run done"
+
+# Independent checks in Python: the halves, the cells, the statistics (text and TSV tables).
+"$PY" - "$DATA/val.txt" "$O" "$WORK/table1.txt" "$POSTS" <<'PY' && pass "the table equals Python's statistics of the cells" || fail "the table's numbers"
+import json, math, statistics, sys
+truth, out, text, posts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(",")
+variants, seeds, bad = ["paper", "additive", "none"], ["1", "2"], []
+def check(ok, what):
+    if not ok: bad.append(what)
+
+# Halves: videos sorted, dealt alternately; each half keeps the header and the rows' order.
+lines = open(truth).read().splitlines()
+videos = sorted({l.split(",")[0].rsplit("/", 1)[0] for l in lines[1:]})
+for k, name in ((0, "val-a.txt"), (1, "val-b.txt")):
+    want = [lines[0]] + [l for l in lines[1:] if videos.index(l.split(",")[0].rsplit("/", 1)[0]) % 2 == k]
+    check(open(f"{out}/{name}").read().splitlines() == want, f"{name} is not the alternate videos")
+
+keys = ["P_AU", "P_EX", "P_VA", "P_MTL"]
+score = {}
+for v in variants:
+    for s in seeds:
+        for p in posts:
+            j = json.load(open(f"{out}/cells/{v}/s{s}/{p}.json"))
+            score[v, s, p] = [j[k] for k in keys]
+            check(abs(j["P_MTL"] - (j["P_AU"] + j["P_EX"] + j["P_VA"])) < 1e-12, f"{v}/{s}/{p}: P_MTL")
+            check(j["predictions_without_truth"] == 0 and j["truth_without_predictions"] == 0, f"{v}/{s}/{p}: rows")
+# The AU and VA heads are shared by the variants: their raw scores agree within a seed.
+for s in seeds:
+    check(len({(score[v, s, "raw"][0], score[v, s, "raw"][2]) for v in variants}) == 1, f"seed {s}: AU/VA differ")
+check(score["none", "1", "raw"] != score["none", "2", "raw"], "the seeds gave the same scores")
+
+rows = [l.split("\t") for l in open(f"{out}/scores.tsv").read().splitlines()]
+check(rows[0] == ["variant", "seed", "post"] + keys, "scores.tsv header")
+check(len(rows) == 1 + len(variants) * len(seeds) * len(posts), "scores.tsv rows")
+for r in rows[1:]:
+    check([float(x) for x in r[3:]] == score[r[0], r[1], r[2]], f"scores.tsv {r[:3]}")
+
+def close(a, b, tol):
+    return a == b == "NA" or (a != "NA" and b != "NA" and abs(float(a) - float(b)) <= tol)
+table = [l.split("\t") for l in open(f"{out}/table.tsv").read().splitlines()]
+check(len(table) == 1 + len(variants) * len(posts), "table.tsv rows")
+printed = {}
+for l in open(text).read().splitlines():
+    f = l.replace(" ± ", "±").split()
+    if len(f) == 8 and f[0] in variants: printed[f[0], f[1]] = f[2:]
+check(len(printed) == len(variants) * len(posts), f"printed rows: {len(printed)}")
+for r in table[1:]:
+    v, p = r[0], r[1]
+    want = []
+    for i in range(4):
+        x = [score[v, s, p][i] for s in seeds]
+        want += [statistics.mean(x), statistics.stdev(x)]
+    for i in (1, 3):
+        if v == "none": want += ["NA", "NA"]; continue
+        d = [score[v, s, p][i] - score["none", s, p][i] for s in seeds]
+        want += [statistics.mean(d), statistics.stdev(d)]
+    check(r[2] == "2", f"{v} {p}: n")
+    for k, (got, w) in enumerate(zip(r[3:], want)):
+        check(close(got, w, 1e-7 * max(1, abs(w) if w != "NA" else 1)), f"table.tsv {v} {p} column {k + 4}: {got} != {w}")
+    # The printed table: "mean±sd" with 4 decimals, "-" for no difference.
+    cells = printed.get((v, p), [])
+    for k, c in enumerate(cells):
+        m, sd = want[2 * k], want[2 * k + 1]
+        if m == "NA": check(c == "-", f"printed {v} {p} {k}: {c}"); continue
+        pm, ps = c.split("±")
+        check(abs(float(pm) - m) <= 5.001e-5 and abs(float(ps) - sd) <= 5.001e-5, f"printed {v} {p} {k}: {c} vs {m} {sd}")
+for b in bad: print("mismatch:", b)
+sys.exit(1 if bad else 0)
+PY
+
+# A rerun finds everything done: no file changes, the same table.
+touch "$WORK/mark"
+sleep 1
+expect_exit 0 "a rerun" -- bash "$A" "${ARGS[@]}"
+expect_true "the rerun prints the same table" -- cmp -s "$WORK/out" "$WORK/table1.txt"
+changed=$(find "$O/cells" "$O/heads" -newer "$WORK/mark" -type f | head -3)
+[ -z "$changed" ] && pass "the rerun wrote no cell file" || fail "the rerun rewrote $changed"
+# A lost score file is made again, from the cell's predictions (no training).
+rm "$O/cells/additive/s2/raw.json"
+expect_exit 0 "a rerun after a lost score file" -- bash "$A" "${ARGS[@]}"
+expect_true "it prints the same table" -- cmp -s "$WORK/out" "$WORK/table1.txt"
+[ "$(find "$O/cells" "$O/heads" -newer "$WORK/mark" -type f -name '*.pt' | wc -l)" -eq 0 ] &&
+  pass "no head was trained again" || fail "a head was trained again"
+# Other training settings into the same folder are refused before any work.
+run_table <<EOF
+2 | other settings | bash $A installed $DATA --seeds 1,2 --post $POSTS --out $O --ex-opts "--epochs 5"
+EOF
+# A stop signal (a Slurm job's TERM) reaches the running trainer, which saves its state
+# (au.pt.resume, which tells ablation.sh that au.pt is not finished); the script exits 143.
+S="$WORK/stopped"
+bash "$A" installed "$DATA" --seeds 3 --variants none --post raw --out "$S" --au-opts "--epochs 500 --node-dim 16" \
+  >/dev/null 2>"$WORK/stop.err" &
+pid=$!
+for _ in $(seq 600); do [ -f "$S/heads/s3/au.log" ] && [ "$(wc -l < "$S/heads/s3/au.log")" -ge 2 ] && break; sleep 0.1; done
+kill -TERM $pid
+rc=0; wait $pid || rc=$?
+[ $rc -eq 143 ] && pass "TERM: ablation.sh exits 143" || fail "TERM: exit $rc: $(cat "$WORK/stop.err")"
+[ -e "$S/heads/s3/au.pt.resume" ] && pass "the AU trainer saved its state (a rerun resumes it)" ||
+  fail "after TERM: $(ls "$S/heads/s3")"
+echo "ablation test wall time: $(( $(date +%s) - start )) s"
+finish
