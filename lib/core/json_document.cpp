@@ -1,6 +1,12 @@
 // Parsing a JSON document with messages that say where it is wrong.
 #include "json_document.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "mtl/core/error.h"
 
 namespace mtl {
@@ -31,6 +37,17 @@ nlohmann::json parse_json_document(const std::string& text, const std::string& s
     const size_t end = what.find("] ");
     throw InputError(source + ": invalid JSON: " + (end == std::string::npos ? what : what.substr(end + 2)));
   }
+}
+
+std::string read_document(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError(path + ": cannot read: " + std::strerror(EISDIR));
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) throw InputError(path + ": cannot read: " + std::strerror(errno));
+  return s.str();
 }
 
 }  // namespace mtl

@@ -10,4 +10,8 @@ namespace mtl {
 // syntax, "source: invalid JSON: what" for a number past double's range (1e999).
 nlohmann::json parse_json_document(const std::string& text, const std::string& source);
 
+// The text of the small file at `path`. Throws InputError "path: cannot open: why", or "path:
+// cannot read: Is a directory" for a folder (which would otherwise read as an empty file).
+std::string read_document(const std::string& path);
+
 }  // namespace mtl

@@ -294,14 +294,7 @@ Smoothing parse_smoothing(const std::string& text, const std::string& source) {
   return s;
 }
 
-Smoothing read_smoothing(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  return parse_smoothing(s.str(), path);
-}
+Smoothing read_smoothing(const std::string& path) { return parse_smoothing(read_document(path), path); }
 
 namespace {
 

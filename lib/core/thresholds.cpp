@@ -96,14 +96,7 @@ Thresholds parse_thresholds(const std::string& text, const std::string& source) 
   return t;
 }
 
-Thresholds read_thresholds(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  return parse_thresholds(s.str(), path);
-}
+Thresholds read_thresholds(const std::string& path) { return parse_thresholds(read_document(path), path); }
 
 void apply_thresholds(Prediction& p, const Thresholds& t) {
   if (p.au_prob) {
