@@ -14,10 +14,12 @@
 namespace {
 
 // The comma-separated items of `text`.
-std::vector<std::string> items(const std::string& text) {
+// The items of a comma-separated list given to `option`; an empty list is a usage error.
+std::vector<std::string> items(const std::string& option, const std::string& text) {
   std::vector<std::string> out;
   std::stringstream s(text);
   for (std::string item; std::getline(s, item, ',');) out.push_back(item);
+  if (out.empty()) throw mtl::UsageError(option + ": an empty list");
   return out;
 }
 
@@ -27,7 +29,7 @@ mtl::Smoothing from_options(const std::string& name, const std::string& win, con
                               win.empty() ? 1 : mtl::parse_window("--window", win)};
   if (win.empty() && ts.filter != mtl::Filter::None) throw mtl::UsageError("--filter " + name + " needs --window");
   mtl::Smoothing s;
-  for (const std::string& t : items(tasks)) {
+  for (const std::string& t : items("--tasks", tasks)) {
     if (t != "au" && t != "ex" && t != "va") throw mtl::UsageError("--tasks: unknown task '" + t + "' (au, ex, va)");
     (t == "au" ? s.au : t == "ex" ? s.ex : s.va) = ts;
   }
@@ -80,8 +82,8 @@ int main(int argc, char** argv) {
     if (r.count("predictions") > 1) throw mtl::UsageError("one prediction file expected");
     const std::string pred = r.count("predictions") ? r["predictions"].as<std::vector<std::string>>()[0] : "-";
     mtl::TuningRecord rec{pred, tune, thr, {{}, {}, tolerance}, {}};
-    for (const auto& f : items(filters)) rec.search.filters.push_back(mtl::parse_filter("--filters", f));
-    for (const auto& w : items(windows)) rec.search.windows.push_back(mtl::parse_window("--windows", w));
+    for (const auto& f : items("--filters", filters)) rec.search.filters.push_back(mtl::parse_filter("--filters", f));
+    for (const auto& w : items("--windows", windows)) rec.search.windows.push_back(mtl::parse_window("--windows", w));
     const mtl::Smoothing opt = name.empty() ? mtl::Smoothing{} : from_options(name, win, tasks);
     std::optional<mtl::Thresholds> t;
     if (!thr.empty()) t = mtl::read_thresholds(thr);

@@ -157,6 +157,8 @@ run_table <<EOF
 3 | nothing.jsonl: cannot open | mtl-smooth $S $WORK/nothing.jsonl
 3 | other.jsonl: none of its .* predictions is of an image in .*first.txt | mtl-smooth --tune $WORK/first.txt -o $WORK/x.json $WORK/other.jsonl | $WORK/x.json
 2 | give one of --filter, --params and --tune | mtl-smooth $WORK/pred.jsonl
+2 | --tasks: an empty list | mtl-smooth $S --tasks '' $WORK/pred.jsonl
+2 | --windows: an empty list | mtl-smooth --tune $WORK/first.txt --windows '' -o $WORK/x.json $WORK/pred.jsonl | $WORK/x.json
 2 | give one of --filter, --params and --tune | mtl-smooth $S --params $WORK/smoothing.json $WORK/pred.jsonl
 2 | --filter median needs --window | mtl-smooth --filter median $WORK/pred.jsonl
 2 | --window: '4' is not an odd number of frames | mtl-smooth --filter mean --window 4 $WORK/pred.jsonl
