@@ -98,10 +98,16 @@ int main(int argc, char** argv) {
     const std::string pred = ops.empty() ? "-" : ops[0];
     if (!apply.empty()) {
       const mtl::Thresholds t = mtl::read_thresholds(apply);
-      if (pred == "-") return mtl::apply_thresholds_stream(std::cin, "<stdin>", t, std::cout), 0;
-      std::ifstream in(pred, std::ios::binary);
-      if (!in) throw mtl::InputError(pred + ": cannot open: " + std::strerror(errno));
-      return mtl::apply_thresholds_stream(in, pred, t, std::cout), 0;
+      std::ifstream in;
+      if (pred != "-") {
+        in.open(pred, std::ios::binary);
+        if (!in) throw mtl::InputError(pred + ": cannot open: " + std::strerror(errno));
+      }
+      const std::string name = pred == "-" ? "<stdin>" : pred;
+      if (size_t n = mtl::apply_thresholds_stream(pred == "-" ? std::cin : in, name, t, std::cout))
+        mtl::logging::warn(name + ": " + std::to_string(n) + " rows without \"au_prob\" or \"ex_prob\" passed unchanged " +
+                           "(the thresholds decide from probabilities)");
+      return 0;
     }
     if (output.empty()) throw mtl::UsageError("--truth: give the thresholds file to write with -o");
     parse_tasks(tasks, o);

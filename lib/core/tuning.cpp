@@ -353,7 +353,8 @@ Thresholds tune_thresholds(const std::vector<Prediction>& preds, const Truth& tr
   return t;
 }
 
-void apply_thresholds_stream(std::istream& in, const std::string& name, const Thresholds& t, std::ostream& out) {
+size_t apply_thresholds_stream(std::istream& in, const std::string& name, const Thresholds& t, std::ostream& out) {
+  size_t undecidable = 0;
   constexpr int kBlock = 4096;  // lines per block
   int done = 0;                 // lines before the block
   std::string line, block, text;
@@ -377,6 +378,7 @@ void apply_thresholds_stream(std::istream& in, const std::string& name, const Th
     }
     text.clear();
     for (auto& p : rows) {
+      undecidable += !p.au_prob && !p.ex_prob;
       apply_thresholds(p, t);
       text += format_prediction(p);
       text += '\n';
@@ -384,6 +386,7 @@ void apply_thresholds_stream(std::istream& in, const std::string& name, const Th
     if (!(out << text)) throw OutputError("error writing predictions to standard output");
     done += n;
   }
+  return undecidable;
 }
 
 std::string format_tune_report(const TuneReport& r) {

@@ -72,6 +72,9 @@ mtl-predict -q --au "$W/au.pt" --ex "$W/ex.pt" --thresholds "$W/th.json" "$D/val
 mtl-tune --apply "$W/th.json" < "$W/val.jsonl" > "$W/p-apply.jsonl"
 expect_true "--apply == mtl-predict --thresholds, byte for byte" -- cmp -s "$W/p-thresholds.jsonl" "$W/p-apply.jsonl"
 expect_true "the thresholds change some decisions" -- sh -c "! cmp -s '$W/val.jsonl' '$W/p-apply.jsonl'"
+echo '{"image":"v/1.jpg","va":[0.1,0.2]}' > "$W/va-only.jsonl"
+expect_exit 0 "--apply on a row without probabilities" -- mtl-tune --apply "$W/th.json" "$W/va-only.jsonl"
+expect_grep '1 rows without "au_prob" or "ex_prob" passed unchanged' "$W/err" "--apply warns about rows it cannot decide"
 
 # --store: mtl-predict then decides with the stored thresholds; --untuned as before; weights kept.
 cp "$W/au.pt" "$W/s-au.pt"

@@ -78,7 +78,8 @@ Thresholds tune_thresholds(const std::vector<Prediction>& preds, const Truth& tr
 // (apply_thresholds) and writes it to `out` (format_prediction), in order, a block of lines at a
 // time: memory does not grow with the input. Throws InputError "name:line: ..." for a bad line (as
 // parse_predictions), OutputError when `out` fails.
-void apply_thresholds_stream(std::istream& in, const std::string& name, const Thresholds& t, std::ostream& out);
+// Returns how many rows had neither "au_prob" nor "ex_prob" (passed on as they were).
+size_t apply_thresholds_stream(std::istream& in, const std::string& name, const Thresholds& t, std::ostream& out);
 
 // The report as readable lines (per AU: positives, threshold, F1 at 0.5 and at it; EX macro F1).
 std::string format_tune_report(const TuneReport& r);
