@@ -43,6 +43,25 @@ void report(const char* task, const mtl::TaskTuning& t, const mtl::TaskSmoothing
   mtl::logging::info(mtl::tuning_summary(task, t, best));
 }
 
+// --tune: picks each task's smoothing of the predictions in `pred` against `truth_path` and writes
+// the parameters file `out` (atomically).
+void tune_to_file(const std::string& pred, const std::string& truth_path, const std::string& out,
+                  const std::optional<mtl::Thresholds>& t, mtl::TuningRecord& rec) {
+  mtl::check_output_path("-o", out, {pred, truth_path});
+  const mtl::Truth truth = mtl::read_truth(truth_path);
+  rec.result = mtl::tune_smoothing(mtl::read_predictions(pred), pred == "-" ? "<stdin>" : pred, truth,
+                                   t ? &*t : nullptr, rec.search);
+  report("P_AU", rec.result.au, rec.result.best.au);
+  report("P_EX", rec.result.ex, rec.result.best.ex);
+  report("P_VA", rec.result.va, rec.result.best.va);
+  mtl::write_atomically(out, [&](const std::string& temp) {
+    std::ofstream f(temp, std::ios::binary);
+    f << mtl::smoothing_json(rec.result.best, &rec);
+    f.close();
+    if (!f) throw mtl::OutputError(out + ": cannot write");
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,22 +106,7 @@ int main(int argc, char** argv) {
     const mtl::Smoothing opt = name.empty() ? mtl::Smoothing{} : from_options(name, win, tasks);
     std::optional<mtl::Thresholds> t;
     if (!thr.empty()) t = mtl::read_thresholds(thr);
-    if (!tune.empty()) {
-      mtl::check_output_path("-o", out, {pred, tune});
-      const mtl::Truth truth = mtl::read_truth(tune);
-      rec.result = mtl::tune_smoothing(mtl::read_predictions(pred), pred == "-" ? "<stdin>" : pred, truth,
-                                       t ? &*t : nullptr, rec.search);
-      report("P_AU", rec.result.au, rec.result.best.au);
-      report("P_EX", rec.result.ex, rec.result.best.ex);
-      report("P_VA", rec.result.va, rec.result.best.va);
-      mtl::write_atomically(out, [&](const std::string& temp) {
-        std::ofstream f(temp, std::ios::binary);
-        f << mtl::smoothing_json(rec.result.best, &rec);
-        f.close();
-        if (!f) throw mtl::OutputError(out + ": cannot write");
-      });
-      return 0;
-    }
+    if (!tune.empty()) return tune_to_file(pred, tune, out, t, rec), 0;
     const mtl::Smoothing s = params.empty() ? opt : mtl::read_smoothing(params);
     std::ifstream file;
     if (pred != "-") {
