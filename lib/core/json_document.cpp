@@ -39,6 +39,18 @@ nlohmann::json parse_json_document(const std::string& text, const std::string& s
   }
 }
 
+void check_document_header(const nlohmann::json& j, const std::string& source, const std::string& format, int version) {
+  const std::string kind = format.compare(0, 4, "mtl-") == 0 ? format.substr(4) : format;
+  if (!j.is_object()) throw InputError(source + ": not a " + kind + " file: the JSON is not an object");
+  if (!j.contains("format") || j["format"] != format)
+    throw InputError(source + ": not a " + kind + " file: \"format\" is not \"" + format + "\"");
+  if (!j.contains("version") || !j["version"].is_number_integer())
+    throw InputError(source + ": \"version\" is missing or not an integer");
+  if (j["version"].get<int64_t>() != version)
+    throw InputError(source + ": " + kind + " format version " + j["version"].dump() + ", this toolkit reads version " +
+                     std::to_string(version));
+}
+
 std::string read_document(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open: " + std::strerror(errno));

@@ -10,6 +10,12 @@ namespace mtl {
 // syntax, "source: invalid JSON: what" for a number past double's range (1e999).
 nlohmann::json parse_json_document(const std::string& text, const std::string& source);
 
+// Checks the header every file format of the toolkit carries: an object whose "format" is `format`
+// ("mtl-thresholds") and whose integer "version" is `version`. Throws InputError "source: not a KIND
+// file: ...", "source: \"version\" is missing or not an integer", or "source: KIND format version V,
+// this toolkit reads version W" (KIND: `format` without "mtl-").
+void check_document_header(const nlohmann::json& j, const std::string& source, const std::string& format, int version);
+
 // The text of the small file at `path`. Throws InputError "path: cannot open: why", or "path:
 // cannot read: Is a directory" for a folder (which would otherwise read as an empty file).
 std::string read_document(const std::string& path);

@@ -270,14 +270,7 @@ nlohmann::ordered_json task_json(const TaskSmoothing& s) {
 
 Smoothing parse_smoothing(const std::string& text, const std::string& source) {
   json j = parse_json_document(text, source);
-  if (!j.is_object()) bad(source, "not a smoothing file: the JSON is not an object");
-  if (!j.contains("format") || j["format"] != "mtl-smoothing")
-    bad(source, "not a smoothing file: \"format\" is not \"mtl-smoothing\"");
-  if (!j.contains("version") || !j["version"].is_number_integer())
-    bad(source, "\"version\" is missing or not an integer");
-  if (j["version"].get<int64_t>() != kSmoothingFormatVersion)
-    bad(source, "smoothing format version " + j["version"].dump() + ", this toolkit reads version " +
-                    std::to_string(kSmoothingFormatVersion));
+  check_document_header(j, source, "mtl-smoothing", kSmoothingFormatVersion);
   Smoothing s;
   for (const auto& [key, value] : j.items()) {
     if (key == "au")

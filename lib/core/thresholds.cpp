@@ -41,14 +41,7 @@ std::array<float, N> numbers(const json& j, const char* key, bool probability, c
 }
 
 void check_header(const json& j, const std::string& source) {
-  if (!j.is_object()) bad(source, "not a thresholds file: the JSON is not an object");
-  if (!j.contains("format") || j["format"] != "mtl-thresholds")
-    bad(source, "not a thresholds file: \"format\" is not \"mtl-thresholds\"");
-  if (!j.contains("version") || !j["version"].is_number_integer())
-    bad(source, "\"version\" is missing or not an integer");
-  if (j["version"].get<int64_t>() != kThresholdsFormatVersion)
-    bad(source, "thresholds format version " + j["version"].dump() + ", this toolkit reads version " +
-                    std::to_string(kThresholdsFormatVersion));
+  check_document_header(j, source, "mtl-thresholds", kThresholdsFormatVersion);
   for (const auto& [key, value] : j.items())
     if (key != "format" && key != "version" && key != "au_names" && key != "au_thresholds" && key != "ex_offsets")
       bad(source, "unknown key \"" + key + "\"");
