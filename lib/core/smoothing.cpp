@@ -220,11 +220,7 @@ void smooth_video(std::vector<Prediction>& rows, const std::vector<long>& frames
 
 void redecide(Prediction& p, const Smoothing& s, const Thresholds* t) {
   if (t) apply_thresholds(p, *t);
-  if (p.au_prob && !t && s.au.active()) {
-    std::array<int, kNumAU> au;
-    for (int i = 0; i < kNumAU; ++i) au[i] = (*p.au_prob)[i] >= 0.5f;
-    p.au = au;
-  }
+  else if (s.au.active()) apply_thresholds(p, Thresholds::uniform(0.5f));  // no offsets: the AUs only
   if (p.ex_prob && !(t && t->ex_offsets) && s.ex.active())
     p.ex = static_cast<int>(std::max_element(p.ex_prob->begin(), p.ex_prob->end()) - p.ex_prob->begin());
 }
