@@ -355,37 +355,25 @@ Thresholds tune_thresholds(const std::vector<Prediction>& preds, const Truth& tr
 
 size_t apply_thresholds_stream(std::istream& in, const std::string& name, const Thresholds& t, std::ostream& out) {
   size_t undecidable = 0;
-  constexpr int kBlock = 4096;  // lines per block
-  int done = 0;                 // lines before the block
-  std::string line, block, text;
-  while (in) {
-    block.clear();
-    int n = 0;
-    while (n < kBlock && std::getline(in, line)) block += line, block += '\n', ++n;
-    if (in.bad()) throw InputError(name + ": cannot read");
-    if (n == 0) break;
-    std::istringstream s(block);
-    std::vector<Prediction> rows;
-    try {
-      rows = parse_predictions(s, name);
-    } catch (const InputError& e) {  // "name:LINE: ..." counts from the block's first line
-      const std::string what = e.what();
-      const size_t at = name.size() + 1, colon = what.find(':', at);
-      const std::string num = colon == std::string::npos ? "" : what.substr(at, colon - at);
-      const bool numbered = !num.empty() && num.find_first_not_of("0123456789") == std::string::npos;
-      if (what.compare(0, at, name + ":") != 0 || !numbered) throw;
-      throw InputError(name + ":" + std::to_string(std::stol(num) + done) + what.substr(colon));
-    }
-    text.clear();
-    for (auto& p : rows) {
-      undecidable += !p.au_prob && !p.ex_prob;
-      apply_thresholds(p, t);
-      text += format_prediction(p);
-      text += '\n';
-    }
+  std::string line, text;  // text: the lines decided since the last write
+  int lineno = 0;
+  auto write = [&] {
     if (!(out << text)) throw OutputError("error writing predictions to standard output");
-    done += n;
+    text.clear();
+  };
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank, as parse_predictions
+    Prediction p = parse_prediction_line(line, name, lineno);
+    undecidable += !p.au_prob && !p.ex_prob;
+    apply_thresholds(p, t);
+    text += format_prediction(p);
+    text += '\n';
+    if (text.size() >= (1 << 20)) write();
   }
+  if (in.bad()) throw InputError(name + ": cannot read");
+  write();
   return undecidable;
 }
 

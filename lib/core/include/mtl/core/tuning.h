@@ -75,9 +75,9 @@ Thresholds tune_thresholds(const std::vector<Prediction>& preds, const Truth& tr
                            TuneReport* report = nullptr);
 
 // Reads prediction lines from `in` (`name` in messages), decides each again with `t`
-// (apply_thresholds) and writes it to `out` (format_prediction), in order, a block of lines at a
-// time: memory does not grow with the input. Throws InputError "name:line: ..." for a bad line (as
-// parse_predictions), OutputError when `out` fails.
+// (apply_thresholds) and writes it to `out` (format_prediction), in order, a line at a time (written
+// in pieces of about 1 MB): memory does not grow with the input. Throws InputError "name:line: ..."
+// for a bad line (as parse_predictions), OutputError when `out` fails.
 // Returns how many rows had neither "au_prob" nor "ex_prob" (passed on as they were).
 size_t apply_thresholds_stream(std::istream& in, const std::string& name, const Thresholds& t, std::ostream& out);
 
