@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -220,7 +221,11 @@ Parser::Parser(std::string program, std::string positional, std::string descript
   a("q,quiet", "print only warnings and errors on stderr");
   a("v,verbose", "print more on stderr");
   if (flags_ & kThreads) a("threads", "CPU threads for LibTorch, OpenBLAS and decoding (0: the CPUs this process may use: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else the affinity mask capped by the cgroup CPU quota)", cxxopts::value<int>()->default_value("0"));
-  if (flags_ & kDevice) a("device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"));
+  if (flags_ & kDevice) {
+    a("device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"));
+    a("deterministic", "deterministic algorithms in LibTorch, cuDNN and cuBLAS, for bit-identical reruns on a GPU "
+      "(slower; an operation without one warns)");
+  }
   if (flags_ & kSeed) a("seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"));
 }
 
@@ -291,6 +296,7 @@ cxxopts::ParseResult Parser::parse(int argc, char** argv) {
       common_.device = r["device"].as<std::string>();
       if (common_.device != "auto" && common_.device != "cpu" && common_.device != "cuda")
         throw UsageError("--device must be auto, cpu or cuda, not '" + common_.device + "'");
+      common_.deterministic = r.count("deterministic") > 0;
     }
     if (flags_ & kSeed) common_.seed = r["seed"].as<uint64_t>();
   } catch (const cxxopts::exceptions::exception& e) {
@@ -303,6 +309,11 @@ cxxopts::ParseResult Parser::parse(int argc, char** argv) {
 
 int run(const char* program, const std::function<int()>& body) {
   logging::set_program(program);
+  // A closed pipe on standard output ends the program quietly by SIGPIPE, as it ends cat (status
+  // 141, no message), also when the parent left SIGPIPE ignored (Python's subprocess, some CI
+  // runners): then a write would fail with EPIPE and the program would report an error instead.
+  // What it was writing is left as a kill leaves it: a .part that a rerun resumes or removes.
+  std::signal(SIGPIPE, SIG_DFL);
   int code = kExitOk;
   try {
     code = body();

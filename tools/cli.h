@@ -19,6 +19,7 @@ enum CommonFlags : unsigned { kThreads = 1, kDevice = 2, kSeed = 4 };
 struct Common {
   int threads = 0;               // 0: the CPUs this process may use (available_cpus)
   std::string device = "auto";  // auto | cpu | cuda
+  bool deterministic = false;    // --deterministic: the program calls set_deterministic before CUDA work
   uint64_t seed = 1;
   int verbosity = 1;  // 0 quiet, 1 normal, 2 verbose
 };

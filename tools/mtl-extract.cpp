@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     if (r.count("shard")) o.shard = mtl::parse_shard(r["shard"].as<std::string>());
     else if (auto s = mtl::slurm_array_shard()) o.shard = *s;
     o.device = p.common().device;
+    if (p.common().deterministic) mtl::set_deterministic();
     o.threads = mtl::set_threads(p.common().threads);
     mtl::install_stop_signals();
     mtl::run_extract(o);

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "mtl/core/error.h"
 #include "mtl/core/signals.h"
+#include "mtl/model/runtime.h"
 #include "mtl/pipeline/predict.h"
 #include "options.h"
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     mtl::cli::finish_image_options(r, o.images);
     o.threads = p.common().threads;
     o.device = p.common().device;
+    if (p.common().deterministic) mtl::set_deterministic();
     mtl::install_stop_signals();
     mtl::run_predict(o, std::cout);
     return 0;

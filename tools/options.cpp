@@ -3,6 +3,7 @@
 
 #include "mtl/core/error.h"
 #include "mtl/core/memory.h"
+#include "mtl/model/runtime.h"
 
 namespace mtl {
 namespace cli {
@@ -136,6 +137,7 @@ void finish_train_options(const Parser& p, const cxxopts::ParseResult& r, TrainO
   o.seed = p.common().seed;
   o.threads = p.common().threads;
   o.device = p.common().device;
+  if (p.common().deterministic) set_deterministic();
   o.resume = r.count("no-resume") == 0;
   if (r.count("memory-budget")) {
     const auto text = r["memory-budget"].as<std::string>();

@@ -4,6 +4,9 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
@@ -28,6 +31,17 @@ int set_threads(int n) {
   if (auto fn = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(n);
   logging::debug(std::to_string(n) + (n == 1 ? " thread" : " threads") + " (from " + source + ")");
   return n;
+}
+
+void set_deterministic() {
+  // cuBLAS reads it when it starts: reproducible GEMMs need a fixed workspace (CUDA 10.2 and later).
+  ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  // warn_only: an operation that has no deterministic version warns instead of stopping the run.
+  at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/true);
+  at::globalContext().setDeterministicCuDNN(true);
+  at::globalContext().setBenchmarkCuDNN(false);
+  logging::debug("deterministic algorithms on (cuDNN deterministic, no benchmarking; CUBLAS_WORKSPACE_CONFIG=" +
+                 std::string(std::getenv("CUBLAS_WORKSPACE_CONFIG")) + ")");
 }
 
 bool cuda_available() { return torch::cuda::is_available(); }

@@ -249,9 +249,16 @@ ExtractResult write_store(const ExtractOptions& opt, const InputList& list, Back
                  writer.inputs_done());
     if (writer.rows() == 0 && writer.skipped() > 0) throw InputError(input_name + ": every image was skipped; no feature store written");
     writer.finish();
-  } catch (const InputError&) {
-    writer.discard();  // the input must change before a rerun: nothing worth resuming
-    throw;
+  } catch (const InputError& e) {
+    // A bad image part-way: the committed rows stay in the .part, so that a rerun with --skip-bad
+    // (or with the image mended) goes on from them instead of starting a long run again.
+    if (writer.rows() == 0) {
+      writer.discard();  // nothing worth resuming
+      throw;
+    }
+    throw InputError(std::string(e.what()) + "; the rows of the first " + std::to_string(writer.inputs_done()) +
+                     " inputs are kept in " + writer.part_path() +
+                     ": rerun with --skip-bad (or with the image mended) to go on from them");
   } catch (const Error&) {
     // Stopped, or the disk is full: the committed rows stay in the .part for a rerun to go on from.
     logging::warn("stopped after " + std::to_string(writer.rows()) + " rows; rerun the same command to resume " +

@@ -4,10 +4,13 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <nlohmann/json.hpp>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 
 
 #include "mtl/core/checksum.h"
@@ -48,6 +51,14 @@ void set_cpu_rng_state(const torch::Tensor& state) {
   auto gen = at::detail::getDefaultCPUGenerator();
   std::lock_guard<std::mutex> lock(gen.mutex());
   gen.set_state(state);
+}
+
+// The CUDA generator of the device the head trains on, when it trains on one (dropout masks drawn
+// on the GPU come from it): its state goes into the resume file beside the CPU generator's.
+std::optional<at::Generator> cuda_generator(torch::nn::Module& m) {
+  auto params = m.parameters();
+  if (params.empty() || !params.front().is_cuda()) return std::nullopt;
+  return at::globalContext().defaultGenerator(params.front().device());
 }
 
 // Training that produced a NaN or an infinity: stopped at once, with nothing written.
@@ -139,6 +150,10 @@ void Trainer::save_state(int epoch) const {
   a.write("sgd", sgd);
   a.write("best", best);
   a.write("rng", cpu_rng_state());
+  if (auto gen = cuda_generator(head_.module())) {
+    std::lock_guard<std::mutex> lock(gen->mutex());
+    a.write("cuda_rng", gen->get_state());
+  }
   a.write("sha256", c10::IValue(state_sha256(head_.module(), best_)));
   write_archive(a, state_path_);
 }
@@ -175,6 +190,15 @@ int Trainer::restore_state(const std::string& path, const std::string& identity,
     torch::Tensor rng;
     a.read("rng", rng);
     set_cpu_rng_state(rng);
+    // A state written on a GPU restores the CUDA generator when the run goes on on a GPU. (The
+    // device is not part of the resume identity: a run may go on elsewhere, only not bit for bit.)
+    if (auto gen = cuda_generator(head_.module())) {
+      torch::Tensor cuda_rng;
+      if (a.try_read("cuda_rng", cuda_rng)) {
+        std::lock_guard<std::mutex> lock(gen->mutex());
+        gen->set_state(cuda_rng);
+      }
+    }
     if (a.try_read("sha256", v) && v.isString() && v.toStringRef() != state_sha256(head_.module(), best_))
       throw InputError(path + ": damaged training state (its tensors fail their checksum); remove it, or rerun "
                        "with --no-resume");

@@ -70,4 +70,36 @@ expect_grep "none.h5: cannot open" "$WORK/err" "missing store named"
 expect_exit 3 "mtl-score with a missing truth" -- mtl-score --truth "$WORK/none.txt" /dev/null
 expect_exit 3 "mtl-predict with a missing checkpoint" -- mtl-predict --va "$WORK/none.pt" "$DATA/val.h5"
 expect_grep "none.pt: cannot open" "$WORK/err" "missing checkpoint named"
+
+# A closed pipe on standard output ends a program quietly by SIGPIPE, as it ends cat: status 141,
+# nothing on stderr; also when the parent left SIGPIPE ignored (the program restores the default).
+# The output is larger than a pipe holds, so the writes do meet the closed pipe.
+expect_exit 0 "a VA head for the pipe tests" -- mtl-train-va -q --threads 1 --epochs 1 --train "$DATA/train.h5" -o "$WORK/va.pt"
+expect_exit 0 "an AU head for the pipe tests" -- mtl-train-au -q --threads 1 --epochs 1 --node-dim 8 --train "$DATA/train.h5" -o "$WORK/au.pt"
+P="mtl-predict -q --threads 1 --au $WORK/au.pt --va $WORK/va.pt $DATA/train.h5 $DATA/val.h5"
+$P > "$WORK/big.jsonl"
+for f in 1 2 3 4 5 6 7 8; do sed "s|\"image\":\"|&copy$f-|" "$WORK/big.jsonl"; done > "$WORK/big8.jsonl"
+for f in big big8; do
+  bytes=$(wc -c < "$WORK/$f.jsonl")
+  [ "$bytes" -gt 131072 ] || fail "the pipe tests need more than a pipe holds (64 KiB): $f.jsonl has $bytes bytes"
+done
+expect_exit 0 "mtl-smooth reads the copies" -- mtl-smooth -q --filter none "$WORK/big8.jsonl"
+pipe_closed() {  # pipe_closed DESC IGNORE command...: runs command | head -c 10
+  local desc=$1 ignore=$2 status; shift 2
+  if [ "$ignore" = ignored ]; then (trap '' PIPE; exec "$@") 2>"$WORK/err" | head -c 10 >/dev/null
+  else "$@" 2>"$WORK/err" | head -c 10 >/dev/null; fi
+  status=${PIPESTATUS[0]}
+  [ "$status" -eq 141 ] && pass "$desc | head: ended by SIGPIPE (141)" || fail "$desc | head: exit $status, not 141"
+  [ -s "$WORK/err" ] && fail "$desc | head wrote to stderr: $(head -c 300 "$WORK/err")"
+}
+for ignore in default ignored; do
+  pipe_closed "mtl-predict (SIGPIPE $ignore)" $ignore $P
+  pipe_closed "mtl-smooth (SIGPIPE $ignore)" $ignore mtl-smooth -q --filter none "$WORK/big8.jsonl"
+done
+
+# --deterministic is taken by the programs that run LibTorch, and says what it set.
+expect_exit 0 "mtl-train-va --deterministic" -- mtl-train-va -v --deterministic --threads 1 --epochs 1 \
+  --train "$DATA/train.h5" -o "$WORK/va_det.pt"
+expect_grep "deterministic algorithms on" "$WORK/err" "it says deterministic algorithms are on"
+expect_true "on the CPU it gives the checkpoint of a run without it" -- cmp -s "$WORK/va.pt" "$WORK/va_det.pt"
 finish

@@ -39,9 +39,14 @@ done
 h5dump -d image "$WORK/f.h5" | tail -n +3 > "$WORK/f.img"
 expect_true "1 and 4 threads store the images in input order" -- cmp -s "$WORK/t1.img" "$WORK/f.img"
 expect_true "4 threads store the images in input order" -- cmp -s "$WORK/t4.img" "$WORK/f.img"
-h5dump -d features "$WORK/t1.h5" | tail -n +3 > "$WORK/t1.f"
-h5dump -d features "$WORK/t4.h5" | tail -n +3 > "$WORK/t4.f"
-expect_true "1 and 4 threads give the same features" -- cmp -s "$WORK/t1.f" "$WORK/t4.f"
+# Bit-identical results are promised for the same command (same threads, data, seed), not across
+# thread counts: the backbone's convolutions and OpenBLAS split their sums by thread, and on these
+# machines (AMD EPYC, OPENBLAS_CORETYPE=Haswell) 1 and 4 threads differed by up to 1.1e-6 in 22% of
+# the values. So 1 and 4 threads agree within 1e-5; the same command twice agrees bit for bit.
+expect_exit 0 "1 and 4 threads give the same features within 1e-5" -- h5diff -d 1e-5 "$WORK/t1.h5" "$WORK/t4.h5" /features /features
+expect_exit 0 "extract with 4 decode threads again" -- mtl-extract -q --threads 4 --batch 7 --backbone "$DATA/backbone.pt" \
+  --image-root "$DATA/cropped_aligned" -o "$WORK/t4b.h5" "$WORK/ann.txt"
+expect_exit 0 "the same command twice gives the same features, bit for bit" -- h5diff "$WORK/t4.h5" "$WORK/t4b.h5" /features /features
 h5dump -a labelled "$WORK/l.h5" > "$WORK/lab" 2>&1
 expect_grep '(0): 0' "$WORK/lab" "a plain list makes an unlabelled store"
 
@@ -67,6 +72,41 @@ expect_grep '(0): 39' "$WORK/a" "39 rows written"
 rm "$WORK/root/$bad"
 expect_exit 3 "a missing image stops the run" -- mtl-extract --backbone "$DATA/backbone.pt" --image-root "$WORK/root" -o "$WORK/c.h5" "$WORK/ann.txt"
 expect_grep "$bad: cannot read image" "$WORK/err" "the missing image is named"
+# A damaged frame near the end of a long run: the batches committed before it stay in the .part, and
+# a rerun with --skip-bad goes on from them (extracting the last few hundred inputs, not all 3000)
+# and ends with the store of an uninterrupted --skip-bad run (same command: bit for bit).
+tail -n +2 "$DATA/train.txt" | head -n 40 > "$WORK/rows40"
+mkdir -p "$WORK/long"
+awk -F, -v OFS=, -v root="$DATA/cropped_aligned" -v dst="$WORK/long" '
+  { row[NR - 1] = $0 }
+  END {
+    print "image,AU1,AU2,AU4,AU6,AU7,AU10,AU12,AU15,AU23,AU24,AU25,AU26,expression,valence,arousal" > dst "/list.txt"
+    for (i = 0; i < 3000; i++) {
+      n = split(row[i % 40], f, ",")
+      path = sprintf("v%02d/%05d.jpg", int(i / 300), i % 300 + 1)
+      print root "/" f[1] " " dst "/img/" path > dst "/links"
+      f[1] = path; line = f[1]
+      for (k = 2; k <= n; k++) line = line "," f[k]
+      print line > dst "/list.txt"
+    }
+  }' "$WORK/rows40"
+while read -r from to; do mkdir -p "${to%/*}" && ln "$from" "$to"; done < "$WORK/long/links"
+damaged=$(sed -n 2501p "$WORK/long/list.txt" | cut -d, -f1)
+rm "$WORK/long/img/$damaged" && echo "this is not a jpeg" > "$WORK/long/img/$damaged"
+L="mtl-extract --threads 2 --batch 64 --backbone $DATA/backbone.pt --image-root $WORK/long/img"
+expect_exit 3 "a damaged frame at input 2500 of 3000 stops the run" -- $L -o "$WORK/long.h5" "$WORK/long/list.txt"
+expect_grep "$damaged: cannot decode image.* (input line 2501); the rows of the first [0-9]* inputs are kept in $WORK/long.h5.part: rerun with --skip-bad" \
+  "$WORK/err" "the message names the image, the kept rows and the rerun"
+[ -s "$WORK/long.h5.part" ] || fail "the committed rows were not kept in long.h5.part"
+[ -e "$WORK/long.h5" ] && fail "a store was left at the final path"
+expect_exit 0 "the rerun with --skip-bad" -- $L --skip-bad -o "$WORK/long.h5" "$WORK/long/list.txt"
+after=$(sed -n 's/.*resuming .* after \([0-9]*\) of 3000 inputs.*/\1/p' "$WORK/err")
+[ -n "$after" ] && [ "$after" -gt 2400 ] && pass "the rerun goes on after $after inputs (extracts $((3000 - after)))" ||
+  fail "the rerun did not go on from the committed rows: $(grep -i resum "$WORK/err")"
+expect_exit 0 "an uninterrupted --skip-bad run" -- $L --skip-bad --no-resume -o "$WORK/long-ref.h5" "$WORK/long/list.txt"
+for d in features logits image au ex va skipped; do
+  expect_exit 0 "the resumed store's /$d equals the uninterrupted run's" -- h5diff "$WORK/long.h5" "$WORK/long-ref.h5" "/$d" "/$d"
+done
 # A malformed annotation row.
 { head -n 3 "$WORK/ann.txt"; echo "x.jpg,0.1,0.2"; } > "$WORK/badann.txt"
 expect_exit 3 "a malformed annotation row" -- mtl-extract --backbone "$DATA/backbone.pt" -o "$WORK/d.h5" "$WORK/badann.txt"

@@ -67,4 +67,20 @@ expect_exit 0 "the same extraction in one go" -- mtl-extract -q --device cuda --
   --image-root "$DATA/cropped_aligned" --batch 8 -o "$WORK/whole.h5" "$DATA/train.txt"
 expect_true "resumed and whole CUDA extractions hold the same features" -- \
   cmp -s <(h5dump -d features "$WORK/r.h5" | tail -n +3) <(h5dump -d features "$WORK/whole.h5" | tail -n +3)
+
+# CUDA training with --deterministic: the same command twice gives the same checkpoint, and a run
+# stopped by SIGTERM after some epochs goes on (the resume file holds the CUDA generator's state
+# too) and ends with the uninterrupted run's checkpoint, byte for byte.
+TD="-q --device cuda --deterministic --train $DATA/train.h5 --val $DATA/val.h5 --batch 64 --seed 3 --epochs 8 --lr 0.1 --node-dim 16"
+expect_exit 0 "deterministic AU training on CUDA" -- mtl-train-au $TD -o "$WORK/aud.pt"
+expect_exit 0 "the same command again" -- mtl-train-au $TD -o "$WORK/aud2.pt"
+expect_true "gives the same checkpoint" -- cmp -s "$WORK/aud.pt" "$WORK/aud2.pt"
+mtl-train-au $TD -o "$WORK/aud3.pt" --log "$WORK/aud3.log" 2>/dev/null &
+pid=$!
+for _ in $(seq 1500); do [ "$(wc -l < "$WORK/aud3.log" 2>/dev/null || echo 0)" -ge 3 ] && [ -e "$WORK/aud3.pt.resume" ] && break; sleep 0.02; done
+kill -TERM $pid; wait $pid; code=$?
+expect_true "stopped by SIGTERM (exit 143)" -- test "$code" -eq 143
+expect_exit 0 "the rerun goes on" -- mtl-train-au $TD -v -o "$WORK/aud3.pt" --log "$WORK/aud3.log"
+expect_grep "resuming .*aud3.pt.resume after epoch" "$WORK/err" "it says it resumes"
+expect_true "resumed CUDA checkpoint = uninterrupted one" -- cmp -s "$WORK/aud.pt" "$WORK/aud3.pt"
 finish

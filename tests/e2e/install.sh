@@ -53,7 +53,10 @@ expect_exit 0 "the CMake consumer extracts features" -- \
 expect_grep "40 rows of 256 features" "$WORK/out" "the CMake consumer reads back 40 rows"
 mtl-extract -q --threads 1 --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" \
   -o "$WORK/ref.h5" "$WORK/list.txt" || fail "mtl-extract on the same list"
-expect_exit 0 "the consumer's features equal mtl-extract's" -- h5diff "$WORK/c1.h5" "$WORK/ref.h5" /features
+# The consumer runs the backbone with LibTorch's default threads, mtl-extract here with one:
+# bit-identical features are promised for the same command, not across thread counts (they
+# differed by up to 1.1e-6 on these machines), so the two agree within 1e-5.
+expect_exit 0 "the consumer's features equal mtl-extract's within 1e-5" -- h5diff -d 1e-5 "$WORK/c1.h5" "$WORK/ref.h5" /features /features
 
 export PKG_CONFIG_PATH="$P/lib/pkgconfig"
 if flags=$(pkg-config --cflags --libs mtl-toolkit); then
@@ -63,7 +66,7 @@ if flags=$(pkg-config --cflags --libs mtl-toolkit); then
     g++ -std=c++17 -O1 "$SRC/tests/install/consumer.cpp" -o "$WORK/consumer-pc" $flags
   expect_exit 0 "the pkg-config consumer extracts features" -- \
     "$WORK/consumer-pc" "$DATA/backbone.pt" "$DATA/cropped_aligned" "$WORK/list.txt" "$WORK/c2.h5"
-  expect_exit 0 "its features equal mtl-extract's" -- h5diff "$WORK/c2.h5" "$WORK/ref.h5" /features
+  expect_exit 0 "its features equal mtl-extract's within 1e-5" -- h5diff -d 1e-5 "$WORK/c2.h5" "$WORK/ref.h5" /features /features
 else
   fail "pkg-config --cflags --libs mtl-toolkit"
 fi

@@ -14,6 +14,12 @@ int set_threads(int n);
 // for "cuda" when LibTorch sees no CUDA device.
 std::string resolve_device(const std::string& device);
 
+// --deterministic: LibTorch's deterministic algorithms (an operation without one warns, naming
+// itself), cuDNN's deterministic convolutions without benchmarking, and cuBLAS's fixed workspace
+// (CUBLAS_WORKSPACE_CONFIG=:4096:8 unless set). Call before any CUDA work. On the CPU the results
+// of the same command are bit-identical already; this matters on a GPU.
+void set_deterministic();
+
 // Whether LibTorch sees a CUDA device.
 bool cuda_available();
 
