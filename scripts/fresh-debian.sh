@@ -86,7 +86,10 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 tar -C "$root" -xf "$base" || die "cannot unpack $base into $root"
+# The machine's name and resolver, as a new machine has them (mmdebstrap writes /etc/hostname but
+# no /etc/hosts, without which munged and slurmctld cannot resolve the host's own name).
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+[ -e "$root/etc/hosts" ] || cp -L /etc/hosts "$root/etc/hosts"
 mount -t proc proc "$root/proc" || die "cannot mount /proc in $root (mounts refused here?)"
 mount -t sysfs sysfs "$root/sys" || die "cannot mount /sys in $root"
 mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev" || die "cannot bind /dev in $root"

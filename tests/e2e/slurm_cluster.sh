@@ -40,7 +40,7 @@ if ! munge -n >/dev/null 2>&1; then
   runuser -u munge -- /usr/sbin/munged --force && own_munge=1
   for _ in $(seq 100); do munge -n >/dev/null 2>&1 && break; sleep 0.1; done
 fi
-slurmctld -i -f "$SLURM_CONF" && slurmd -f "$SLURM_CONF" || { fail "cannot start Slurm: $(tail -5 "$C"/log/*.log)"; finish; }
+slurmctld -i -f "$SLURM_CONF" && slurmd -f "$SLURM_CONF" || { fail "cannot start Slurm: $(tail -n 5 "$C"/log/*.log 2>&1)"; finish; }
 stop_cluster() {
   for p in "$C/slurmd.pid" "$C/slurmctld.pid"; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
   if [ $own_munge -eq 1 ] && mpid=$(cat /run/munge/munged.pid 2>/dev/null) && kill "$mpid" 2>/dev/null; then
