@@ -80,17 +80,17 @@ mkdir -p "$WORK/long"
 awk -F, -v OFS=, -v root="$DATA/cropped_aligned" -v dst="$WORK/long" '
   { row[NR - 1] = $0 }
   END {
-    print "image,AU1,AU2,AU4,AU6,AU7,AU10,AU12,AU15,AU23,AU24,AU25,AU26,expression,valence,arousal" > dst "/list.txt"
+    print "image,AU1,AU2,AU4,AU6,AU7,AU10,AU12,AU15,AU23,AU24,AU25,AU26,expression,valence,arousal" > (dst "/list.txt")
     for (i = 0; i < 3000; i++) {
       n = split(row[i % 40], f, ",")
       path = sprintf("v%02d/%05d.jpg", int(i / 300), i % 300 + 1)
-      print root "/" f[1] " " dst "/img/" path > dst "/links"
+      print root "/" f[1] " " dst "/img/" path > (dst "/links")
       f[1] = path; line = f[1]
       for (k = 2; k <= n; k++) line = line "," f[k]
-      print line > dst "/list.txt"
+      print line > (dst "/list.txt")
     }
   }' "$WORK/rows40"
-while read -r from to; do mkdir -p "${to%/*}" && ln "$from" "$to"; done < "$WORK/long/links"
+while read -r from to; do mkdir -p "${to%/*}" && cp "$from" "$to"; done < "$WORK/long/links"  # (cp: /tmp may be another file system)
 damaged=$(sed -n 2501p "$WORK/long/list.txt" | cut -d, -f1)
 rm "$WORK/long/img/$damaged" && echo "this is not a jpeg" > "$WORK/long/img/$damaged"
 L="mtl-extract --threads 2 --batch 64 --backbone $DATA/backbone.pt --image-root $WORK/long/img"
