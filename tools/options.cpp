@@ -118,7 +118,7 @@ void add_train_options(Parser& p, TrainOptions& o) {
     ("log", "write the per-epoch JSON lines here instead of stderr", cxxopts::value(o.log))
     ("no-resume", "start afresh even when a stopped run left OUTPUT.resume with the same settings")
     ("memory-budget", "memory for the training rows, e.g. 512M or 4G (default: half the memory available); "
-                      "rows that do not fit are streamed from the stores", cxxopts::value<std::string>())
+                      "rows that do not fit are streamed from the stores, in the same batches", cxxopts::value<std::string>())
     ("input", "head input: features, features+logits (the authors' 1288 values), or auto (logits appended "
               "when the store has them)", cxxopts::value<std::string>()->default_value(input_kind_name(t.input)));
   p.add("Training")

@@ -1,12 +1,15 @@
 // Write-to-temporary-then-rename, with the data and the rename flushed to disk.
 #include "mtl/core/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 
@@ -30,11 +33,57 @@ std::string folder_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+std::string base_of(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// This host's name as it goes into temporary file names (no '/').
+const std::string& host_name() {
+  static const std::string name = [] {
+    char buf[256] = {};
+    std::string h = ::gethostname(buf, sizeof buf - 1) == 0 && buf[0] ? buf : "localhost";
+    for (char& c : h)
+      if (c == '/') c = '_';
+    return h;
+  }();
+  return name;
+}
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// Removes "BASE.part-HOST-PID-N" beside `path` where HOST is this host and no process PID exists.
+void remove_dead_temps(const std::string& path) {
+  const std::string prefix = base_of(path) + ".part-", folder = folder_of(path);
+  DIR* dir = ::opendir(folder.c_str());
+  if (!dir) return;  // the write itself will say what is wrong with the folder
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string name = e->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    // HOST-PID-N, read from the right: a host name may hold '-'.
+    const std::string rest = name.substr(prefix.size());
+    const auto n_at = rest.rfind('-');
+    if (n_at == std::string::npos || n_at == 0) continue;
+    const auto pid_at = rest.rfind('-', n_at - 1);
+    if (pid_at == std::string::npos) continue;
+    const std::string host = rest.substr(0, pid_at), pid = rest.substr(pid_at + 1, n_at - pid_at - 1);
+    if (host != host_name() || !all_digits(pid) || !all_digits(rest.substr(n_at + 1)) || pid.size() > 9) continue;
+    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH)
+      std::remove((folder + "/" + name).c_str());
+  }
+  ::closedir(dir);
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path, Temp temp) : path_(std::move(path)), temp_(temp_name(path_)) {
   static std::atomic<unsigned> counter{0};
-  if (temp == Temp::Unique) temp_ += "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  if (temp == Temp::Unique) {
+    remove_dead_temps(path_);
+    temp_ += "-" + host_name() + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  }
 }
 
 AtomicFile::~AtomicFile() {
@@ -56,6 +105,33 @@ void write_atomically(const std::string& path, const std::function<void(const st
   AtomicFile f(path, AtomicFile::Temp::Unique);
   write(f.temp_path());
   f.commit();
+}
+
+OutputLock::OutputLock(const std::string& output, const std::string& option) : path_(lock_name(output)) {
+  for (;;) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw OutputError(path_ + ": cannot create the lock file: " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      ::close(fd_);
+      if (err == EWOULDBLOCK)
+        throw OutputError(output + ": another run is writing it now (it holds " + path_ +
+                          "); wait for it to end or give " + option + " another file");
+      throw OutputError(path_ + ": cannot lock: " + std::strerror(err));
+    }
+    // The holder before us removes the file as it releases the lock: when the name no longer
+    // points at the file we locked, we locked a removed file and must try again.
+    struct stat locked {}, named {};
+    if (::fstat(fd_, &locked) == 0 && ::stat(path_.c_str(), &named) == 0 && locked.st_dev == named.st_dev &&
+        locked.st_ino == named.st_ino)
+      return;
+    ::close(fd_);
+  }
+}
+
+OutputLock::~OutputLock() {
+  ::unlink(path_.c_str());  // while still holding the lock (see the constructor)
+  ::close(fd_);
 }
 
 void check_output_path(const std::string& option, const std::string& path, const std::vector<std::string>& inputs) {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "mtl/core/atomic_file.h"
@@ -299,6 +300,27 @@ void FeatureRows::append(const FeatureRows& o) {
   labels.insert(labels.end(), o.labels.begin(), o.labels.end());
 }
 
+std::string store_mismatch(const StoreInfo& got, const StoreInfo& want) {
+  auto sha = [](const std::string& h) { return h.substr(0, 12) + "..."; };
+  auto floats = [](const std::array<float, 3>& v) {
+    std::ostringstream o;
+    o << v[0] << "," << v[1] << "," << v[2];
+    return o.str();
+  };
+  if (got.backbone_sha256 != want.backbone_sha256)
+    return "another backbone (SHA-256 " + sha(got.backbone_sha256) + ", not " + sha(want.backbone_sha256) + ")";
+  if (got.input_size != want.input_size)
+    return "another input size (" + std::to_string(got.input_size) + ", not " + std::to_string(want.input_size) + ")";
+  if (got.feature_dim != want.feature_dim || got.logits_dim != want.logits_dim)
+    return "other feature sizes (" + std::to_string(got.feature_dim) + " features + " + std::to_string(got.logits_dim) +
+           " logits, not " + std::to_string(want.feature_dim) + " + " + std::to_string(want.logits_dim) + ")";
+  if (got.mean != want.mean || got.std != want.std)
+    return "another normalisation (mean " + floats(got.mean) + " std " + floats(got.std) + ", not mean " +
+           floats(want.mean) + " std " + floats(want.std) + ")";
+  if (got.resize != want.resize) return "images resized otherwise (--resize " + got.resize + ", not " + want.resize + ")";
+  return "";
+}
+
 bool is_hdf5_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   char sig[8] = {};
@@ -343,18 +365,16 @@ std::string resume_mismatch(hid_t f, const StoreInfo& want, const std::string& p
   if (read_attr_int(f, "format_version", part) != kStoreFormatVersion) return "another format version";
   if (!has_attr(f, "input_sha256") || !has_attr(f, "inputs_committed")) return "written by an older toolkit";
   if (read_attr_int(f, "complete", part) != 0) return "already complete";
-  if (read_attr_string(f, "backbone_sha256", part) != want.backbone_sha256) return "another backbone";
+  StoreInfo got;  // what decides whether the features are comparable
+  got.backbone_sha256 = read_attr_string(f, "backbone_sha256", part);
+  got.input_size = static_cast<int>(read_attr_int(f, "input_size", part));
+  got.feature_dim = static_cast<int>(read_attr_int(f, "feature_dim", part));
+  got.logits_dim = static_cast<int>(read_attr_int(f, "logits_dim", part));
+  read_attr_floats(f, "mean", got.mean.data(), part);
+  read_attr_floats(f, "std", got.std.data(), part);
+  got.resize = has_attr(f, "resize") ? read_attr_string(f, "resize", part) : "opencv";
+  if (std::string why = store_mismatch(got, want); !why.empty()) return why;
   if (read_attr_string(f, "input_sha256", part) != want.input_sha256) return "other input rows";
-  if (read_attr_int(f, "input_size", part) != want.input_size) return "another input size";
-  if (read_attr_int(f, "feature_dim", part) != want.feature_dim ||
-      read_attr_int(f, "logits_dim", part) != want.logits_dim)
-    return "other feature sizes";
-  std::array<float, 3> mean{}, sd{};
-  read_attr_floats(f, "mean", mean.data(), part);
-  read_attr_floats(f, "std", sd.data(), part);
-  if (mean != want.mean || sd != want.std) return "another normalisation";
-  const std::string resize = has_attr(f, "resize") ? read_attr_string(f, "resize", part) : "opencv";
-  if (resize != want.resize) return "images resized otherwise (--resize " + resize + ")";
   Hid d(H5Dopen2(f, "features", H5P_DEFAULT), H5Dclose);
   Hid t(H5Dget_type(d), H5Tclose);
   if ((H5Tget_size(t) == 2) != want.half) return "another precision";

@@ -1,7 +1,11 @@
 // The trainer's rows: in memory, or streamed from the stores.
 #include "mtl/pipeline/data_source.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <algorithm>
+#include <limits>
+#include <optional>
 
 #include "mtl/core/checksum.h"
 #include "mtl/core/error.h"
@@ -9,35 +13,64 @@
 namespace mtl {
 namespace {
 
-// Store rows read at a time: small enough that the window holds several chunks from different
-// places (the chunk order is shuffled), large enough to read efficiently.
-size_t stream_chunk(size_t window) { return std::clamp<size_t>(window / 4 / 64 * 64, 64, 1024); }
-
 void hash_tensor(Sha256& h, torch::Tensor t) {
   t = t.contiguous().cpu();
   h.update(t.data_ptr(), t.numel() * t.element_size());
 }
 
-class InMemory : public TrainingData {
+// The one row order of both sources (see data_source.h). Each epoch takes one 64-bit draw from
+// LibTorch's generator, so that the draws between epochs (dropout) do not depend on the source,
+// and draws the rest from a generator of its own seeded with it.
+class BlockedRows : public TrainingData {
  public:
-  explicit InMemory(TrainingSplit s) : s_(std::move(s)) {}
-  int64_t size() const override { return s_.size(); }
-
   void for_each_batch(int64_t batch, const std::function<bool(const TrainingSplit&)>& step) override {
-    const int64_t n = s_.size();
-    auto perm = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64)).to(s_.x.device());
-    for (int64_t start = 0; start < n; start += batch) {
-      const int64_t b = std::min<int64_t>(batch, n - start);
-      if (b < 2) continue;  // batch norm needs two rows; a last batch of one is left out
-      if (!step(s_.select(perm.narrow(0, start, b)))) return;
+    const auto seed = torch::randint(std::numeric_limits<int64_t>::max(), {1}, torch::kInt64).item<int64_t>();
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
+    const auto nb = static_cast<int64_t>(blocks());
+    const auto order = torch::randperm(nb, gen, torch::kInt64);
+    const auto* ids = order.data_ptr<int64_t>();
+    TrainingSplit carry;  // rows of the last pool that did not fill a batch
+    for (int64_t first = 0; first < nb; first += kPoolBlocks) {
+      std::vector<TrainingSplit> parts;
+      if (carry.size() > 0) parts.push_back(std::move(carry));
+      for (int64_t b = first; b < std::min(nb, first + kPoolBlocks); ++b) parts.push_back(block(static_cast<size_t>(ids[b])));
+      const TrainingSplit pool = TrainingSplit::cat(parts);
+      parts.clear();
+      const int64_t n = pool.size();
+      const auto perm = torch::randperm(n, gen, torch::kInt64).to(pool.x.device());
+      const bool last = first + kPoolBlocks >= nb;
+      const int64_t full = last ? n : n / batch * batch;
+      for (int64_t start = 0; start < full; start += batch) {
+        const int64_t b = std::min<int64_t>(batch, full - start);
+        if (b < 2) continue;  // batch norm needs two rows; a last batch of one is left out
+        if (!step(pool.select(perm.narrow(0, start, b)))) return;
+      }
+      carry = full < n ? pool.select(perm.narrow(0, full, n - full)) : TrainingSplit{};
     }
   }
 
   std::pair<torch::Tensor, torch::Tensor> evaluate(TaskHead& head) override {
     head.module().eval();
     torch::NoGradGuard ng;
-    return {head.forward(s_.x, s_.upstream), s_.y};
+    std::vector<torch::Tensor> outs, ys;
+    for (size_t b = 0; b < blocks(); ++b) {
+      TrainingSplit s = block(b);
+      outs.push_back(head.forward(s.x, s.upstream));
+      ys.push_back(s.y);
+    }
+    return {torch::cat(outs), torch::cat(ys)};
   }
+
+ protected:
+  // Blocks of kBlockRows labelled rows in store order (the last may be shorter), and block `i`.
+  virtual size_t blocks() const = 0;
+  virtual TrainingSplit block(size_t i) const = 0;
+};
+
+class InMemory : public BlockedRows {
+ public:
+  explicit InMemory(TrainingSplit s) : s_(std::move(s)) {}
+  int64_t size() const override { return s_.size(); }
 
   torch::Tensor targets() override { return s_.y; }
   std::string sha256() override {
@@ -48,68 +81,47 @@ class InMemory : public TrainingData {
   }
 
  private:
+  size_t blocks() const override { return static_cast<size_t>((s_.size() + kBlockRows - 1) / kBlockRows); }
+  TrainingSplit block(size_t i) const override {
+    const int64_t start = static_cast<int64_t>(i) * kBlockRows;
+    return s_.rows(start, std::min<int64_t>(kBlockRows, s_.size() - start));
+  }
+
   TrainingSplit s_;
 };
 
-class Streamed : public TrainingData {
+class Streamed : public BlockedRows {
  public:
-  Streamed(const std::vector<std::string>& paths, Task task, const RowFormat& f, size_t window)
-      : task_(task), format_(f), window_(std::max<size_t>(window, 2)) {
-    const size_t chunk = stream_chunk(window_);
+  // One pass over the labels alone finds where each block's labelled rows lie in the stores.
+  Streamed(const std::vector<std::string>& paths, Task task, const RowFormat& f) : task_(task), format_(f) {
+    constexpr size_t kLabelChunk = 4096;
+    Block open;          // the block being gathered
+    int64_t in_open = 0;  // its labelled rows so far
     for (const auto& p : paths) {
       stores_.push_back(std::make_unique<FeatureStoreReader>(p));
-      const size_t rows = stores_.back()->rows();
-      for (size_t start = 0; start < rows; start += chunk)
-        chunks_.push_back({stores_.size() - 1, start, std::min(chunk, rows - start)});
+      const auto& store = *stores_.back();
+      const size_t s = stores_.size() - 1;
+      size_t from = 0;           // where the open block's rows begin in this store,
+      bool from_here = false;    // when they begin in it
+      for (size_t start = 0; start < store.rows(); start += kLabelChunk) {
+        const FeatureRows r = store.read(start, std::min(kLabelChunk, store.rows() - start), /*with_features=*/false);
+        for (size_t i = 0; i < r.size(); ++i) {
+          if (!from_here) from = start + i, from_here = true;
+          if (!has_label(task_, r.labels[i])) continue;
+          ++n_;
+          if (++in_open < kBlockRows) continue;
+          open.push_back({s, from, start + i + 1 - from});
+          blocks_.push_back(std::move(open));
+          open.clear();
+          in_open = 0;
+          from_here = false;
+        }
+      }
+      if (from_here) open.push_back({s, from, store.rows() - from});  // the block goes on in the next store
     }
-    for (const auto& c : chunks_) {  // count the labelled rows from the labels alone
-      FeatureRows r = stores_[c.store]->read(c.start, c.count, /*with_features=*/false);
-      for (const auto& l : r.labels) n_ += has_label(task_, l);
-    }
+    if (in_open > 0) blocks_.push_back(std::move(open));
   }
   int64_t size() const override { return static_cast<int64_t>(n_); }
-
-  void for_each_batch(int64_t batch, const std::function<bool(const TrainingSplit&)>& step) override {
-    auto order = torch::randperm(static_cast<int64_t>(chunks_.size()), torch::kInt64);
-    std::vector<TrainingSplit> parts;
-    size_t held = 0;
-    // Shuffles what the window holds and steps through its full batches (all of them at the end).
-    auto drain = [&](bool last) {
-      TrainingSplit w = TrainingSplit::cat(parts);
-      parts.clear();
-      const int64_t n = w.size();
-      auto perm = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64)).to(w.x.device());
-      const int64_t full = last ? n : n / batch * batch;
-      for (int64_t start = 0; start < full; start += batch) {
-        const int64_t b = std::min<int64_t>(batch, full - start);
-        if (b >= 2 && !step(w.select(perm.narrow(0, start, b)))) return false;
-      }
-      if (full < n) parts.push_back(w.select(perm.narrow(0, full, n - full)));
-      held = static_cast<size_t>(n - full);
-      return true;
-    };
-    for (int64_t i = 0; i < order.size(0); ++i) {
-      TrainingSplit s = load(chunks_[static_cast<size_t>(order[i].item<int64_t>())]);
-      if (s.size() == 0) continue;
-      held += static_cast<size_t>(s.size());
-      parts.push_back(std::move(s));
-      if (held >= window_ && !drain(false)) return;
-    }
-    if (held > 0) drain(true);
-  }
-
-  std::pair<torch::Tensor, torch::Tensor> evaluate(TaskHead& head) override {
-    head.module().eval();
-    torch::NoGradGuard ng;
-    std::vector<torch::Tensor> outs, ys;
-    for (const auto& c : chunks_) {
-      TrainingSplit s = load(c);
-      if (s.size() == 0) continue;
-      outs.push_back(head.forward(s.x, s.upstream));
-      ys.push_back(s.y);
-    }
-    return {torch::cat(outs), torch::cat(ys)};
-  }
 
   torch::Tensor targets() override {
     summarize();
@@ -121,13 +133,21 @@ class Streamed : public TrainingData {
   }
 
  private:
-  struct Chunk {
-    size_t store, start, count;
+  struct Segment {
+    size_t store, start, count;  // store rows [start, start + count)
   };
+  using Block = std::vector<Segment>;
 
-  TrainingSplit load(const Chunk& c) const {
-    const auto& store = *stores_[c.store];
-    return format_.split(labelled_rows(store.read(c.start, c.count), task_), store.path());
+  size_t blocks() const override { return blocks_.size(); }
+  TrainingSplit block(size_t i) const override {
+    const Block& b = blocks_[i];
+    FeatureRows rows;
+    for (size_t k = 0; k < b.size(); ++k) {
+      FeatureRows part = labelled_rows(stores_[b[k].store]->read(b[k].start, b[k].count), task_);
+      if (k == 0) rows = std::move(part);
+      else rows.append(part);
+    }
+    return format_.split(rows, stores_[b.front().store]->path());  // one split: the same upstream chunks as in memory
   }
 
   // One pass in store order: the targets, and the checksum of inputs then targets.
@@ -135,9 +155,8 @@ class Streamed : public TrainingData {
     if (!sha_.empty()) return;
     Sha256 h;
     std::vector<torch::Tensor> ys;
-    for (const auto& c : chunks_) {
-      TrainingSplit s = load(c);
-      if (s.size() == 0) continue;
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      TrainingSplit s = block(b);
       hash_tensor(h, s.x);
       ys.push_back(s.y);
     }
@@ -148,9 +167,8 @@ class Streamed : public TrainingData {
 
   Task task_;
   RowFormat format_;
-  size_t window_;
   std::vector<std::unique_ptr<FeatureStoreReader>> stores_;
-  std::vector<Chunk> chunks_;
+  std::vector<Block> blocks_;
   size_t n_ = 0;
   torch::Tensor y_;
   std::string sha_;
@@ -161,6 +179,12 @@ class Streamed : public TrainingData {
 TrainingSplit TrainingSplit::select(const torch::Tensor& idx) const {
   TrainingSplit s{x.index_select(0, idx), y.index_select(0, idx), {}};
   for (const auto& [task, out] : upstream) s.upstream[task] = out.index_select(0, idx);
+  return s;
+}
+
+TrainingSplit TrainingSplit::rows(int64_t start, int64_t count) const {
+  TrainingSplit s{x.narrow(0, start, count), y.narrow(0, start, count), {}};
+  for (const auto& [task, out] : upstream) s.upstream[task] = out.narrow(0, start, count);
   return s;
 }
 
@@ -178,20 +202,19 @@ TrainingSplit TrainingSplit::cat(const std::vector<TrainingSplit>& parts) {
   return s;
 }
 
-constexpr int64_t kUpstreamChunk = 1024;  // rows per forward of a frozen upstream head
-
 TrainingSplit RowFormat::split(const FeatureRows& rows, const std::string& source) const {
   TrainingSplit s;
   s.x = head_input(rows, with_logits, in_dim, source, head_name).to(device);
   s.y = head->targets(rows).to(device);
   torch::NoGradGuard ng;
   for (const auto& up : *upstream) {
-    // In chunks: the AU head at the authors' size holds 12 x C values per row in each of several
-    // intermediates, about 9 GB for 20k rows in one go.
+    // A block at a time: the AU head at the authors' size holds 12 x C values per row in each of
+    // several intermediates, about 9 GB for 20k rows in one go; and a streamed block then runs
+    // the same forward on the same rows as in memory (same bits).
     auto x = head_input(rows, up.meta.with_logits, up.meta.in_dim, source, up.path).to(device);
     std::vector<torch::Tensor> parts;
-    for (int64_t at = 0; at < x.size(0); at += kUpstreamChunk)
-      parts.push_back(up.head->prediction(up.head->forward(x.slice(0, at, std::min(at + kUpstreamChunk, x.size(0))), {})));
+    for (int64_t at = 0; at < x.size(0); at += kBlockRows)
+      parts.push_back(up.head->prediction(up.head->forward(x.slice(0, at, std::min(at + kBlockRows, x.size(0))), {})));
     s.upstream[up.meta.task] = parts.empty() ? up.head->prediction(up.head->forward(x, {})) : torch::cat(parts);
   }
   return s;
@@ -201,9 +224,13 @@ std::unique_ptr<TrainingData> in_memory(const TaskRows& rows, const RowFormat& f
   return std::make_unique<InMemory>(format.split(rows.rows, rows.source));
 }
 
-std::unique_ptr<TrainingData> streamed(const std::vector<std::string>& paths, Task task, const RowFormat& format,
-                                       size_t window_rows) {
-  return std::make_unique<Streamed>(paths, task, format, window_rows);
+std::unique_ptr<TrainingData> streamed(const std::vector<std::string>& paths, Task task, const RowFormat& format) {
+  return std::make_unique<Streamed>(paths, task, format);
+}
+
+std::string row_order_scheme() {
+  return "blocks of " + std::to_string(kBlockRows) + " labelled rows, pools of " + std::to_string(kPoolBlocks) +
+         " blocks, one seed per epoch";
 }
 
 }  // namespace mtl

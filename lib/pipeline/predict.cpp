@@ -12,6 +12,7 @@
 #include "mtl/core/thresholds.h"
 #include "mtl/model/checkpoint.h"
 #include "mtl/model/runtime.h"
+#include "mtl/pipeline/training_data.h"
 #include "mtl/vision/backbone.h"
 #include "tuned_thresholds.h"
 
@@ -152,6 +153,12 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   HeadSet heads(o.checkpoints, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU));
   heads.set_thresholds(file_thresholds ? file_thresholds : o.untuned ? std::nullopt : heads.stored());
   if (o.images.backbone.empty()) {
+    // Stores given together (shards) must hold comparable features: checked before the first line.
+    if (o.inputs.size() > 1) {
+      const StoreInfo first = FeatureStoreReader(o.inputs[0]).info();
+      for (size_t i = 1; i < o.inputs.size(); ++i)
+        check_same_features(FeatureStoreReader(o.inputs[i]).info(), o.inputs[i], first, o.inputs[0]);
+    }
     for (const auto& path : o.inputs) {
       FeatureStoreReader store(path);
       heads.warn_other_backbone(store.info().backbone_sha256, path);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 
 #include "mtl/core/atomic_file.h"
@@ -79,24 +80,24 @@ std::string state_path(const TrainOptions& o) { return o.output + ".resume"; }
 size_t bytes_per_row(const CheckpointMeta& m) { return size_t(3) * 4 * static_cast<size_t>(m.in_dim); }
 
 // The training and validation rows: in memory when they fit the budget, else streamed from the
-// stores through a window that does.
+// stores a pool of blocks at a time. Either way the batches come in the same order (see
+// kBlockRows in data_source.h): the budget decides memory, never the model.
 std::pair<std::unique_ptr<TrainingData>, std::unique_ptr<TrainingData>> make_data(
     const TrainOptions& o, const TaskRows& train, const TaskRows* val, const RowFormat& format,
-    const CheckpointMeta& m, std::string& how) {
+    const CheckpointMeta& m) {
   const size_t budget = o.memory_budget ? o.memory_budget : available_memory() / 2;
   const size_t rows = train.rows.size() + (val ? val->rows.size() : 0);
   const size_t need = rows * bytes_per_row(m);
   if (need <= budget) {
-    how = "in memory";
+    logging::debug("training rows in memory (" + format_size(need) + ")");
     auto t = in_memory(load_rows(o.train, o.task, 2, true), format);
     return {std::move(t), val ? in_memory(load_rows(o.val, o.task, 1, true), format) : nullptr};
   }
-  const size_t window = std::max<size_t>(budget / bytes_per_row(m), 2 * static_cast<size_t>(o.recipe.batch));
-  how = "streamed, windows of " + std::to_string(window) + " rows";
   logging::info("streaming the rows from the stores: they need " + format_size(need) + ", more than the memory "
-                "budget of " + format_size(budget) + "; shuffling in windows of " + std::to_string(window) + " rows");
-  auto t = streamed(o.train, o.task, format, window);
-  return {std::move(t), val ? streamed(o.val, o.task, format, window) : nullptr};
+                "budget of " + format_size(budget) + "; reading " + std::to_string(kBlockRows * kPoolBlocks) +
+                " rows at a time, in the same order as in memory");
+  auto t = streamed(o.train, o.task, format);
+  return {std::move(t), val ? streamed(o.val, o.task, format) : nullptr};
 }
 
 // The checkpoint and the log must not overwrite an input or a non-file, and their folders exist.
@@ -192,6 +193,10 @@ void TrainOptions::check() const {
 void run_train(const TrainOptions& o) {
   o.check();
   check_outputs(o);
+  // One run at a time per checkpoint (and its .resume) and per log: a second one stops here.
+  const OutputLock output_lock(o.output, "-o");
+  std::optional<OutputLock> log_lock;
+  if (!o.log.empty()) log_lock.emplace(o.log, "--log");
   const int threads = set_threads(o.threads);
   const std::string device_name = resolve_device(o.device);
   const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
@@ -199,6 +204,7 @@ void run_train(const TrainOptions& o) {
 
   const TaskRows train = load_rows(o.train, o.task, 2, false);  // labels, sizes and identity
   const std::optional<TaskRows> val = o.val.empty() ? std::nullopt : std::optional(load_rows(o.val, o.task, 1, false));
+  if (val) check_same_features(val->info, o.val.front(), train.info, o.train.front());  // before any training
   CheckpointMeta meta = describe(o, train, val ? &*val : nullptr, threads);
   const auto upstream = load_upstream(o, meta, device);
   auto head = make_head(o.task, meta.in_dim, o.head);
@@ -206,14 +212,12 @@ void run_train(const TrainOptions& o) {
   head->module().to(device);
   const RowFormat format{meta.with_logits, meta.in_dim, "the " + std::string(task_name(o.task)) + " head",
                          head.get(), &upstream, device};
-  std::string rows_how;  // how the rows are held decides the batch order: part of the resume identity
-  auto [train_data, val_data] = make_data(o, train, val ? &*val : nullptr, format, meta, rows_how);
-  logging::debug("training rows " + rows_how);
+  auto [train_data, val_data] = make_data(o, train, val ? &*val : nullptr, format, meta);
   meta.data_sha256 = train_data->sha256();
   meta.loss_weights = head->fit_loss_weights(train_data->targets());
 
   Trainer trainer(*head, o.recipe, null_stream());
-  const int resumed = resume_from_state(trainer, o, meta.to_json() + "\nrows: " + rows_how);
+  const int resumed = resume_from_state(trainer, o, meta.to_json() + "\nrow order: " + row_order_scheme());
   std::ofstream log_file = open_log(o.log, resumed);
   std::ostream& log = !o.log.empty() ? static_cast<std::ostream&>(log_file)
                                      : logging::verbosity() >= 1 ? std::cerr : null_stream();

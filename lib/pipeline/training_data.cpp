@@ -17,6 +17,14 @@ FeatureRows read_labelled(const FeatureStoreReader& store, Task task, bool with_
 
 }  // namespace
 
+void check_same_features(const StoreInfo& got, const std::string& got_path, const StoreInfo& want,
+                         const std::string& want_path) {
+  const std::string why = store_mismatch(got, want);
+  if (!why.empty())
+    throw InputError(got_path + ": made with " + why + " than " + want_path + "; stores used together must " +
+                     "be made with the same backbone, input size, resize and normalisation");
+}
+
 FeatureRows labelled_rows(const FeatureRows& all, Task task) {
   FeatureRows keep;
   keep.dim = all.dim;
@@ -45,11 +53,14 @@ TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool w
       throw InputError(path + ": " + std::to_string(keep.dim) + " features and " + std::to_string(keep.logits_dim) +
                        " logits per row, but " + paths.front() + " has " + std::to_string(out.rows.dim) + " and " +
                        std::to_string(out.rows.logits_dim));
+    if (s > 0) check_same_features(store.info(), path, out.info, paths.front());
     out.stores.push_back({path, store.rows(), keep.size(), store.info().backbone_sha256, store.info().resize});
-    if (s == 0)
+    if (s == 0) {
       out.rows = std::move(keep);
-    else
+      out.info = store.info();
+    } else {
       out.rows.append(keep);
+    }
   }
   out.source = paths.empty() ? std::string("(no stores)") : paths.front();
   if (paths.size() > 1) out.source += " (and " + std::to_string(paths.size() - 1) + " more)";

@@ -71,6 +71,15 @@ head -c 3000 /dev/urandom > "$W/p_binary.jsonl"
 # A store of four images made by another (valid) backbone of the same sizes.
 mtl-extract -q --threads 1 --backbone "$W/bb_scaled.pt" --image-root "$IMG" -o "$W/scaled.h5" "$W/good.txt" ||
   { echo "FAIL: extracting with bb_scaled.pt"; exit 1; }
+# Stores of the same four images made with the demo backbone but another resize, input size or
+# normalisation (shards that must not be used together with the others).
+{ echo "image,valence,arousal,expression,AU1,AU2,AU4,AU6,AU7,AU10,AU12,AU15,AU23,AU24,AU25,AU26"
+  for i in 0 1 2 3; do echo "v/good$i.jpg,0.$i,-0.$i,$i,1,0,1,0,1,0,1,0,1,0,1,$((i % 2))"; done; } > "$W/good_lab.txt"
+XS="mtl-extract -q --threads 1 --backbone $DATA/backbone.pt --image-root $IMG"
+{ $XS -o "$W/good.h5" "$W/good_lab.txt" && $XS --resize opencv -o "$W/opencv.h5" "$W/good_lab.txt" &&
+  $XS --size 96 -o "$W/size96.h5" "$W/good_lab.txt" && $XS --mean 0.5,0.5,0.5 -o "$W/mean.h5" "$W/good_lab.txt" &&
+  $XS --backbone "$W/bb_scaled.pt" -o "$W/scaled_lab.h5" "$W/good_lab.txt"; } ||
+  { echo "FAIL: extracting the stores of other settings"; exit 1; }
 
 # X and B write x.h5, which the failing cases must not leave; the cases that succeed write ok.h5.
 X="mtl-extract --threads 1 --batch 4 --backbone $DATA/backbone.pt --image-root $IMG -o $W/x.h5"
@@ -181,6 +190,16 @@ run_catalogue <<ROWS
 3 | ^mtl-train-ex: $W/va.pt: a checkpoint of the va head, not of the au head$             | mtl-train-ex --threads 1 --epochs 1 --au $W/va.pt -o $W/o.pt --train $DATA/val.h5 | $W/o.pt
 2 | ^mtl-predict: $W/ex.pt reads the au head's output: give the au checkpoint             | mtl-predict --ex $W/ex.pt $DATA/val.h5
 0 | ^mtl-predict: warning: $W/scaled.h5 comes from another backbone                      | $P $W/scaled.h5
+# --- stores used together (shards, training and validation) must hold comparable features ---
+3 | ^mtl-train-va: $W/scaled_lab.h5: made with another backbone \(SHA-256 [0-9a-f]{12}\.\.\., not [0-9a-f]{12}\.\.\.\) than $W/good.h5; stores used together must be made with the same backbone, input size, resize and normalisation$ | $TV $W/good.h5 --train $W/scaled_lab.h5 | $W/o.pt
+3 | ^mtl-train-va: $W/opencv.h5: made with images resized otherwise \(--resize opencv, not pil\) than $W/good.h5 | $TV $W/good.h5 --train $W/opencv.h5 | $W/o.pt
+3 | ^mtl-train-va: $W/size96.h5: made with another input size \(96, not [0-9]+\) than $W/good.h5   | $TV $W/good.h5 --train $W/size96.h5 | $W/o.pt
+3 | ^mtl-train-va: $W/mean.h5: made with another normalisation \(mean 0.5,0.5,0.5 std .*\) than $W/good.h5 | $TV $W/good.h5 --train $W/mean.h5 | $W/o.pt
+3 | ^mtl-train-va: $W/scaled_lab.h5: made with another backbone .* than $W/good.h5       | $TV $W/good.h5 --val $W/scaled_lab.h5 | $W/o.pt
+3 | ^mtl-train-ex: $W/opencv.h5: made with images resized otherwise .* than $W/good.h5   | mtl-train-ex --threads 1 --epochs 1 --au $W/au.pt -o $W/o.pt --train $W/good.h5 --train $W/opencv.h5 | $W/o.pt
+3 | ^mtl-predict: $W/scaled.h5: made with another backbone .* than $DATA/val.h5          | $P $DATA/val.h5 $W/scaled.h5
+3 | ^mtl-predict: $W/opencv.h5: made with images resized otherwise .* than $W/good.h5    | $P $W/good.h5 $W/opencv.h5
+0 | ^$                                                                                   | $P -q $DATA/val.h5 $W/good.h5
 0 | ^mtl-predict: warning: $W/bb_scaled.pt comes from another backbone                   | $P --backbone $W/bb_scaled.pt --image-root $IMG $W/good.txt
 0 | ^mtl-predict: warning: images are resized with --resize opencv, but $W/va.pt was trained on features of .*, resized with pil$ | $P --resize opencv --backbone $DATA/backbone.pt --image-root $IMG $W/good.txt
 1 | ^mtl-predict: $W/huge.h5: .*: the au head \($W/au.pt\) gave NaN or infinity$            | mtl-predict --au $W/au.pt $W/huge.h5

@@ -1,7 +1,8 @@
-# Cluster resilience of mtl-extract: a killed run resumes where it stopped and ends with the rows
+# Cluster resilience of mtl-extract and the trainers: a killed run resumes where it stopped and ends with the rows
 # of an uninterrupted run, bit for bit; two runs on one output cannot corrupt each other; shards
 # (--shard or a Slurm array's variables) together hold exactly the rows of one unsharded run;
-# outputs that would destroy an input or a non-file are refused before any work.
+# outputs that would destroy an input or a non-file are refused before any work; two trainers on
+# one output cannot run at once; temporary files of killed writers are cleaned up.
 . "$(dirname "$0")/common.sh"
 X="mtl-extract -q --threads 1 --backbone $DATA/backbone.pt --image-root $DATA/cropped_aligned"
 export HDF5_USE_FILE_LOCKING=FALSE  # lets h5dump look into a .part that a running extraction holds
@@ -158,6 +159,48 @@ expect_exit 0 "a rerun with another learning rate" -- mtl-train-au ${TA/--lr 0.1
 expect_grep "not resuming .*au_x.pt.resume (it was written by a run with other data or settings)" "$WORK/err" "the state of other settings is not used"
 [ -e "$WORK/au_x.pt.resume" ] && fail "the state file was left after the run completed"
 
+# Two trainers on one -o (or one --log): the second stops at once with exit 4, naming the lock;
+# the first, held meanwhile, ends with the checkpoint and log of a run alone, and no lock file.
+mtl-train-au $TA -o "$WORK/au_two.pt" --log "$WORK/au_two.log" 2>/dev/null &
+pid=$!
+for _ in $(seq 2000); do [ -e "$WORK/au_two.pt.lock" ] && break; sleep 0.01; done
+kill -STOP $pid
+if [ -e "$WORK/au_two.pt.lock" ]; then
+  expect_exit 4 "a second trainer on the same -o" -- mtl-train-au $TA -o "$WORK/au_two.pt"
+  expect_grep "au_two.pt: another run is writing it now (it holds .*au_two.pt.lock); wait for it to end or give -o another file" "$WORK/err" "it says why and names the lock"
+  expect_exit 4 "a second trainer on the same --log" -- mtl-train-au $TA -o "$WORK/au_other.pt" --log "$WORK/au_two.log"
+  expect_grep "au_two.log: another run is writing it now .*give --log another file" "$WORK/err" "it names the log"
+  [ -e "$WORK/au_other.pt" ] && fail "the refused trainer wrote a checkpoint"
+else
+  fail "the first trainer ended before it could be held"
+fi
+kill -CONT $pid
+wait $pid && pass "the first trainer ends well" || fail "the first trainer failed"
+expect_true "its checkpoint = an uninterrupted run's" -- cmp -s "$WORK/au_full.pt" "$WORK/au_two.pt"
+no_time() { sed 's/,*"wall_s":[0-9.e+-]*//' "$1"; }  # the log lines less their times
+no_time "$WORK/au_full.log" > "$WORK/log_a"; no_time "$WORK/au_two.log" > "$WORK/log_b"
+expect_true "its log = an uninterrupted run's (less the times)" -- cmp -s "$WORK/log_a" "$WORK/log_b"
+ls "$WORK" | grep -q '\.lock$' && fail "a lock file was left: $(ls "$WORK" | grep '\.lock$')"
+# A lock file left by a killed trainer holds no lock: the next run takes it over.
+: > "$WORK/au_left.pt.lock"
+expect_exit 0 "a trainer beside a lock file that no process holds" -- mtl-train-va $T --train "$WORK/full.h5" -o "$WORK/au_left.pt"
+
+# Temporary files a killed writer left (OUT.part-HOST-PID-N): the next write of OUT removes those of
+# processes of this host that no longer exist, and only those.
+sh -c 'exit 0' & dead=$!; wait $dead
+sleep 600 & live=$!
+host=$(uname -n)
+for f in "va_t.pt.part-$host-$dead-0" "va_t.pt.resume.part-$host-$dead-7" "va_t.pt.part-$host-$live-1" \
+         "va_t.pt.part-other-host-$dead-0" "va_t.pt.partial-$host-$dead-0"; do echo x > "$WORK/$f"; done
+expect_exit 0 "a training beside temporary files of dead and live writers" -- mtl-train-va $T --train "$WORK/full.h5" -o "$WORK/va_t.pt"
+for f in "va_t.pt.part-$host-$dead-0" "va_t.pt.resume.part-$host-$dead-7"; do
+  [ -e "$WORK/$f" ] && fail "$f (a dead process of this host) was left" || pass "$f (a dead process of this host) was removed"
+done
+for f in "va_t.pt.part-$host-$live-1" "va_t.pt.part-other-host-$dead-0" "va_t.pt.partial-$host-$dead-0"; do
+  [ -e "$WORK/$f" ] && pass "$f was kept" || fail "$f (not a dead writer's of this host) was removed"
+done
+kill $live; wait $live 2>/dev/null
+
 # A full disk: exit 4 with the reason, no crash; the extraction's committed rows stay for a rerun,
 # and a trainer leaves no temporary file. Needs a small tmpfs (root); skipped where mount is refused.
 mkdir -p "$WORK/small"
@@ -166,7 +209,7 @@ if mount -t tmpfs -o size=300k tmpfs "$WORK/small" 2>/dev/null; then
   expect_grep "x.h5.part: cannot write (disk full?)" "$WORK/err" "it names the file and the reason"
   [ -e "$WORK/small/x.h5" ] && fail "a full disk left a file under the final name"
   expect_exit 4 "training on a full disk" -- mtl-train-au --train "$WORK/full.h5" --epochs 1 --node-dim 256 -q -o "$WORK/small/au.pt"
-  expect_grep "au.pt[.a-z]*.part-[0-9-]*: cannot write: No space left on device" "$WORK/err" "it names the file and the reason"
+  expect_grep "au.pt[.a-z]*.part-[^:]*: cannot write: No space left on device" "$WORK/err" "it names the file and the reason"
   ls "$WORK/small" | grep -q '^au.pt' && fail "training on a full disk left $(ls "$WORK/small")"
   mount -o remount,size=20M "$WORK/small"
   expect_exit 0 "after space is freed the rerun completes" -- mtl-extract --threads 1 --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" --batch 16 -o "$WORK/small/x.h5" "$DATA/train.txt"

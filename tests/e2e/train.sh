@@ -51,6 +51,27 @@ m=$(get P_VA "$WORK/va_s.json"); t=$(get P_VA "$WORK/trivial.json")
 if awk -v m="$m" -v t="$t" 'BEGIN{exit !(m >= t + 0.15)}'; then pass "streamed P_VA $m beats the trivial $t by 0.15"
 else fail "streamed P_VA $m does not beat the trivial predictor's $t by 0.15"; fi
 
+# The free memory never changes the model: in memory (the default budget here) and streamed
+# (--memory-budget 200K) give the same checkpoint, byte for byte; the EX head too, with the AU
+# head's outputs as its upstream input. Then a set larger than one pool of rows (8192), split in
+# two shards whose blocks cross from one store into the next.
+expect_exit 0 "train AU streamed" -- mtl-train-au $T --epochs 15 --lr 0.1 --node-dim 32 --memory-budget 200K -o "$WORK/au_sm.pt"
+expect_true "AU: streamed checkpoint = in-memory checkpoint" -- cmp -s "$WORK/au.pt" "$WORK/au_sm.pt"
+expect_exit 0 "train EX streamed" -- mtl-train-ex $T --epochs 30 --lr 0.3 --au "$WORK/au.pt" --memory-budget 200K -o "$WORK/ex_sm.pt"
+expect_true "EX: streamed checkpoint = in-memory checkpoint" -- cmp -s "$WORK/ex.pt" "$WORK/ex_sm.pt"
+"$BIN/mtl-gen-demo" -q --out "$WORK/big" --train-videos 12 --val-videos 1 --frames 800 --feature-dim 32
+for i in 1 2; do
+  mtl-extract -q --threads 2 --backbone "$WORK/big/backbone.pt" --image-root "$WORK/big/cropped_aligned" --shard $i/2 \
+    -o "$WORK/big$i.h5" "$WORK/big/train.txt"
+done
+n=$(tail -n +2 "$WORK/big/train.txt" | awk -F, '$2 != -5' | wc -l)
+[ "$n" -gt 8192 ] && pass "$n rows with VA labels: more than one pool" || fail "only $n rows with VA labels"
+TB="--train $WORK/big1.h5 --train $WORK/big2.h5 --batch 64 --seed 3 --threads 2 -q --epochs 3"
+expect_exit 0 "train VA on 2 shards in memory" -- mtl-train-va $TB -o "$WORK/va_bm.pt"
+expect_exit 0 "train VA on 2 shards streamed" -- mtl-train-va $TB --memory-budget 200K -o "$WORK/va_bs.pt"
+expect_true "VA on shards: streamed checkpoint = in-memory checkpoint" -- cmp -s "$WORK/va_bm.pt" "$WORK/va_bs.pt"
+rm -rf "$WORK/big"
+
 # Determinism: the same seed, data and threads give a byte-identical checkpoint.
 expect_exit 0 "train AU again" -- mtl-train-au $T --epochs 15 --lr 0.1 --node-dim 32 -o "$WORK/au2.pt"
 expect_true "AU checkpoints are identical" -- cmp -s "$WORK/au.pt" "$WORK/au2.pt"

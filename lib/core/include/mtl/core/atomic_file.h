@@ -10,9 +10,12 @@ namespace mtl {
 class AtomicFile {
  public:
   // How the temporary file is named: Fixed ("OUT.part") lets a rerun find and resume it; Unique
-  // ("OUT.part-PID-N") lets two runs given the same output never write into one file.
+  // ("OUT.part-HOST-PID-N") lets two runs given the same output never write into one file.
   enum class Temp { Fixed, Unique };
-  // Plans to write `path` through a temporary file beside it. Creates nothing yet.
+  // Plans to write `path` through a temporary file beside it. Creates nothing yet, but with
+  // Temp::Unique removes the unique temporary files of `path` that processes of this host which
+  // no longer exist left behind (a run killed by SIGKILL while writing); those of live processes
+  // and of other hosts (a shared file system) are left alone.
   explicit AtomicFile(std::string path, Temp temp = Temp::Fixed);
   // Removes the temporary file unless it was committed or kept.
   ~AtomicFile();
@@ -39,6 +42,26 @@ class AtomicFile {
 // Writes a whole file atomically through a uniquely named temporary file: `write` receives its path
 // and must create and close it; then the file is committed. On an exception it is removed.
 void write_atomically(const std::string& path, const std::function<void(const std::string& temp)>& write);
+
+// Says that one run is writing an output: an exclusive flock on "OUTPUT.lock", held while the
+// object lives, so that a second run given the same output stops at once instead of racing the
+// first (the last to finish would win, and both would write OUTPUT's side files). The lock file is
+// removed on release; one left by a killed run holds no lock and is taken over.
+class OutputLock {
+ public:
+  // Throws OutputError (exit 4) "OUTPUT: another run is writing it now ..." when the lock is
+  // held, naming `option` ("-o", "--log") as the way out.
+  OutputLock(const std::string& output, const std::string& option);
+  ~OutputLock();
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+
+  static std::string lock_name(const std::string& output) { return output + ".lock"; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
 
 // Checks an output before any work is done, so that a run cannot end by destroying something:
 // throws UsageError when `path` is one of `inputs` (the same file, by device and inode, or the

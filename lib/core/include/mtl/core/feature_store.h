@@ -45,6 +45,13 @@ struct StoreInfo {
   std::string resize = "opencv";  // how images were resized: "pil" or "opencv" (older stores: opencv)
 };
 
+// How the features of `got` differ from those of `want` in what makes features of two stores
+// comparable (the backbone's bytes, its input size, the feature and logit sizes, the normalisation,
+// the resize method): a phrase such as "another backbone (SHA-256 1a2b3c4d5e6f..., not
+// 0f1e2d3c4b5a...)", or "" when they agree. The storage precision and where the backbone ran
+// (compute) are not compared: they change features within rounding.
+std::string store_mismatch(const StoreInfo& got, const StoreInfo& want);
+
 // A block of rows in memory (row-major features and logits).
 struct FeatureRows {
   int dim = 0, logits_dim = 0;
