@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "build_versions.h"
+#include "mtl/core/cpus.h"
 #include "mtl/core/error.h"
 #include "mtl/core/log.h"
 #include "mtl/core/version.h"
@@ -220,7 +221,7 @@ Parser::Parser(std::string program, std::string positional, std::string descript
   a("version", "print the versions of the toolkit and its libraries and exit");
   a("q,quiet", "print only warnings and errors on stderr");
   a("v,verbose", "print more on stderr");
-  if (flags_ & kThreads) a("threads", "CPU threads for LibTorch, OpenBLAS and decoding (0: the CPUs this process may use: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else the affinity mask capped by the cgroup CPU quota)", cxxopts::value<int>()->default_value("0"));
+  if (flags_ & kThreads) a("threads", "CPU threads for LibTorch, OpenBLAS and decoding (0: the CPUs this process may use: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else the affinity mask capped by the cgroup CPU quota; at most the CPUs it can run on)", cxxopts::value<int>()->default_value("0"));
   if (flags_ & kDevice) {
     a("device", "auto, cpu or cuda", cxxopts::value<std::string>()->default_value("auto"));
     a("deterministic", "deterministic algorithms in LibTorch, cuDNN and cuBLAS, for bit-identical reruns on a GPU "
@@ -291,6 +292,12 @@ cxxopts::ParseResult Parser::parse(int argc, char** argv) {
     if (flags_ & kThreads) {
       common_.threads = r["threads"].as<int>();
       if (common_.threads < 0) throw UsageError("--threads must be 0 (the CPUs this process may use) or a positive count");
+      const CpuBudget cpus = usable_cpus();
+      if (common_.threads > cpus.count) {
+        logging::warn("--threads " + std::to_string(common_.threads) + " is more than the " + std::to_string(cpus.count) +
+                      " CPUs this process can run on (" + cpus.source + "); using " + std::to_string(cpus.count));
+        common_.threads = cpus.count;
+      }
     }
     if (flags_ & kDevice) {
       common_.device = r["device"].as<std::string>();

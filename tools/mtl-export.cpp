@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "options.h"
 #include "mtl/core/log.h"
+#include "mtl/core/signals.h"
 #include "mtl/pipeline/export.h"
 
 int main(int argc, char** argv) {
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
     mtl::cli::add_input_options(p, group, o.pre);
     auto r = p.parse(argc, argv);
     o.size_from_backbone = mtl::cli::finish_input_options(r, o.pre);
+    mtl::install_stop_signals();  // SIGTERM or SIGINT: exit 128+N, no temporary file left
     const auto res = mtl::run_export(o);
     char diff[32];
     std::snprintf(diff, sizeof diff, "%.3g", res.self_check_max_diff);

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     }
     for (const auto& path : paths)
       if (path == "-") throw mtl::UsageError("logs are read from files, not from stdin ('-')");
-    mtl::check_output_path("-o", output, paths);
+    mtl::check_output_path("-o", output, paths, mtl::OutputKind::FileOrStream);
     std::vector<mtl::plot::Run> runs;
     for (size_t i = 0; i < paths.size(); ++i) runs.push_back({mtl::read_training_log(paths[i]), labels[i]});
     mtl::plot::write_curves_plot(runs, output, title);

@@ -47,7 +47,9 @@ void report(const char* task, const mtl::TaskTuning& t, const mtl::TaskSmoothing
 // the parameters file `out` (atomically).
 void tune_to_file(const std::string& pred, const std::string& truth_path, const std::string& out,
                   const std::optional<mtl::Thresholds>& t, mtl::TuningRecord& rec) {
-  mtl::check_output_path("-o", out, {pred, truth_path});
+  std::vector<std::string> inputs = {pred, truth_path};  // every file read: -o must be none of them
+  if (!rec.thresholds.empty()) inputs.push_back(rec.thresholds);
+  mtl::check_output_path("-o", out, inputs, mtl::OutputKind::FileOrStream);
   const mtl::Truth truth = mtl::read_truth(truth_path);
   rec.result = mtl::tune_smoothing(mtl::read_predictions(pred), pred == "-" ? "<stdin>" : pred, truth,
                                    t ? &*t : nullptr, rec.search);

@@ -28,7 +28,7 @@ void parse_tasks(const std::string& list, mtl::TuneOptions& o) {
 }
 
 int tune(const std::string& truth_path, const std::string& pred_path, const std::string& output, mtl::TuneOptions o) {
-  mtl::check_output_path("-o", output, {truth_path, pred_path});
+  mtl::check_output_path("-o", output, {truth_path, pred_path}, mtl::OutputKind::FileOrStream);
   const mtl::Truth truth = mtl::read_truth(truth_path);
   o.predictions_name = pred_path == "-" ? "<stdin>" : pred_path;
   mtl::TuneReport report;

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -113,6 +115,40 @@ InputImage parse_list_row(const std::string& line, const std::string& name, int 
   return img;
 }
 
+// The length of the valid UTF-8 prefix of `s` (s.size() when it is all valid): no overlong forms,
+// no surrogates, nothing past U+10FFFF.
+size_t valid_utf8_prefix(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return i;
+    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : c & 0x07u;
+    for (size_t k = 1; k < n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d >> 6) != 0x2) return i;
+      cp = (cp << 6) | (d & 0x3Fu);
+    }
+    const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += n;
+  }
+  return i;
+}
+
+// Image paths go into the stores and the JSON prediction lines as text: a path that is not valid
+// UTF-8 (legal on Linux) could not be written back as it was, so it is refused here, naming the line.
+void refuse_non_utf8(const InputList& list, const std::string& name) {
+  for (const auto& img : list.images) {
+    const size_t ok = valid_utf8_prefix(img.path);
+    if (ok == img.path.size()) continue;
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(img.path[ok]));
+    fail(name, img.line, "image path '" + img.path.substr(0, ok) + "...' is not valid UTF-8 (byte " + byte +
+                             " at offset " + std::to_string(ok) + "); rename the file, for example with convmv");
+  }
+}
+
 // An image listed twice would get two rows that mtl-score cannot tell apart: name both lines.
 void refuse_duplicates(const InputList& list, const std::string& name) {
   std::vector<uint32_t> order(list.images.size());
@@ -194,6 +230,7 @@ InputList parse_input_list(std::istream& in, const std::string& name) {
     else
       list.images.push_back(parse_list_row(std::string(line), name, lineno));
   });
+  refuse_non_utf8(list, name);
   refuse_duplicates(list, name);
   return list;
 }

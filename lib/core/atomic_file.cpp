@@ -1,4 +1,6 @@
-// Write-to-temporary-then-rename, with the data and the rename flushed to disk.
+// Safe outputs: write-to-temporary-then-rename with the data and the rename flushed to disk, through
+// symbolic links to their targets, streams written directly; the checks before any work; the lock
+// that keeps a second run off an output.
 #include "mtl/core/atomic_file.h"
 
 #include <dirent.h>
@@ -101,10 +103,57 @@ void AtomicFile::commit() {
   sync_path(folder_of(path_), O_RDONLY | O_DIRECTORY);
 }
 
+std::string resolve_links(const std::string& path) {
+  std::string at = path;
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st {};
+    if (::lstat(at.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return at;
+    std::string target(static_cast<size_t>(st.st_size > 0 ? st.st_size : 4096) + 1, '\0');
+    const ssize_t n = ::readlink(at.c_str(), target.data(), target.size());
+    if (n < 0) throw OutputError(at + ": cannot read the symbolic link: " + std::strerror(errno));
+    target.resize(static_cast<size_t>(n));
+    at = !target.empty() && target[0] == '/' ? target : folder_of(at) + "/" + target;
+  }
+  throw OutputError(path + ": too many levels of symbolic links");
+}
+
+bool is_stream_output(const std::string& path) {
+  for (const char* prefix : {"/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/"})
+    if (path.compare(0, std::strlen(prefix), prefix) == 0) return true;
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
+}
+
 void write_atomically(const std::string& path, const std::function<void(const std::string& temp)>& write) {
-  AtomicFile f(path, AtomicFile::Temp::Unique);
+  if (is_stream_output(path)) {  // nothing to replace: a rename would put a file where the stream was
+    write(path);
+    return;
+  }
+  AtomicFile f(resolve_links(path), AtomicFile::Temp::Unique);
   write(f.temp_path());
   f.commit();
+}
+
+void check_output_path(const std::string& option, const std::string& path, const std::vector<std::string>& inputs,
+                       OutputKind kind) {
+  struct stat out {};
+  const bool exists = ::stat(path.c_str(), &out) == 0;
+  for (const auto& in : inputs) {
+    struct stat st {};
+    const bool same = in == path || (exists && ::stat(in.c_str(), &st) == 0 && st.st_dev == out.st_dev &&
+                                     st.st_ino == out.st_ino);
+    if (same) throw UsageError(option + " " + path + " is also an input (" + in + "); it would be overwritten");
+  }
+  const bool stream = is_stream_output(path);
+  if (stream && kind == OutputKind::FileOrStream) return;
+  if (exists && !S_ISREG(out.st_mode))
+    throw OutputError(path + ": exists and is not a regular file; give " + option + " a file name");
+  if (stream)  // /dev/stdout redirected to a file: this output has files beside it (OUT.resume, OUT.part)
+    throw OutputError(path + ": a stream, not a file of its own; give " + option + " a file name");
+  struct stat dir {};
+  const std::string folder = folder_of(resolve_links(path));
+  if (::stat(folder.c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode))
+    throw OutputError(path + ": cannot write: folder " + folder + " does not exist");
 }
 
 OutputLock::OutputLock(const std::string& output, const std::string& option) : path_(lock_name(output)) {
@@ -132,23 +181,6 @@ OutputLock::OutputLock(const std::string& output, const std::string& option) : p
 OutputLock::~OutputLock() {
   ::unlink(path_.c_str());  // while still holding the lock (see the constructor)
   ::close(fd_);
-}
-
-void check_output_path(const std::string& option, const std::string& path, const std::vector<std::string>& inputs) {
-  struct stat out {};
-  const bool exists = ::stat(path.c_str(), &out) == 0;
-  for (const auto& in : inputs) {
-    struct stat st {};
-    const bool same = in == path || (exists && ::stat(in.c_str(), &st) == 0 && st.st_dev == out.st_dev &&
-                                     st.st_ino == out.st_ino);
-    if (same) throw UsageError(option + " " + path + " is also an input (" + in + "); it would be overwritten");
-  }
-  if (exists && !S_ISREG(out.st_mode))
-    throw OutputError(path + ": exists and is not a regular file; give " + option + " a file name");
-  struct stat dir {};
-  const std::string folder = folder_of(path);
-  if (::stat(folder.c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode))
-    throw OutputError(path + ": cannot write: folder " + folder + " does not exist");
 }
 
 }  // namespace mtl

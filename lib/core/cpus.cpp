@@ -68,6 +68,10 @@ std::optional<int> cpus_from_cpu_max(const std::string& line) {
 CpuBudget available_cpus() {
   if (auto n = env_count("OMP_NUM_THREADS")) return {*n, "OMP_NUM_THREADS"};
   if (auto n = env_count("SLURM_CPUS_PER_TASK")) return {*n, "SLURM_CPUS_PER_TASK"};
+  return usable_cpus();
+}
+
+CpuBudget usable_cpus() {
   CpuBudget b{affinity_count().value_or(1), "affinity mask"};
   if (auto q = cgroup_quota(); q && *q < b.count) b = {*q, "cgroup CPU quota"};
   return b;

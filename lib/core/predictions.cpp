@@ -106,7 +106,133 @@ std::optional<long> frame_of(std::string_view image) {
   return frame;
 }
 
+namespace {
+
+// The members of a line that has already parsed as a JSON object: key and value texts, in order.
+class MemberScanner {
+ public:
+  explicit MemberScanner(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
+
+  std::vector<PredictionText::Member> members() {
+    std::vector<PredictionText::Member> out;
+    space();
+    ++p_;  // '{'
+    space();
+    if (p_ < end_ && *p_ == '}') return out;
+    for (;;) {
+      space();
+      const char* k = p_;
+      skip_string();
+      PredictionText::Member m;
+      m.key.assign(k, p_);
+      m.name = m.key.find('\\') == std::string::npos ? m.key.substr(1, m.key.size() - 2)
+                                                      : nlohmann::json::parse(m.key).get<std::string>();
+      space();
+      ++p_;  // ':'
+      space();
+      const char* v = p_;
+      skip_value();
+      m.value.assign(v, p_);
+      out.push_back(std::move(m));
+      space();
+      if (p_ >= end_ || *p_++ != ',') return out;  // '}'
+    }
+  }
+
+ private:
+  void space() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\r' || *p_ == '\n')) ++p_;
+  }
+  void skip_string() {
+    ++p_;  // '"'
+    while (p_ < end_ && *p_ != '"') p_ += *p_ == '\\' ? 2 : 1;
+    ++p_;
+  }
+  void skip_value() {
+    if (*p_ == '"') return skip_string();
+    if (*p_ == '{' || *p_ == '[') {
+      int depth = 0;
+      do {
+        if (*p_ == '"') {
+          skip_string();
+          continue;
+        }
+        depth += (*p_ == '{' || *p_ == '[') - (*p_ == '}' || *p_ == ']');
+        ++p_;
+      } while (p_ < end_ && depth > 0);
+      return;
+    }
+    while (p_ < end_ && *p_ != ',' && *p_ != '}' && *p_ != ' ' && *p_ != '\t' && *p_ != '\r' && *p_ != '\n') ++p_;
+  }
+
+  const char* p_;
+  const char* end_;
+};
+
+// The JSON text of a known value of `p` ("" when `p` has none), in its shortest exact form.
+std::string known_value(const Prediction& p, std::string_view name) {
+  std::string s;
+  if (name == "au" && p.au) put_array(s, *p.au);
+  else if (name == "au_prob" && p.au_prob) put_array(s, *p.au_prob);
+  else if (name == "ex" && p.ex) s = std::to_string(*p.ex);
+  else if (name == "ex_prob" && p.ex_prob) put_array(s, *p.ex_prob);
+  else if (name == "va" && p.va) put_array(s, *p.va);
+  return s;
+}
+
+// Whether `name`'s value is the same in `a` and `b`.
+bool same_value(const Prediction& a, const Prediction& b, std::string_view name) {
+  if (name == "au") return a.au == b.au;
+  if (name == "au_prob") return a.au_prob == b.au_prob;
+  if (name == "ex") return a.ex == b.ex;
+  if (name == "ex_prob") return a.ex_prob == b.ex_prob;
+  return a.va == b.va;
+}
+
+constexpr std::array<std::string_view, 5> kKnownKeys = {"au", "au_prob", "ex", "ex_prob", "va"};
+
+bool is_known(std::string_view name) {
+  return std::find(kKnownKeys.begin(), kKnownKeys.end(), name) != kKnownKeys.end();
+}
+
+// The line of a prediction read with its text: see PredictionText.
+std::string format_with_text(const Prediction& p, const PredictionText& t) {
+  std::string s = "{";
+  unsigned written = 0;  // the known keys written, by their index in kKnownKeys
+  std::array<std::string_view, kKnownKeys.size()> read{};  // each known key's value text (the last, if repeated)
+  for (const auto& m : t.members)
+    for (size_t i = 0; i < kKnownKeys.size(); ++i)
+      if (m.name == kKnownKeys[i]) read[i] = m.value;
+  auto add = [&](std::string_view key, std::string_view value) {
+    if (s.size() > 1) s += ',';
+    s.append(key).append(":").append(value);
+  };
+  for (const auto& m : t.members) {
+    if (m.name == "image" && p.image != t.as_read.image) {
+      add(m.key, nlohmann::json(p.image).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else if (!is_known(m.name)) {
+      add(m.key, m.value);
+    } else {
+      const auto i = static_cast<unsigned>(std::find(kKnownKeys.begin(), kKnownKeys.end(), m.name) - kKnownKeys.begin());
+      if (written & (1u << i)) continue;  // a key given twice: written once, with the value read (the last)
+      written |= 1u << i;
+      const std::string now = known_value(p, m.name);
+      if (now.empty()) continue;  // taken out
+      add(m.key, same_value(p, t.as_read, m.name) ? read[i] : std::string_view(now));
+    }
+  }
+  for (unsigned i = 0; i < kKnownKeys.size(); ++i) {
+    if (written & (1u << i)) continue;
+    const std::string now = known_value(p, kKnownKeys[i]);
+    if (!now.empty()) add("\"" + std::string(kKnownKeys[i]) + "\"", now);
+  }
+  return s + "}";
+}
+
+}  // namespace
+
 std::string format_prediction(const Prediction& p) {
+  if (p.text) return format_with_text(p, *p.text);
   std::string s = "{\"image\":";
   s += nlohmann::json(p.image).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (p.au) {
@@ -288,11 +414,17 @@ class QuickLine {
 
 }  // namespace
 
-Prediction parse_prediction_line(std::string_view line, const std::string& name, int lineno) {
+Prediction parse_prediction_line(std::string_view line, const std::string& name, int lineno, bool keep_text) {
   Prediction p;
   p.line = lineno;
   if (!QuickLine(line).parse(p)) p = parse_line_checked(std::string(line), name, lineno);
   check_ranges(p, name, lineno);
+  if (keep_text) {
+    auto t = std::make_shared<PredictionText>();
+    t->members = MemberScanner(line).members();
+    t->as_read = p;
+    p.text = std::move(t);
+  }
   return p;
 }
 

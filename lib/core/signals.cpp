@@ -26,6 +26,10 @@ void install_stop_signals() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A closed terminal or ssh session (SIGHUP) stops a run as SIGTERM does, unless the run was
+  // started to outlive it (nohup: SIGHUP ignored), which stays so.
+  struct sigaction hup {};
+  if (sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) sigaction(SIGHUP, &sa, nullptr);
 }
 
 int stop_signal() { return g_stop_signal.load(); }

@@ -78,7 +78,7 @@ size_t smooth_stream(std::istream& in, const std::string& name, std::ostream& ou
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    Prediction p = parse_prediction_line(line, name, lineno);
+    Prediction p = parse_prediction_line(line, name, lineno, /*keep_text=*/true);
     const std::string_view video = video_of(p.image);
     if (sort_all) {
       auto [it, added] = seen.emplace(std::string(video), videos.size());

@@ -121,6 +121,12 @@ Data join(const std::vector<Prediction>& preds, const Truth& truth, const TuneOp
     video_ids.emplace(video_of(p.image), static_cast<uint32_t>(video_ids.size()));
     rows.emplace_back(&p, t);
   }
+  // Videos numbered in sorted order, not in order of appearance: the bootstrap draws by number,
+  // so the same lines in another order give the same thresholds.
+  std::vector<std::string_view> names;
+  for (const auto& [name, id] : video_ids) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  for (size_t i = 0; i < names.size(); ++i) video_ids[names[i]] = static_cast<uint32_t>(i);
   r.matched = rows.size();
   d.videos = r.videos = video_ids.size();
   for (auto& c : d.au) c.positives.assign(d.videos, 0), c.tp.assign(d.videos, {}), c.fp.assign(d.videos, {});
@@ -365,7 +371,7 @@ size_t apply_thresholds_stream(std::istream& in, const std::string& name, const 
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank, as parse_predictions
-    Prediction p = parse_prediction_line(line, name, lineno);
+    Prediction p = parse_prediction_line(line, name, lineno, /*keep_text=*/true);
     undecidable += !p.au_prob && !p.ex_prob;
     apply_thresholds(p, t);
     text += format_prediction(p);

@@ -42,7 +42,13 @@ bool weights_finite(torch::nn::Module& m) {
   return true;
 }
 
-void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMeta& meta) {
+namespace {
+
+// The archive's bytes written to `file` through a writer function, so that the archive's inner
+// name does not depend on the file name: same training, same bytes.
+void write_archive_file(torch::serialize::OutputArchive& archive, const std::string& file);
+
+torch::serialize::OutputArchive checkpoint_archive(const std::string& path, TaskHead& head, const CheckpointMeta& meta) {
   if (!weights_finite(head.module()))
     throw NotFinite(path + ": not written: the head's weights hold NaN or infinity (training diverged)");
   CheckpointMeta signed_meta = meta;
@@ -54,31 +60,44 @@ void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMe
   } catch (const c10::Error& e) {
     throw OutputError(path + ": cannot write checkpoint: " + first_line(e));
   }
-  write_archive(archive, path);
+  return archive;
+}
+
+void write_archive_file(torch::serialize::OutputArchive& archive, const std::string& tmp) {
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) throw OutputError(tmp + ": cannot create: " + std::strerror(errno));
+  int write_errno = 0;
+  try {
+    // A short count would make LibTorch's zip writer throw from a destructor (std::terminate):
+    // every count is accepted, and a failed write is remembered and reported after.
+    archive.save_to([&](const void* data, size_t n) -> size_t {
+      if (out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n)), !out && !write_errno)
+        write_errno = errno ? errno : EIO;
+      return n;
+    });
+  } catch (const c10::Error& e) {
+    throw OutputError(tmp + ": cannot write: " + first_line(e));
+  }
+  out.close();
+  if (write_errno || !out)
+    throw OutputError(tmp + ": cannot write: " + std::strerror(write_errno ? write_errno : EIO));
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMeta& meta) {
+  stage_checkpoint(path, head, meta)->commit();
+}
+
+std::unique_ptr<AtomicFile> stage_checkpoint(const std::string& path, TaskHead& head, const CheckpointMeta& meta) {
+  auto archive = checkpoint_archive(path, head, meta);
+  auto file = std::make_unique<AtomicFile>(resolve_links(path), AtomicFile::Temp::Unique);
+  write_archive_file(archive, file->temp_path());
+  return file;
 }
 
 void write_archive(torch::serialize::OutputArchive& archive, const std::string& path) {
-  write_atomically(path, [&](const std::string& tmp) {
-    // Written through a writer function rather than to the path, so that the archive's inner
-    // name does not depend on the file name: same training, same bytes.
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw OutputError(tmp + ": cannot create: " + std::strerror(errno));
-    int write_errno = 0;
-    try {
-      // A short count would make LibTorch's zip writer throw from a destructor (std::terminate):
-      // every count is accepted, and a failed write is remembered and reported after.
-      archive.save_to([&](const void* data, size_t n) -> size_t {
-        if (out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n)), !out && !write_errno)
-          write_errno = errno ? errno : EIO;
-        return n;
-      });
-    } catch (const c10::Error& e) {
-      throw OutputError(tmp + ": cannot write: " + first_line(e));
-    }
-    out.close();
-    if (write_errno || !out)
-      throw OutputError(tmp + ": cannot write: " + std::strerror(write_errno ? write_errno : EIO));
-  });
+  write_atomically(path, [&](const std::string& tmp) { write_archive_file(archive, tmp); });
 }
 
 LoadedHead load_checkpoint(const std::string& path, std::optional<Task> expect) {

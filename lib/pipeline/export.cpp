@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "mtl/core/atomic_file.h"
@@ -19,6 +20,7 @@
 #include "mtl/core/error.h"
 #include "mtl/core/labels.h"
 #include "mtl/core/log.h"
+#include "mtl/core/signals.h"
 #include "mtl/core/thresholds.h"
 #include "mtl/core/version.h"
 #include "mtl/model/checkpoint.h"
@@ -259,9 +261,13 @@ std::string input_source(const Parts& p, const Preprocess& pre) {
   return s + "    h = torch.cat([out[0].float(), out[1].float()], 1)\n";
 }
 
-// The model's forward: the heads in order and the outputs under the JSONL's keys.
+// The model's forward: the heads in order and the outputs under the JSONL's keys. A row whose
+// features (or a head's outputs) are NaN or infinite is an error, as in mtl-predict: a NaN
+// probability would otherwise decide "no AU" and a class.
 std::string model_source(const Parts& p, const Preprocess& pre) {
-  std::string s = input_source(p, pre) + "    res: Dict[str, Tensor] = {}\n";
+  std::string s = input_source(p, pre) +
+                  "    assert bool(torch.isfinite(h).all()), \"mtl model: a row's features are NaN or infinite\"\n"
+                  "    res: Dict[str, Tensor] = {}\n";
   for (const auto& h : p.heads) {
     const std::string x = h.meta.with_logits || p.logits_dim == 0 ? "h" : "h.narrow(1, 0, " + std::to_string(p.feature_dim) + ")";
     switch (h.meta.task) {
@@ -281,7 +287,9 @@ std::string model_source(const Parts& p, const Preprocess& pre) {
       case Task::VA: s += "    res[\"va\"] = self.va.forward(" + x + ")\n"; break;
     }
   }
-  return s + "    return res\n";
+  return s + "    for key, value in res.items():\n"
+             "        assert bool(torch.isfinite(value.float()).all()), \"mtl model: a head gave NaN or infinity\"\n"
+             "    return res\n";
 }
 
 // The metadata JSON: each head's checkpoint metadata and file identity, the backbone and thresholds.
@@ -384,16 +392,17 @@ std::map<std::string, torch::Tensor> reference(const ExportOptions& o, Parts& p,
   return out;
 }
 
-// Loads the written model with torch::jit::load, runs it on a test batch and compares it with the
-// toolkit's heads. Returns the largest difference; throws Error (exit 1) when it is too large or
-// an output is missing or malformed.
-double self_check(const std::string& file, const ExportOptions& o, Parts& p) {
+// Loads the model's bytes with torch::jit::load, runs it on a test batch and compares it with the
+// toolkit's heads. Returns the largest difference; throws Error (exit 1) naming `file` when it is
+// too large or an output is missing or malformed.
+double self_check(const std::string& bytes, const std::string& file, const ExportOptions& o, Parts& p) {
   torch::jit::Module m;
   c10::IValue out;
   torch::manual_seed(1);
   const auto x = p.has_backbone ? torch::rand({2, 3, o.pre.size, o.pre.size}) : torch::randn({4, input_dim(p)});
   try {
-    m = torch::jit::load(file, torch::kCPU);
+    std::istringstream in(bytes);
+    m = torch::jit::load(in, torch::kCPU);
     c10::InferenceMode guard;
     out = m.forward({x});
     if (!out.isGenericDict()) throw std::runtime_error("forward does not return a dict");
@@ -417,33 +426,42 @@ double self_check(const std::string& file, const ExportOptions& o, Parts& p) {
   return worst;
 }
 
-// Writes the model to `tmp` through a writer function (see write_archive in checkpoint.cpp: a short
-// count would end the process), so that a full disk is an OutputError.
-void write_model(const torch::jit::Module& m, const std::string& tmp) {
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) throw OutputError(tmp + ": cannot create: " + std::strerror(errno));
-  int write_errno = 0;
+// The model's file bytes, through a writer function (see write_archive in checkpoint.cpp: a short
+// count would end the process).
+std::string model_bytes(const torch::jit::Module& m, const std::string& file) {
+  std::string bytes;
   try {
     torch::jit::ExportModule(m, [&](const void* data, size_t n) -> size_t {
-      if (out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n)), !out && !write_errno)
-        write_errno = errno ? errno : EIO;
+      bytes.append(static_cast<const char*>(data), n);
       return n;
     });
   } catch (const std::exception& e) {
-    throw OutputError(tmp + ": cannot write: " + first_line(e));
+    throw OutputError(file + ": cannot write: " + first_line(e));
   }
-  out.close();
-  if (write_errno || !out) throw OutputError(tmp + ": cannot write: " + std::strerror(write_errno ? write_errno : EIO));
+  return bytes;
 }
 
-// Builds the model of the loaded parts, writes it atomically and self-checks it.
+// Writes `bytes` to `path` (a temporary file, or a stream such as /dev/stdout); a full disk is an
+// OutputError naming it. A stop signal received meanwhile ends the export here (Interrupted), so
+// that the temporary file is removed.
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw OutputError(path + ": cannot create: " + std::strerror(errno));
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  const int write_errno = out ? 0 : errno ? errno : EIO;
+  out.close();
+  if (write_errno || !out) throw OutputError(path + ": cannot write: " + std::strerror(write_errno ? write_errno : EIO));
+  if (int sig = stop_signal()) throw Interrupted(sig);
+}
+
+// Builds the model of the loaded parts, self-checks it in memory and writes it atomically.
 ExportResult export_model(const ExportOptions& o, Parts& p) {
   auto model = build_model(o, p);
   ExportResult r;
-  write_atomically(o.output, [&](const std::string& tmp) {
-    write_model(model, tmp);
-    r.self_check_max_diff = self_check(tmp, o, p);
-  });
+  const std::string bytes = model_bytes(model, o.output);
+  r.self_check_max_diff = self_check(bytes, o.output, o, p);
+  if (int sig = stop_signal()) throw Interrupted(sig);
+  write_atomically(o.output, [&](const std::string& tmp) { write_bytes(tmp, bytes); });
   r.input = p.has_backbone ? "images [B,3," + std::to_string(o.pre.size) + "," + std::to_string(o.pre.size) + "]"
                            : input_name(p) + " [B," + std::to_string(input_dim(p)) + "]";
   for (const auto& h : p.heads) r.tasks += (r.tasks.empty() ? "" : " ") + std::string(task_name(h.meta.task));
@@ -467,7 +485,7 @@ ExportResult run_export(const ExportOptions& o) {
     if (!f.empty()) inputs.push_back(f);
   for (const auto& [task, path] : o.checkpoints)
     if (!path.empty()) inputs.push_back(path);
-  check_output_path("-o", o.output, inputs);
+  check_output_path("-o", o.output, inputs, OutputKind::FileOrStream);
   Parts p;
   load_heads(o, p);
   ExportOptions resolved = o;  // with the backbone's input size

@@ -1,7 +1,9 @@
 // run_train: options checked, rows read, head built, Trainer run, checkpoint written.
 #include "mtl/pipeline/train.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <iostream>
@@ -106,6 +108,7 @@ void check_outputs(const TrainOptions& o) {
   inputs.insert(inputs.end(), o.val.begin(), o.val.end());
   for (const auto& [task, path] : o.upstream) inputs.push_back(path);
   check_output_path("-o", o.output, inputs);
+  check_output_path("-o", state_path(o), inputs);  // a FIFO there would hang the resume's read
   if (!o.log.empty()) {
     inputs.push_back(o.output);
     check_output_path("--log", o.log, inputs);
@@ -153,22 +156,23 @@ int resume_from_state(Trainer& trainer, const TrainOptions& o, const std::string
   throw Interrupted(trainer.stopped_by());
 }
 
-// The per-epoch log: created afresh, or after a resume cut back to the epochs the state holds
-// (a run killed between its log line and its state has one line more), then appended to.
-std::ofstream open_log(const std::string& path, int resumed_epoch) {
-  std::ofstream f;
-  if (path.empty()) return f;
+// The per-epoch log, written to LOG.part (`log`'s temporary file) while the run lasts: created
+// afresh, or after a resume cut back to the epochs the state holds (a run killed between its log
+// line and its state has one line more), then appended to. The lines kept come from the LOG.part
+// of the stopped run, or from LOG where an older toolkit wrote its live log there.
+std::ofstream open_log(const AtomicFile& log, int resumed_epoch) {
   std::vector<std::string> keep;
   if (resumed_epoch > 0) {
-    std::ifstream in(path);
+    std::ifstream in(log.temp_path());
+    if (!in) in.open(log.path());
     for (std::string line; std::getline(in, line);) {
       auto e = nlohmann::json::parse(line, nullptr, false);
       if (!e.is_discarded() && e.is_object() && e.value("epoch", 0) >= 1 && e.value("epoch", 0) <= resumed_epoch)
         keep.push_back(line);
     }
   }
-  f.open(path, std::ios::trunc);
-  if (!f) throw OutputError(path + ": cannot create log");
+  std::ofstream f(log.temp_path(), std::ios::trunc);
+  if (!f) throw OutputError(log.temp_path() + ": cannot create log: " + std::strerror(errno));
   for (const auto& line : keep) f << line << "\n";
   return f;
 }
@@ -218,7 +222,14 @@ void run_train(const TrainOptions& o) {
 
   Trainer trainer(*head, o.recipe, null_stream());
   const int resumed = resume_from_state(trainer, o, meta.to_json() + "\nrow order: " + row_order_scheme());
-  std::ofstream log_file = open_log(o.log, resumed);
+  // The log goes to LOG.part and replaces LOG only with the checkpoint: a rerun that stops or
+  // diverges leaves the finished run's log as it was.
+  std::optional<AtomicFile> log_out;
+  std::ofstream log_file;
+  if (!o.log.empty()) {
+    log_file = open_log(log_out.emplace(resolve_links(o.log)), resumed);  // a link stays a link
+    log_out->keep();  // LOG.part outlives a stop or an error: the rerun resumes with its lines
+  }
   std::ostream& log = !o.log.empty() ? static_cast<std::ostream&>(log_file)
                                      : logging::verbosity() >= 1 ? std::cerr : null_stream();
   trainer.set_log(log);
@@ -229,15 +240,21 @@ void run_train(const TrainOptions& o) {
     trainer.fit(*train_data, val_data.get());
   } catch (const NotFinite&) {
     std::remove(state_path(o).c_str());  // a rerun would diverge again from it
+    if (log_out) std::remove(log_out->temp_path().c_str());
     throw;
   }
-  if (log_file.is_open() && !log_file.flush()) throw OutputError(o.log + ": cannot write log");
+  if (log_file.is_open() && !log_file.flush()) throw OutputError(log_out->temp_path() + ": cannot write log");
 
   if (trainer.stopped_by()) stop(o, trainer, *head, meta);
   meta.best_epoch = trainer.best_epoch();
   meta.val_score = trainer.best_score();
   head->module().to(torch::kCPU);
   save_checkpoint(o.output, *head, meta);
+  if (log_out) {
+    log_file.close();
+    if (!log_file) throw OutputError(log_out->temp_path() + ": cannot write log");
+    log_out->commit();
+  }
   std::remove(state_path(o).c_str());
   logging::info("wrote " + o.output + " (epoch " + std::to_string(meta.best_epoch) +
                 (meta.val_score ? ", validation " + std::string(task_score_name(o.task)) + " " +

@@ -172,6 +172,28 @@ int Trainer::restore_state(const std::string& path, const std::string& identity,
     why = "unreadable: " + msg.substr(0, msg.find('\n'));
     return 0;
   }
+  // Epochs outside the run's range (an edited or foreign file) are refused before anything is
+  // loaded, so that the run starts afresh from untouched weights.
+  try {
+    c10::IValue e, b;
+    if (!a.try_read("epoch", e) || !e.isInt() || !a.try_read("best_epoch", b) || !b.isInt()) {
+      why = "it holds no epoch numbers";
+      return 0;
+    }
+    const int64_t epoch = e.toInt(), best = b.toInt();
+    if (epoch < 1 || epoch > recipe_.epochs) {
+      why = "its epoch " + std::to_string(epoch) + " is not within 1-" + std::to_string(recipe_.epochs);
+      return 0;
+    }
+    if (best < 0 || best > epoch) {
+      why = "its best epoch " + std::to_string(best) + " is not within 0-" + std::to_string(epoch);
+      return 0;
+    }
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    why = "unreadable: " + msg.substr(0, msg.find('\n'));
+    return 0;
+  }
   try {
     // From here on the state is ours: a failure leaves the head half restored, so it is an error.
     a.read("module", module);

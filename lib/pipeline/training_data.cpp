@@ -1,6 +1,9 @@
 // Gathering a task's labelled rows from feature stores.
 #include "mtl/pipeline/training_data.h"
 
+#include <functional>
+#include <unordered_map>
+
 #include "mtl/core/error.h"
 
 namespace mtl {
@@ -45,6 +48,9 @@ FeatureRows labelled_rows(const FeatureRows& all, Task task) {
 
 TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features) {
   TaskRows out;
+  // Each image once over all the stores: the same store twice, a shard twice, or a shard with its
+  // whole split would weigh rows double. Paths by their hash, each hit compared in full.
+  std::unordered_multimap<size_t, std::pair<size_t, size_t>> seen;  // hash -> (store, row in out.rows)
   for (size_t s = 0; s < paths.size(); ++s) {
     const std::string& path = paths[s];
     FeatureStoreReader store(path);
@@ -55,12 +61,25 @@ TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool w
                        std::to_string(out.rows.logits_dim));
     if (s > 0) check_same_features(store.info(), path, out.info, paths.front());
     out.stores.push_back({path, store.rows(), keep.size(), store.info().backbone_sha256, store.info().resize});
+    const size_t first = s == 0 ? 0 : out.rows.size();  // where this store's rows go in out.rows
+    std::vector<size_t> hashes;
+    if (paths.size() > 1) {
+      for (const auto& image : keep.image) {
+        const size_t h = hashes.emplace_back(std::hash<std::string>{}(image));
+        for (auto [it, end] = seen.equal_range(h); it != end; ++it)
+          if (out.rows.image[it->second.second] == image)
+            throw InputError(path + ": image '" + image + "' is also in " + paths[it->second.first] +
+                             "; a row given twice would count twice: give each store once, and a split's shards "
+                             "or the whole split, not both");
+      }
+    }
     if (s == 0) {
       out.rows = std::move(keep);
       out.info = store.info();
     } else {
       out.rows.append(keep);
     }
+    for (size_t i = 0; i < hashes.size(); ++i) seen.emplace(hashes[i], std::pair{s, first + i});
   }
   out.source = paths.empty() ? std::string("(no stores)") : paths.front();
   if (paths.size() > 1) out.source += " (and " + std::to_string(paths.size() - 1) + " more)";

@@ -39,19 +39,23 @@ std::vector<std::string> store_thresholds(const Thresholds& t, const std::string
     if (::access(path.c_str(), W_OK) != 0 || ::access(folder.c_str(), W_OK | X_OK) != 0)
       throw OutputError(path + ": cannot store thresholds in it: " + std::strerror(errno));
   }
+  // All or nothing: every new checkpoint is written to its temporary file first (where a full
+  // disk stops the lot), and only then are they renamed into place.
+  std::vector<std::unique_ptr<AtomicFile>> staged;
   std::vector<std::string> done;
   for (auto& h : heads) {
     CheckpointMeta meta = h.meta;
     if (meta.trained_sha256.empty()) meta.trained_sha256 = sha256_file(h.path);
     if (meta.task == Task::AU) meta.au_thresholds = t.au;
     if (meta.task == Task::EX) meta.ex_offsets = t.ex_offsets;  // none in the file: none stored
-    save_checkpoint(h.path, *h.head, meta);
+    staged.push_back(stage_checkpoint(h.path, *h.head, meta));
     done.push_back(h.path + ": " +
                    (meta.task == Task::AU ? "stored the AU thresholds"
                     : t.ex_offsets        ? "stored the expression offsets"
                                           : "no expression offsets stored (the file has none)") +
                    " of " + source);
   }
+  for (auto& f : staged) f->commit();
   return done;
 }
 

@@ -121,7 +121,8 @@ S="$WORK/stopped"
 bash "$A" installed "$DATA" --seeds 3 --variants none --post raw --out "$S" --au-opts "--epochs 500 --node-dim 16" \
   >/dev/null 2>"$WORK/stop.err" &
 pid=$!
-for _ in $(seq 600); do [ -f "$S/heads/s3/au.log" ] && [ "$(wc -l < "$S/heads/s3/au.log")" -ge 2 ] && break; sleep 0.1; done
+# (the live log is au.log.part: it replaces au.log with the checkpoint)
+for _ in $(seq 600); do [ -f "$S/heads/s3/au.log.part" ] && [ "$(wc -l < "$S/heads/s3/au.log.part")" -ge 2 ] && break; sleep 0.1; done
 kill -TERM $pid
 rc=0; wait $pid || rc=$?
 [ $rc -eq 143 ] && pass "TERM: ablation.sh exits 143" || fail "TERM: exit $rc: $(cat "$WORK/stop.err")"

@@ -219,6 +219,10 @@ def flip_tensor_bytes(src, dst, every=False):
 if os.path.exists(out("au.pt")):
     flip_tensor_bytes(out("au.pt"), out("au_crc.pt"))
 if os.path.exists(out("st.pt.resume")):  # the state a killed training run left
+    # edited: its epoch set to -4 (the weights and the identity as they were)
+    state = torch.jit.load(out("st.pt.resume"))
+    state._c.setattr("epoch", -4)
+    torch.jit.save(state, out("ep.pt.resume"))
     flip_tensor_bytes(out("st.pt.resume"), out("st.pt.resume"), every=True)
 
 

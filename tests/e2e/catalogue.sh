@@ -30,6 +30,9 @@ list good_png.txt v/good.png
 list escape.txt ../outside.jpg
 list escape2.txt v/../../outside.jpg
 list absolute.txt "$W/outside.jpg"
+# A file name that is not UTF-8 (legal on Linux): a copy of a good image named v/bad<0xFF>.jpg.
+cp "$IMG/v/good0.jpg" "$IMG/v/bad$(printf '\377').jpg"
+list utf8.txt "v/bad$(printf '\377').jpg"
 list dup.txt v/good0.jpg
 printf 'v/good3.jpg\n' >> "$W/dup_later.txt"
 printf 'v/trunc.jpg\nv/garbage.jpg\n' > "$W/allbad.txt"
@@ -107,6 +110,8 @@ run_catalogue <<ROWS
 0 | ^$                                                                                   | $XOK -q --allow-outside-root $W/escape.txt
 3 | ^mtl-predict: $W/escape.txt:3: image path '../outside.jpg' leaves the image root     | mtl-predict --va $W/va.pt --backbone $DATA/backbone.pt --image-root $IMG $W/escape.txt
 3 | ^mtl-extract: $W/dup.txt:3: image 'v/good0.jpg' is listed twice \(also on line 1\)$   | $X $W/dup.txt | $W/x.h5
+3 | ^mtl-extract: $W/utf8.txt:3: image path 'v/bad\.\.\.' is not valid UTF-8 \(byte 0xFF at offset 5\); rename the file | $X $W/utf8.txt | $W/x.h5 $W/x.h5.part
+3 | ^mtl-predict: $W/utf8.txt:3: image path 'v/bad\.\.\.' is not valid UTF-8                | mtl-predict --va $W/va.pt --backbone $DATA/backbone.pt --image-root $IMG $W/utf8.txt
 0 | ^mtl-extract: warning: skipping $IMG/v/trunc.jpg: cannot decode image: a JPEG without  | $XOK --skip-bad $W/trunc.txt
 3 | ^mtl-extract: warning: skipping                                                      | $X --skip-bad $W/allbad.txt | $W/x.h5 $W/x.h5.part
 3 | ^mtl-extract: $W/nolines.txt: no images listed$                                      | $X $W/nolines.txt | $W/x.h5
@@ -190,6 +195,8 @@ run_catalogue <<ROWS
 3 | ^mtl-train-ex: $W/va.pt: a checkpoint of the va head, not of the au head$             | mtl-train-ex --threads 1 --epochs 1 --au $W/va.pt -o $W/o.pt --train $DATA/val.h5 | $W/o.pt
 2 | ^mtl-predict: $W/ex.pt reads the au head's output: give the au checkpoint             | mtl-predict --ex $W/ex.pt $DATA/val.h5
 0 | ^mtl-predict: warning: $W/scaled.h5 comes from another backbone                      | $P $W/scaled.h5
+0 | ^mtl-predict: warning: --threads 100000 is more than the [0-9]+ CPUs this process can run on \(.*\); using [0-9]+$ | timeout 60 mtl-predict --threads 100000 --va $W/va.pt $DATA/val.h5
+3 | ^mtl-train-va: $DATA/val.h5: image '.*' is also in $DATA/val.h5; a row given twice would count twice | $TV $DATA/val.h5 --train $DATA/val.h5 | $W/o.pt
 # --- stores used together (shards, training and validation) must hold comparable features ---
 3 | ^mtl-train-va: $W/scaled_lab.h5: made with another backbone \(SHA-256 [0-9a-f]{12}\.\.\., not [0-9a-f]{12}\.\.\.\) than $W/good.h5; stores used together must be made with the same backbone, input size, resize and normalisation$ | $TV $W/good.h5 --train $W/scaled_lab.h5 | $W/o.pt
 3 | ^mtl-train-va: $W/opencv.h5: made with images resized otherwise \(--resize opencv, not pil\) than $W/good.h5 | $TV $W/good.h5 --train $W/opencv.h5 | $W/o.pt
@@ -204,6 +211,7 @@ run_catalogue <<ROWS
 0 | ^mtl-predict: warning: images are resized with --resize opencv, but $W/va.pt was trained on features of .*, resized with pil$ | $P --resize opencv --backbone $DATA/backbone.pt --image-root $IMG $W/good.txt
 1 | ^mtl-predict: $W/huge.h5: .*: the au head \($W/au.pt\) gave NaN or infinity$            | mtl-predict --au $W/au.pt $W/huge.h5
 3 | ^mtl-train-au: $W/st.pt.resume: damaged training state \(its tensors fail their checksum\) | $ST | $W/st.pt
+0 | ^mtl-train-au: warning: not resuming $W/ep.pt.resume \(its epoch -4 is not within 1-40\); starting afresh$ | ${ST/st.pt/ep.pt}
 # --- training options and divergence ---
 1 | ^mtl-train-au: epoch 1: the training loss is [-a-z]+: training diverged               | mtl-train-au -q --threads 1 --epochs 1 -o $W/o.pt --train $W/huge.h5 | $W/o.pt $W/o.pt.resume
 1 | ^mtl-train-va: epoch 1: the training loss is [-a-z]+: training diverged; try a lower --lr \(no checkpoint written\)$ | $TV $DATA/val.h5 -q --lr 1e30 | $W/o.pt $W/o.pt.resume

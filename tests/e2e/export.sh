@@ -81,6 +81,45 @@ print(f"the thresholds file changed {au} AU decisions and {ex} expression decisi
 sys.exit(0 if au > 0 and ex > 0 else 1)
 PYEOF
 
+# -o /dev/stdout writes the model itself to standard output: the bytes of -o FILE.
+expect_exit 0 "export to a file" -- mtl-export -q --au "$WORK/au.pt" -o "$WORK/m_file.pt"
+mtl-export -q --au "$WORK/au.pt" -o /dev/stdout | cat > "$WORK/m_stdout.pt"
+expect_true "-o /dev/stdout gives the bytes of -o FILE" -- cmp -s "$WORK/m_file.pt" "$WORK/m_stdout.pt"
+# A NaN or infinite row is an error in the exported model, as in mtl-predict (not "no AUs").
+if "$PY" -c 'import torch' 2>/dev/null; then
+  "$PY" - "$WORK/m_file.pt" <<'PY' && pass "the exported model refuses NaN and infinite rows" || fail "the exported model took a NaN or infinite row"
+import sys, torch
+m = torch.jit.load(sys.argv[1])
+x = torch.zeros(2, m.input_dim)
+m(x)  # finite rows pass
+for bad in (float("nan"), float("inf")):
+    x[1, 3] = bad
+    try:
+        m(x)
+    except Exception as e:
+        assert "NaN or infinite" in str(e), str(e)
+    else:
+        sys.exit(1)
+PY
+fi
+# SIGTERM at moments through an export with the backbone: exit 143, and neither the model nor a
+# temporary file is left (an export that ended before the signal is passed over).
+stopped=0
+for delay in 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9 1.0 1.1 1.2 1.5; do
+  rm -f "$WORK"/mt.pt*
+  mtl-export -q $BB --au "$WORK/au.pt" -o "$WORK/mt.pt" 2>/dev/null &
+  pid=$!
+  sleep $delay
+  kill -TERM $pid 2>/dev/null
+  wait $pid; code=$?
+  [ $code -eq 0 ] && continue
+  stopped=$((stopped + 1))
+  [ $code -eq 143 ] || fail "SIGTERM after $delay s: exit $code"
+  left=$(ls "$WORK" | grep '^mt\.pt')
+  [ -z "$left" ] && pass "SIGTERM after $delay s: exit 143, nothing left" || fail "SIGTERM after $delay s left $left"
+done
+[ $stopped -gt 0 ] || echo "note: every export ended before its SIGTERM"
+
 # Refusals: each leaves no model behind.
 "$BIN/mtl-gen-demo" -q --out "$WORK/other" --train-videos 2 --val-videos 0 --frames 30 --feature-dim 32
 mtl-extract -q --backbone "$WORK/other/backbone.pt" --image-root "$WORK/other/cropped_aligned" -o "$WORK/other.h5" "$WORK/other/train.txt"

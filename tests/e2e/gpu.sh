@@ -77,7 +77,7 @@ expect_exit 0 "the same command again" -- mtl-train-au $TD -o "$WORK/aud2.pt"
 expect_true "gives the same checkpoint" -- cmp -s "$WORK/aud.pt" "$WORK/aud2.pt"
 mtl-train-au $TD -o "$WORK/aud3.pt" --log "$WORK/aud3.log" 2>/dev/null &
 pid=$!
-for _ in $(seq 1500); do [ "$(wc -l < "$WORK/aud3.log" 2>/dev/null || echo 0)" -ge 3 ] && [ -e "$WORK/aud3.pt.resume" ] && break; sleep 0.02; done
+for _ in $(seq 1500); do [ "$(wc -l < "$WORK/aud3.log.part" 2>/dev/null || echo 0)" -ge 3 ] && [ -e "$WORK/aud3.pt.resume" ] && break; sleep 0.02; done
 kill -TERM $pid; wait $pid; code=$?
 expect_true "stopped by SIGTERM (exit 143)" -- test "$code" -eq 143
 expect_exit 0 "the rerun goes on" -- mtl-train-au $TD -v -o "$WORK/aud3.pt" --log "$WORK/aud3.log"

@@ -104,19 +104,21 @@ expect_exit 0 "an uninterrupted AU training" -- mtl-train-au $TA -o "$WORK/au_fu
 lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
 for moment in KILL:1 KILL:5 KILL:9 TERM:3; do
   sig=${moment%:*}; at=${moment#*:}
-  rm -f "$WORK/au_$sig.pt" "$WORK/au_$sig.pt.resume" "$WORK/au_$sig.log"
+  rm -f "$WORK/au_$sig.pt" "$WORK/au_$sig.pt.resume" "$WORK/au_$sig.log" "$WORK/au_$sig.log.part"
   mtl-train-au $TA -o "$WORK/au_$sig.pt" --log "$WORK/au_$sig.log" 2>/dev/null &
   pid=$!
-  # the log line comes before the state file: wait for both
-  for _ in $(seq 1200); do [ "$(lines "$WORK/au_$sig.log")" -ge "$at" ] && [ -e "$WORK/au_$sig.pt.resume" ] && break; sleep 0.02; done
+  # the log line comes before the state file: wait for both (the live log is LOG.part)
+  for _ in $(seq 1200); do [ "$(lines "$WORK/au_$sig.log.part")" -ge "$at" ] && [ -e "$WORK/au_$sig.pt.resume" ] && break; sleep 0.02; done
   kill -$sig $pid; wait $pid; code=$?
-  n=$(lines "$WORK/au_$sig.log")
+  n=$(lines "$WORK/au_$sig.log.part")
+  [ -e "$WORK/au_$sig.log" ] && fail "a stopped run wrote its log in place"
   [ "$n" -ge "$at" ] && [ "$n" -lt 12 ] && pass "SIG$sig after $n epochs (exit $code)" || fail "SIG$sig for $at came after $n epochs"
   [ -e "$WORK/au_$sig.pt.resume" ] && pass "the state of the last epoch is kept" || fail "no au_$sig.pt.resume"
   expect_exit 0 "the rerun after SIG$sig" -- mtl-train-au $TA -v -o "$WORK/au_$sig.pt" --log "$WORK/au_$sig.log"
   expect_grep "resuming .*au_$sig.pt.resume after epoch [0-9]* of 12" "$WORK/err" "it goes on after the last epoch"
   expect_true "resumed checkpoint = uninterrupted checkpoint (SIG$sig at epoch $n)" -- cmp -s "$WORK/au_full.pt" "$WORK/au_$sig.pt"
   [ "$(lines "$WORK/au_$sig.log")" -eq 12 ] && pass "the log holds each epoch once" || fail "the log has $(lines "$WORK/au_$sig.log") lines"
+  [ -e "$WORK/au_$sig.log.part" ] && fail "the live log was left after the run completed"
   [ -e "$WORK/au_$sig.pt.resume" ] && fail "the state file was left after the run completed"
 done
 # The same with the rows streamed from the store (--memory-budget too small for them).
@@ -124,7 +126,7 @@ TS="$TA --memory-budget 200K"
 expect_exit 0 "an uninterrupted streamed training" -- mtl-train-au $TS -o "$WORK/aus_full.pt"
 mtl-train-au $TS -o "$WORK/aus.pt" --log "$WORK/aus.log" 2>/dev/null &
 pid=$!
-for _ in $(seq 1200); do [ "$(lines "$WORK/aus.log")" -ge 5 ] && [ -e "$WORK/aus.pt.resume" ] && break; sleep 0.02; done
+for _ in $(seq 1200); do [ "$(lines "$WORK/aus.log.part")" -ge 5 ] && [ -e "$WORK/aus.pt.resume" ] && break; sleep 0.02; done
 kill -9 $pid; wait $pid 2>/dev/null
 expect_exit 0 "the rerun of the killed streamed training" -- mtl-train-au $TS -v -o "$WORK/aus.pt" --log "$WORK/aus.log"
 expect_grep "resuming .*aus.pt.resume after epoch" "$WORK/err" "it goes on after the last epoch"
@@ -149,6 +151,39 @@ if [ -e "$WORK/au_none.pt.resume" ]; then echo "note: the first epoch ended befo
   [ $code -eq 143 ] && [ ! -e "$WORK/au_none.pt" ] && pass "stopped in the first epoch: exit 143, no checkpoint" || fail "stopped in the first epoch: exit $code"
   expect_grep "no epoch had finished" "$WORK/none.err" "it says nothing was kept"
 fi
+
+# SIGHUP (a closed terminal or ssh session) stops a trainer as SIGTERM does; under nohup it is
+# ignored and the run goes on.
+mtl-train-au $TA -o "$WORK/au_hup.pt" 2>"$WORK/hup.err" &
+pid=$!
+for _ in $(seq 1200); do [ -e "$WORK/au_hup.pt.resume" ] && break; sleep 0.02; done
+kill -HUP $pid; wait $pid; code=$?
+[ $code -eq 129 ] && pass "SIGHUP exits 129" || fail "SIGHUP gave exit $code"
+expect_grep "stopped: rerun the same command to go on from .*au_hup.pt.resume" "$WORK/hup.err" "it stopped as on SIGTERM"
+ls "$WORK" | grep -q '^au_hup\.pt.*\.part-' && fail "SIGHUP left $(ls "$WORK" | grep '^au_hup')"
+expect_exit 0 "the rerun after SIGHUP" -- mtl-train-au $TA -o "$WORK/au_hup.pt"
+expect_true "resumed checkpoint = uninterrupted checkpoint (SIGHUP)" -- cmp -s "$WORK/au_full.pt" "$WORK/au_hup.pt"
+nohup mtl-train-au $TA -o "$WORK/au_nohup.pt" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1200); do [ -e "$WORK/au_nohup.pt.resume" ] && break; sleep 0.02; done
+kill -HUP $pid; wait $pid; code=$?
+[ $code -eq 0 ] && cmp -s "$WORK/au_full.pt" "$WORK/au_nohup.pt" && pass "under nohup SIGHUP is ignored: the run ends well" ||
+  fail "under nohup SIGHUP gave exit $code"
+
+# A rerun of a finished trainer writes its log aside (LOG.part): stopped, or diverged, it leaves
+# the finished run's log as it was; finished, it replaces it together with the checkpoint.
+cp "$WORK/au_full.pt" "$WORK/au_log.pt"; cp "$WORK/au_full.log" "$WORK/au_log.log"
+mtl-train-au $TA --seed 9 -o "$WORK/au_log.pt" --log "$WORK/au_log.log" 2>/dev/null &
+pid=$!
+for _ in $(seq 1200); do [ -e "$WORK/au_log.pt.resume" ] && break; sleep 0.02; done
+kill -TERM $pid; wait $pid
+expect_true "a stopped rerun left the finished log as it was" -- cmp -s "$WORK/au_full.log" "$WORK/au_log.log"
+[ -s "$WORK/au_log.log.part" ] && pass "its own lines are in au_log.log.part" || fail "no au_log.log.part after the stop"
+expect_exit 1 "a rerun that diverges" -- mtl-train-au $TA --no-resume --lr 1e38 -o "$WORK/au_log.pt" --log "$WORK/au_log.log"
+expect_true "a diverged rerun left the finished log as it was" -- cmp -s "$WORK/au_full.log" "$WORK/au_log.log"
+[ -e "$WORK/au_log.log.part" ] && fail "the diverged run left its log.part"
+expect_exit 0 "a rerun that finishes" -- mtl-train-au $TA --no-resume --epochs 3 -o "$WORK/au_log.pt" --log "$WORK/au_log.log"
+[ "$(lines "$WORK/au_log.log")" -eq 3 ] && pass "a finished rerun replaced the log" || fail "the log has $(lines "$WORK/au_log.log") lines, not 3"
 
 # A state left by a run with other settings is not used.
 mtl-train-au $TA -o "$WORK/au_x.pt" 2>/dev/null &
@@ -224,8 +259,11 @@ else
 fi
 
 # Outputs that would destroy something are refused before any work.
-mkfifo "$WORK/fifo"
+mkfifo "$WORK/fifo" "$WORK/va3.pt.resume"
 run_table <<ROWS
+4 | va3.pt.resume: exists and is not a regular file | timeout 60 mtl-train-va --train $WORK/full.h5 -o $WORK/va3.pt
+3 | s2.h5: image '.*' is also in .*full.h5; a row given twice would count twice | mtl-train-va --train $WORK/full.h5 --train $WORK/s2.h5 -o $WORK/va4.pt | $WORK/va4.pt
+3 | s1.h5: image '.*' is also in .*s1.h5 | mtl-train-va --train $WORK/s1.h5 --train $WORK/s2.h5 --train $WORK/s1.h5 -o $WORK/va4.pt | $WORK/va4.pt
 2 | -o .*train.txt is also an input                 | mtl-extract --backbone $DATA/backbone.pt -o $DATA/train.txt $DATA/train.txt
 2 | -o .*full.h5 is also an input                   | mtl-train-va --train $WORK/full.h5 -o $WORK/full.h5
 2 | --log .*va2.pt is also an input                | mtl-train-va --train $WORK/full.h5 -o $WORK/va2.pt --log $WORK/va2.pt

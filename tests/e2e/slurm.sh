@@ -20,14 +20,14 @@ tjob=$(sbatch --parsable --dependency=afterok:"$ejob" --chdir="$WORK" -o "$WORK/
 
 # Stop the training job once its AU head has a few epochs, as a preemption would.
 for _ in $(seq 1200); do
-  [ -f "$O.au.log" ] && [ "$(wc -l < "$O.au.log")" -ge 5 ] && break
+  [ -f "$O.au.log.part" ] && [ "$(wc -l < "$O.au.log.part")" -ge 5 ] && break  # the live log
   case "$(state "$tjob")" in PENDING|RUNNING|CONFIGURING) ;; *) break ;; esac
   scontrol -o show job "$tjob" | grep -q DependencyNeverSatisfied && break
   sleep 0.25
 done
 [ "$(state "$tjob")" = RUNNING ] || { fail "the training job is $(state "$tjob"): $(cat "$WORK"/*.out | tail -5)"; finish; }
 echo "($(( $(date +%s) - start )) s) stopping the training job"
-scancel --batch --signal=TERM "$tjob" && pass "scancel --batch --signal=TERM after $(wc -l < "$O.au.log") AU epochs"
+scancel --batch --signal=TERM "$tjob" && pass "scancel --batch --signal=TERM after $(wc -l < "$O.au.log.part") AU epochs"
 wait_done "$tjob" || fail "the training job did not end"
 echo "($(( $(date +%s) - start )) s) the training job ended"
 [ "$(state "$tjob")" = COMPLETED ] && pass "the training job completed" || fail "the training job ended $(state "$tjob"): $(tail -5 "$WORK/train.out")"

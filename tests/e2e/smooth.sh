@@ -144,6 +144,28 @@ expect_true "pass unchanged" -- cmp -s "$WORK/out" "$WORK/single.jsonl"
 "$PY" -c 'import json; print(json.dumps({"format": "mtl-thresholds", "version": 1, "au_names": ["AU1", "AU2", "AU4", "AU6", "AU7", "AU10", "AU12", "AU15", "AU23", "AU24", "AU25", "AU26"], "au_thresholds": [0] * 12}))' > "$WORK/t0.json"
 mtl-smooth --filter mean --window 3 --thresholds "$WORK/t0.json" "$WORK/test.jsonl" > "$WORK/t0.out"
 expect_true "--thresholds decides the AUs" -- test "$(grep -c '"au":\[1,1,1,1,1,1,1,1,1,1,1,1\]' "$WORK/t0.out")" -eq "$(wc -l < "$WORK/test.jsonl")"
+# Every input is checked against -o: the thresholds file too (it was overwritten, exit 0).
+cp "$WORK/t0.json" "$WORK/t0-keep.json"
+expect_exit 2 "--tune -o its own --thresholds file" -- mtl-smooth --tune "$WORK/first.txt" --thresholds "$WORK/t0.json" -o "$WORK/t0.json" "$WORK/first.jsonl"
+expect_grep "\-o .*t0.json is also an input" "$WORK/err" "it says why"
+expect_true "the thresholds file is as it was" -- cmp -s "$WORK/t0.json" "$WORK/t0-keep.json"
+
+# Keys the programs do not know stay on the line, in their order; values a filter leaves alone
+# keep their text byte for byte; values it changes are written anew; decisions added go at the end.
+P1='{"image":"v/1.jpg","au_prob":[0.123456789012,0,0,0,0,0,0,0,0,0,0,0.987654321098],"va":[0.333333333333,-0.1],"subject":"S01","box":[10,20,30,40]}'
+echo "$P1" | mtl-smooth --filter none > "$WORK/keys.out"
+expect_true "--filter none gives the line back as it was, every key and number" -- test "$(cat "$WORK/keys.out")" = "$P1"
+{ echo '{"image":"v/1.jpg", "meta":{"track":[1,2],"note":"a, \"b\" }"},"va":[0.5,0.25],"t":1.0}'
+  echo '{"image":"v/2.jpg","va":[0.25,0.5],"t":2.0e0,"flag":true,"none":null}'
+  echo '{"t":3,"image":"v/3.jpg","va":[0,0]}'; } > "$WORK/keys.jsonl"
+mtl-smooth --filter mean --window 3 --tasks va "$WORK/keys.jsonl" > "$WORK/keys3.out"
+expect_true "a filter that changes VA keeps the other keys, nested ones too" -- test "$(cat "$WORK/keys3.out")" = \
+'{"image":"v/1.jpg","meta":{"track":[1,2],"note":"a, \"b\" }"},"va":[0.375,0.375],"t":1.0}
+{"image":"v/2.jpg","va":[0.25,0.25],"t":2.0e0,"flag":true,"none":null}
+{"t":3,"image":"v/3.jpg","va":[0.125,0.25]}'
+echo "$P1" | mtl-tune --apply "$WORK/t0.json" > "$WORK/keys-apply.out"
+expect_true "mtl-tune --apply keeps them too" -- test "$(cat "$WORK/keys-apply.out")" = \
+  '{"image":"v/1.jpg","au_prob":[0.123456789012,0,0,0,0,0,0,0,0,0,0,0.987654321098],"va":[0.333333333333,-0.1],"subject":"S01","box":[10,20,30,40],"au":[1,1,1,1,1,1,1,1,1,1,1,1]}'
 
 # 6. Errors.
 head -n 3 "$WORK/pred.jsonl" > "$WORK/dup.jsonl"; head -n 1 "$WORK/pred.jsonl" >> "$WORK/dup.jsonl"

@@ -104,6 +104,69 @@ assert torch.equal(m.ex_offsets, torch.tensor(t["ex_offsets"], dtype=torch.float
 PY
 fi
 
+# The order of the lines does not change the thresholds (videos are numbered in sorted order for
+# the bootstrap): the lines reversed give the same file.
+tac "$W/tune.jsonl" > "$W/tune-reversed.jsonl"
+expect_exit 0 "tune on the lines reversed" -- mtl-tune -q --truth "$W/tune.txt" -o "$W/th-reversed.json" "$W/tune-reversed.jsonl"
+expect_true "the same thresholds, byte for byte" -- cmp -s "$W/th.json" "$W/th-reversed.json"
+
+# --store is all or nothing: on a disk with room for the new EX checkpoint but not for both, it
+# exits 4 and leaves both as they were (it once stored the EX offsets, then failed on the AU head).
+# Needs a small tmpfs (root); skipped where mount is refused.
+mkdir -p "$W/small"
+pages() { echo $(( ($(stat -c %s "$1") + 4095) / 4096 )); }
+pa=$(pages "$W/au.pt") pe=$(pages "$W/ex.pt")
+if [ "$pe" -ge $((pa - 1)) ]; then
+  echo "skipped: --store on a full disk (the EX checkpoint, $pe pages, is not smaller than the AU one, $pa)"
+elif mount -t tmpfs -o size=$(( (pa + pe + (pa + pe) / 2) * 4 ))k tmpfs "$W/small" 2>/dev/null; then
+  cp "$W/au.pt" "$W/ex.pt" "$W/small/"
+  expect_exit 4 "--store with room for one checkpoint" -- mtl-tune --store "$W/th.json" "$W/small/ex.pt" "$W/small/au.pt"
+  expect_grep "No space left on device" "$W/err" "it says why"
+  expect_true "the EX checkpoint is as it was" -- cmp -s "$W/ex.pt" "$W/small/ex.pt"
+  expect_true "the AU checkpoint is as it was" -- cmp -s "$W/au.pt" "$W/small/au.pt"
+  [ "$(ls "$W/small" | wc -l)" -eq 2 ] || fail "left behind: $(ls "$W/small")"
+  umount "$W/small"
+else
+  echo "skipped: --store on a full disk (cannot mount a tmpfs here)"
+fi
+
+# Outputs through symbolic links are written to the link's target, and the link stays a link;
+# -o /dev/stdout, a FIFO and a character device are written directly, never replaced by a file.
+is_link_to() { [ -L "$1" ] && [ "$(readlink "$1")" = "$2" ]; }
+echo stale > "$W/real.json"; ln -s real.json "$W/link.json"
+expect_exit 0 "tune -o a symbolic link" -- mtl-tune -q --truth "$W/tune.txt" -o "$W/link.json" "$W/tune.jsonl"
+expect_true "the link is still a link to real.json" -- is_link_to "$W/link.json" real.json
+expect_true "its target holds the thresholds" -- cmp -s "$W/th.json" "$W/real.json"
+ln -s "$W/no-such-yet.json" "$W/dangling.json"
+expect_exit 0 "tune -o a dangling symbolic link" -- mtl-tune -q --truth "$W/tune.txt" -o "$W/dangling.json" "$W/tune.jsonl"
+expect_true "the dangling link's target was created" -- cmp -s "$W/th.json" "$W/no-such-yet.json"
+expect_true "the dangling link is still a link" -- is_link_to "$W/dangling.json" "$W/no-such-yet.json"
+cp "$W/au.pt" "$W/real-au.pt"; ln -s real-au.pt "$W/link-au.pt"
+expect_exit 0 "--store into a checkpoint through a symbolic link" -- mtl-tune --store "$W/th.json" "$W/link-au.pt"
+expect_true "the checkpoint link is still a link" -- is_link_to "$W/link-au.pt" real-au.pt
+mtl-predict -q --au "$W/real-au.pt" "$D/val.h5" > "$W/p-real.jsonl"
+mtl-predict -q --au "$W/au.pt" --thresholds "$W/th.json" "$D/val.h5" > "$W/p-au-th.jsonl"
+expect_true "the link's target decides with the stored thresholds" -- cmp -s "$W/p-au-th.jsonl" "$W/p-real.jsonl"
+devstdout=$(readlink /dev/stdout)
+mtl-tune -q --truth "$W/tune.txt" -o /dev/stdout "$W/tune.jsonl" > "$W/stdout-file.json"
+expect_true "-o /dev/stdout into a file: the thresholds" -- cmp -s "$W/th.json" "$W/stdout-file.json"
+mtl-tune -q --truth "$W/tune.txt" -o /dev/stdout "$W/tune.jsonl" | cat > "$W/stdout-pipe.json"
+expect_true "-o /dev/stdout into a pipe: the thresholds" -- cmp -s "$W/th.json" "$W/stdout-pipe.json"
+expect_exit 4 "a trainer refuses -o /dev/stdout (its files go beside it)" -- mtl-train-va -q --epochs 1 --train "$D/val.h5" -o /dev/stdout
+if [ -L /dev/stdout ] || [ -z "$devstdout" ]; then pass "/dev/stdout is still what it was"; else
+  fail "/dev/stdout was replaced: $(ls -l /dev/stdout); restoring it"; rm -f /dev/stdout; ln -s "$devstdout" /dev/stdout
+fi
+ls /dev | grep -q '^stdout\.part' && fail "a temporary file was left in /dev: $(ls /dev | grep '^stdout')"
+mkfifo "$W/th.fifo"
+cat "$W/th.fifo" > "$W/fifo.json" &
+expect_exit 0 "tune -o a FIFO" -- timeout 60 mtl-tune -q --truth "$W/tune.txt" -o "$W/th.fifo" "$W/tune.jsonl"
+wait
+expect_true "the reader of the FIFO got the thresholds" -- cmp -s "$W/th.json" "$W/fifo.json"
+[ -p "$W/th.fifo" ] && pass "the FIFO is still a FIFO" || fail "the FIFO was replaced"
+ln -s /dev/null "$W/null.json"
+expect_exit 0 "tune -o a link to /dev/null" -- mtl-tune -q --truth "$W/tune.txt" -o "$W/null.json" "$W/tune.jsonl"
+expect_true "/dev/null is still a character device and the link a link" -- test -c /dev/null -a -L "$W/null.json"
+
 # Errors: exit code, the message naming the file and problem, no output left behind.
 printf '{"format":"mtl-thresholds","version":1}\n' > "$W/bad.json"
 mtl-tune --tasks au --truth "$W/tune.txt" -o "$W/au-only.json" "$W/tune.jsonl" 2>/dev/null

@@ -41,7 +41,18 @@ class AtomicFile {
 
 // Writes a whole file atomically through a uniquely named temporary file: `write` receives its path
 // and must create and close it; then the file is committed. On an exception it is removed.
+// A symbolic link is followed: the temporary file goes beside the link's final target and replaces
+// the target; the link stays. A stream (see is_stream_output) is written directly: `write`
+// receives `path` itself.
 void write_atomically(const std::string& path, const std::function<void(const std::string& temp)>& write);
+
+// Whether `path` names a stream rather than a file to replace: /dev/stdout, /dev/stderr, /dev/fd/N,
+// /proc/self/fd/N, or (after symbolic links) an existing FIFO or character device such as /dev/null.
+bool is_stream_output(const std::string& path);
+
+// The file `path` names once symbolic links are followed, the last component included (a dangling
+// link gives its missing target). Throws OutputError on a loop of links.
+std::string resolve_links(const std::string& path);
 
 // Says that one run is writing an output: an exclusive flock on "OUTPUT.lock", held while the
 // object lives, so that a second run given the same output stops at once instead of racing the
@@ -63,10 +74,16 @@ class OutputLock {
   int fd_ = -1;
 };
 
+// Which outputs a program takes: files only (with side files or a resumable .part: the trainers,
+// mtl-extract), or files and streams (a whole file written once: mtl-tune -o, mtl-export -o, ...).
+enum class OutputKind { File, FileOrStream };
+
 // Checks an output before any work is done, so that a run cannot end by destroying something:
 // throws UsageError when `path` is one of `inputs` (the same file, by device and inode, or the
 // same name), and OutputError when its folder does not exist or `path` exists but is not a
-// regular file (a device, a folder, a FIFO). `option` names it in messages ("-o", "--log").
-void check_output_path(const std::string& option, const std::string& path, const std::vector<std::string>& inputs);
+// regular file (a device, a folder, a FIFO), unless `kind` takes streams and it is one.
+// `option` names it in messages ("-o", "--log").
+void check_output_path(const std::string& option, const std::string& path, const std::vector<std::string>& inputs,
+                       OutputKind kind = OutputKind::File);
 
 }  // namespace mtl

@@ -16,6 +16,11 @@ struct CpuBudget {
 // the cgroup CPU quota (cgroup v2 cpu.max or v1 cpu.cfs_quota_us), rounded up. Never less than 1.
 CpuBudget available_cpus();
 
+// The CPUs this process can run on, whatever the environment says: the affinity mask capped by
+// the cgroup CPU quota. A --threads above it only slows a run down (256 threads were 20 times
+// slower than 1): the programs cap --threads there, with a warning.
+CpuBudget usable_cpus();
+
 // The CPUs a cgroup v2 "cpu.max" line allows ("max 100000": no limit; "150000 100000": 2).
 std::optional<int> cpus_from_cpu_max(const std::string& line);
 

@@ -4,7 +4,8 @@
 
 namespace mtl {
 
-// Installs SIGINT/SIGTERM handlers that only record the signal. A second signal ends the process.
+// Installs SIGINT, SIGTERM and SIGHUP handlers that only record the signal (SIGHUP only where it
+// is not ignored, as under nohup). A second signal ends the process.
 void install_stop_signals();
 // The signal received since install_stop_signals() (0 if none).
 int stop_signal();

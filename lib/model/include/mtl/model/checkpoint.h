@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "mtl/core/atomic_file.h"
 #include "mtl/model/checkpoint_meta.h"
 #include "mtl/model/task_head.h"
 
@@ -29,6 +30,11 @@ bool weights_finite(torch::nn::Module& m);
 // (a temporary file, flushed, then renamed). The bytes depend only on the head and the metadata.
 // Throws Error (exit 1) for weights that are not finite, OutputError when it cannot write.
 void save_checkpoint(const std::string& path, TaskHead& head, const CheckpointMeta& meta);
+
+// The first half of save_checkpoint: the checkpoint written to a temporary file beside `path` (its
+// target, for a symbolic link), flushed on commit() and renamed into place; removed if never
+// committed. For writing several checkpoints all or nothing: stage every one, then commit them.
+std::unique_ptr<AtomicFile> stage_checkpoint(const std::string& path, TaskHead& head, const CheckpointMeta& meta);
 
 // Writes a LibTorch archive to `path` atomically, through a writer function, so that its bytes do
 // not depend on the file name. Throws OutputError naming the file (a full disk included).
