@@ -195,7 +195,7 @@ run_catalogue <<ROWS
 3 | ^mtl-train-ex: $W/va.pt: a checkpoint of the va head, not of the au head$             | mtl-train-ex --threads 1 --epochs 1 --au $W/va.pt -o $W/o.pt --train $DATA/val.h5 | $W/o.pt
 2 | ^mtl-predict: $W/ex.pt reads the au head's output: give the au checkpoint             | mtl-predict --ex $W/ex.pt $DATA/val.h5
 0 | ^mtl-predict: warning: $W/scaled.h5 comes from another backbone                      | $P $W/scaled.h5
-0 | ^mtl-predict: warning: --threads 100000 is more than the [0-9]+ CPUs this process can run on \(.*\); using [0-9]+$ | timeout 60 mtl-predict --threads 100000 --va $W/va.pt $DATA/val.h5
+0 | ^mtl-predict: warning: --threads 100000 is more than the [0-9]+ CPUs this process can run on \(.*\); using [0-9]+$ | timeout -s KILL 60 mtl-predict --threads 100000 --va $W/va.pt $DATA/val.h5
 3 | ^mtl-train-va: $DATA/val.h5: image '.*' is also in $DATA/val.h5; a row given twice would count twice | $TV $DATA/val.h5 --train $DATA/val.h5 | $W/o.pt
 # --- stores used together (shards, training and validation) must hold comparable features ---
 3 | ^mtl-train-va: $W/scaled_lab.h5: made with another backbone \(SHA-256 [0-9a-f]{12}\.\.\., not [0-9a-f]{12}\.\.\.\) than $W/good.h5; stores used together must be made with the same backbone, input size, resize and normalisation$ | $TV $W/good.h5 --train $W/scaled_lab.h5 | $W/o.pt

@@ -261,7 +261,7 @@ fi
 # Outputs that would destroy something are refused before any work.
 mkfifo "$WORK/fifo" "$WORK/va3.pt.resume"
 run_table <<ROWS
-4 | va3.pt.resume: exists and is not a regular file | timeout 60 mtl-train-va --train $WORK/full.h5 -o $WORK/va3.pt
+4 | va3.pt.resume: exists and is not a regular file | timeout -s KILL 60 mtl-train-va --train $WORK/full.h5 -o $WORK/va3.pt
 3 | s2.h5: image '.*' is also in .*full.h5; a row given twice would count twice | mtl-train-va --train $WORK/full.h5 --train $WORK/s2.h5 -o $WORK/va4.pt | $WORK/va4.pt
 3 | s1.h5: image '.*' is also in .*s1.h5 | mtl-train-va --train $WORK/s1.h5 --train $WORK/s2.h5 --train $WORK/s1.h5 -o $WORK/va4.pt | $WORK/va4.pt
 2 | -o .*train.txt is also an input                 | mtl-extract --backbone $DATA/backbone.pt -o $DATA/train.txt $DATA/train.txt

@@ -158,7 +158,7 @@ if [ -L /dev/stdout ] || [ -z "$devstdout" ]; then pass "/dev/stdout is still wh
 fi
 ls /dev | grep -q '^stdout\.part' && fail "a temporary file was left in /dev: $(ls /dev | grep '^stdout')"
 mkfifo "$W/th.fifo"
-cat "$W/th.fifo" > "$W/fifo.json" &
+timeout -s KILL 60 cat "$W/th.fifo" > "$W/fifo.json" &
 expect_exit 0 "tune -o a FIFO" -- timeout 60 mtl-tune -q --truth "$W/tune.txt" -o "$W/th.fifo" "$W/tune.jsonl"
 wait
 expect_true "the reader of the FIFO got the thresholds" -- cmp -s "$W/th.json" "$W/fifo.json"
