@@ -56,12 +56,7 @@ void tune_to_file(const std::string& pred, const std::string& truth_path, const 
   report("P_AU", rec.result.au, rec.result.best.au);
   report("P_EX", rec.result.ex, rec.result.best.ex);
   report("P_VA", rec.result.va, rec.result.best.va);
-  mtl::write_atomically(out, [&](const std::string& temp) {
-    std::ofstream f(temp, std::ios::binary);
-    f << mtl::smoothing_json(rec.result.best, &rec);
-    f.close();
-    if (!f) throw mtl::OutputError(out + ": cannot write");
-  });
+  mtl::write_file_atomically(out, mtl::smoothing_json(rec.result.best, &rec));
 }
 
 }  // namespace

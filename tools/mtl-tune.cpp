@@ -37,21 +37,19 @@ int tune(const std::string& truth_path, const std::string& pred_path, const std:
     mtl::logging::warn(o.predictions_name + ": " + std::to_string(report.without_truth) + " of " +
                        std::to_string(report.predictions) + " predictions are of images not in " + truth_path);
   if (o.au && report.au_rows == 0)
-    mtl::logging::warn("AU thresholds left at 0.5: no prediction with \"au_prob\" has AU labels");
+    mtl::logging::warn("no AU thresholds tuned (each AU keeps the head's own): no prediction with \"au_prob\" has AU labels");
   if (o.ex && report.ex_rows == 0)
     mtl::logging::warn("no expression offsets: no prediction with \"ex_prob\" has an expression label");
   int moved = 0;
   for (const auto& a : report.au) moved += a.tuned;
-  mtl::logging::info(std::to_string(moved) + " of 12 AU thresholds tuned (the others keep 0.5)" +
+  if (report.videos == 1 && report.without_video == report.matched)
+    mtl::logging::warn(o.predictions_name + ": the image paths carry no video (no folder, as in VIDEO/00001.jpg): "
+                       "the bootstrap resamples videos, and one video gives it nothing to hold out, so nothing is tuned");
+  mtl::logging::info(std::to_string(moved) + " of 12 AU thresholds tuned (the others keep the head's own)" +
                      (report.ex_rows ? report.ex_tuned ? "; expression offsets written" :
                                        "; no expression offsets (no gain on the videos left out)" : ""));
   mtl::logging::debug("\n" + mtl::format_tune_report(report));
-  mtl::write_atomically(output, [&](const std::string& tmp) {
-    std::ofstream f(tmp, std::ios::binary);
-    f << mtl::thresholds_json(t);
-    f.close();
-    if (!f) throw mtl::OutputError(output + ": cannot write");
-  });
+  mtl::write_file_atomically(output, mtl::thresholds_json(t));
   mtl::logging::info("wrote " + output + " (" + std::to_string(report.matched) + " rows of " +
                      std::to_string(report.videos) + " videos)");
   return 0;
@@ -72,11 +70,11 @@ int main(int argc, char** argv) {
     p.add()
       ("truth", "tune: ABAW annotation file or feature store with the labels", cxxopts::value(truth))
       ("o,output", "tune: thresholds file to write", cxxopts::value(output))
-      ("tasks", "tune: the parts to tune, au and/or ex (the rest: 0.5, no offsets)",
+      ("tasks", "tune: the parts to tune, au and/or ex (the rest keep the heads' own)",
        cxxopts::value(tasks)->default_value(tasks))
       ("bootstrap", "tune: resamples of the videos",
        cxxopts::value(o.bootstrap)->default_value(mtl::cli::default_text(o.bootstrap)), "B")
-      ("min-positives", "tune: an AU with fewer positive labels keeps 0.5",
+      ("min-positives", "tune: an AU with fewer positive labels keeps the head's own threshold",
        cxxopts::value(o.min_positives)->default_value(mtl::cli::default_text(o.min_positives)), "N")
       ("apply", "decide predictions again with thresholds file F, stdin or PRED to stdout", cxxopts::value(apply), "F")
       ("store", "write thresholds file F into AU and EX checkpoints", cxxopts::value(store), "F")
@@ -98,6 +96,7 @@ int main(int argc, char** argv) {
     const std::string pred = ops.empty() ? "-" : ops[0];
     if (!apply.empty()) {
       const mtl::Thresholds t = mtl::read_thresholds(apply);
+      std::ios::sync_with_stdio(false);  // std::cin's own buffer: in_avail() tells when the input waits
       std::ifstream in;
       if (pred != "-") {
         in.open(pred, std::ios::binary);
@@ -110,6 +109,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (output.empty()) throw mtl::UsageError("--truth: give the thresholds file to write with -o");
+    // Refused before any input is read.
+    if (o.bootstrap < 1) throw mtl::UsageError("--bootstrap must be at least 1");
+    if (o.min_positives < 0) throw mtl::UsageError("--min-positives must not be negative");
     parse_tasks(tasks, o);
     o.seed = p.common().seed;
     return tune(truth, pred, output, o);

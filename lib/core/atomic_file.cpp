@@ -134,6 +134,25 @@ void write_atomically(const std::string& path, const std::function<void(const st
   f.commit();
 }
 
+void write_file_atomically(const std::string& path, const std::string& bytes) {
+  write_atomically(path, [&](const std::string& temp) {
+    const bool stream = temp == path;  // written directly (a FIFO, /dev/stdout): no O_TRUNC on a pipe
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CLOEXEC | (stream ? 0 : O_CREAT | O_TRUNC | O_EXCL), 0644);
+    if (fd < 0) throw OutputError(path + ": cannot create: " + std::strerror(errno));
+    for (size_t done = 0; done < bytes.size();) {
+      const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = n < 0 ? errno : EIO;
+        ::close(fd);
+        throw OutputError(path + ": cannot write: " + std::strerror(err));
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (::close(fd) != 0 && errno != EINTR) throw OutputError(path + ": cannot write: " + std::strerror(errno));
+  });
+}
+
 void check_output_path(const std::string& option, const std::string& path, const std::vector<std::string>& inputs,
                        OutputKind kind) {
   struct stat out {};

@@ -1,11 +1,13 @@
 // Parsing a JSON document with messages that say where it is wrong.
 #include "json_document.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "mtl/core/error.h"
 
@@ -21,9 +23,26 @@ int line_of(const std::string& text, size_t at) {
 
 }  // namespace
 
+nlohmann::json parse_json_unique(const std::string& text) {
+  std::vector<std::vector<std::string>> keys;  // per open object or array: the keys seen so far
+  return nlohmann::json::parse(text, [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start || event == E::array_start) keys.emplace_back();
+    else if (event == E::object_end || event == E::array_end) keys.pop_back();
+    else if (event == E::key && !keys.empty()) {
+      std::string k = parsed.get<std::string>();
+      if (std::find(keys.back().begin(), keys.back().end(), k) != keys.back().end()) throw DuplicateKey(k);
+      keys.back().push_back(std::move(k));
+    }
+    return true;
+  });
+}
+
 nlohmann::json parse_json_document(const std::string& text, const std::string& source) {
   try {
-    return nlohmann::json::parse(text);
+    return parse_json_unique(text);
+  } catch (const DuplicateKey& e) {
+    throw InputError(source + ": invalid JSON: " + e.what());
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 5: what".
     const std::string what = e.what();

@@ -10,8 +10,10 @@
 #include <fstream>
 #include <iostream>
 #include <string_view>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
+#include "json_document.h"
 #include "mtl/core/error.h"
 #include "text_lines.h"
 
@@ -84,6 +86,7 @@ void check_ranges(const Prediction& p, const std::string& name, int line) {
   if (p.au_prob) within("au_prob", p.au_prob->data(), kNumAU, 0, 1);
   if (p.ex_prob) within("ex_prob", p.ex_prob->data(), kNumEX, 0, 1);
   if (p.va) within("va", p.va->data(), 2, -1, 1);
+  if (p.au_thresholds) within("au_thresholds", p.au_thresholds->data(), kNumAU, 0, 1);
 }
 
 }  // namespace
@@ -177,6 +180,8 @@ std::string known_value(const Prediction& p, std::string_view name) {
   else if (name == "ex" && p.ex) s = std::to_string(*p.ex);
   else if (name == "ex_prob" && p.ex_prob) put_array(s, *p.ex_prob);
   else if (name == "va" && p.va) put_array(s, *p.va);
+  else if (name == "au_thresholds" && p.au_thresholds) put_array(s, *p.au_thresholds);
+  else if (name == "ex_offsets" && p.ex_offsets) put_array(s, *p.ex_offsets);
   return s;
 }
 
@@ -186,26 +191,47 @@ bool same_value(const Prediction& a, const Prediction& b, std::string_view name)
   if (name == "au_prob") return a.au_prob == b.au_prob;
   if (name == "ex") return a.ex == b.ex;
   if (name == "ex_prob") return a.ex_prob == b.ex_prob;
+  if (name == "au_thresholds") return a.au_thresholds == b.au_thresholds;
+  if (name == "ex_offsets") return a.ex_offsets == b.ex_offsets;
   return a.va == b.va;
 }
 
-constexpr std::array<std::string_view, 5> kKnownKeys = {"au", "au_prob", "ex", "ex_prob", "va"};
+constexpr std::array<std::string_view, 7> kKnownKeys = {"au", "au_prob", "au_thresholds", "ex",
+                                                        "ex_prob", "ex_offsets", "va"};
 
 bool is_known(std::string_view name) {
   return std::find(kKnownKeys.begin(), kKnownKeys.end(), name) != kKnownKeys.end();
 }
 
-// The line of a prediction read with its text: see PredictionText.
+size_t known_index(std::string_view name) {
+  return static_cast<size_t>(std::find(kKnownKeys.begin(), kKnownKeys.end(), name) - kKnownKeys.begin());
+}
+
+// The line of a prediction read with its text: see PredictionText. A known key added since goes
+// where format_prediction puts it: the thresholds right after their task's probabilities (or
+// decisions), so that a line decided again reads as one mtl-predict writes; the others at the end.
 std::string format_with_text(const Prediction& p, const PredictionText& t) {
   std::string s = "{";
   unsigned written = 0;  // the known keys written, by their index in kKnownKeys
   std::array<std::string_view, kKnownKeys.size()> read{};  // each known key's value text (the last, if repeated)
+  unsigned in_text = 0;
   for (const auto& m : t.members)
-    for (size_t i = 0; i < kKnownKeys.size(); ++i)
-      if (m.name == kKnownKeys[i]) read[i] = m.value;
+    if (const size_t i = known_index(m.name); i < kKnownKeys.size()) read[i] = m.value, in_text |= 1u << i;
   auto add = [&](std::string_view key, std::string_view value) {
     if (s.size() > 1) s += ',';
     s.append(key).append(":").append(value);
+  };
+  // After `name` is written: the thresholds anchored to it that the text lacks.
+  auto add_anchored = [&](std::string_view name) {
+    for (auto [key, prob, decision] : {std::tuple{"au_thresholds", "au_prob", "au"}, std::tuple{"ex_offsets", "ex_prob", "ex"}}) {
+      const size_t k = known_index(key);
+      const bool anchor = name == prob || (name == decision && !(in_text & (1u << known_index(prob))));
+      if (!anchor || (in_text & (1u << k)) || (written & (1u << k))) continue;
+      const std::string now = known_value(p, key);
+      if (now.empty()) continue;
+      add("\"" + std::string(key) + "\"", now);
+      written |= 1u << k;
+    }
   };
   for (const auto& m : t.members) {
     if (m.name == "image" && p.image != t.as_read.image) {
@@ -219,6 +245,7 @@ std::string format_with_text(const Prediction& p, const PredictionText& t) {
       const std::string now = known_value(p, m.name);
       if (now.empty()) continue;  // taken out
       add(m.key, same_value(p, t.as_read, m.name) ? read[i] : std::string_view(now));
+      add_anchored(m.name);
     }
   }
   for (unsigned i = 0; i < kKnownKeys.size(); ++i) {
@@ -243,12 +270,20 @@ std::string format_prediction(const Prediction& p) {
     s += ",\"au_prob\":";
     put_array(s, *p.au_prob);
   }
+  if (p.au_thresholds) {
+    s += ",\"au_thresholds\":";
+    put_array(s, *p.au_thresholds);
+  }
   if (p.ex) {
     s += ",\"ex\":" + std::to_string(*p.ex);
   }
   if (p.ex_prob) {
     s += ",\"ex_prob\":";
     put_array(s, *p.ex_prob);
+  }
+  if (p.ex_offsets) {
+    s += ",\"ex_offsets\":";
+    put_array(s, *p.ex_offsets);
   }
   if (p.va) {
     s += ",\"va\":";
@@ -264,7 +299,9 @@ namespace {
 Prediction parse_line_checked(const std::string& line, const std::string& name, int lineno) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(line);
+    j = parse_json_unique(line);
+  } catch (const DuplicateKey& e) {  // nlohmann would keep the last value
+    fail(name, lineno, std::string("invalid JSON: ") + e.what());
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number past double's range
     fail(name, lineno, std::string("invalid JSON: ") + e.what());
   }
@@ -290,6 +327,8 @@ Prediction parse_line_checked(const std::string& line, const std::string& name, 
   }
   if (j.contains("ex_prob")) p.ex_prob = get_floats<kNumEX>(j, "ex_prob", name, lineno);
   if (j.contains("va")) p.va = get_floats<2>(j, "va", name, lineno);
+  if (j.contains("au_thresholds")) p.au_thresholds = get_floats<kNumAU>(j, "au_thresholds", name, lineno);
+  if (j.contains("ex_offsets")) p.ex_offsets = get_floats<kNumEX>(j, "ex_offsets", name, lineno);
   return p;
 }
 
@@ -304,14 +343,22 @@ class QuickLine {
     if (!take('{')) return false;
     bool image = false;
     unsigned seen = 0;
+    std::array<std::string_view, 16> others;  // the other keys seen, to find one given twice
+    size_t n_others = 0;
     if (peek() == '}') return false;  // no "image"
     for (;;) {
       std::string_view key;
       if (!string(key) || !take(':')) return false;
       const unsigned bit = key == "image" ? 1 : key == "au" ? 2 : key == "au_prob" ? 4 : key == "ex" ? 8
-                         : key == "ex_prob" ? 16 : key == "va" ? 32 : 0;
-      if (bit & seen) return false;  // a repeated key: nlohmann keeps the last, let it decide
+                         : key == "ex_prob" ? 16 : key == "va" ? 32 : key == "au_thresholds" ? 64
+                         : key == "ex_offsets" ? 128 : 0;
+      if (bit & seen) return false;  // a repeated key: the checked parse says which
       seen |= bit;
+      if (!bit) {
+        if (n_others == others.size() || std::find(others.begin(), others.begin() + n_others, key) != others.begin() + n_others)
+          return false;  // given twice, or so many keys that the checked parse may look
+        others[n_others++] = key;
+      }
       bool ok = true;
       if (bit == 1) {
         std::string_view v;
@@ -332,6 +379,10 @@ class QuickLine {
         ok = numbers(out.ex_prob.emplace());
       } else if (bit == 32) {
         ok = numbers(out.va.emplace());
+      } else if (bit == 64) {
+        ok = numbers(out.au_thresholds.emplace());
+      } else if (bit == 128) {
+        ok = numbers(out.ex_offsets.emplace());
       } else {
         ok = skip_value();
       }
@@ -368,19 +419,51 @@ class QuickLine {
     ++p_;
     return true;
   }
+  // The end of the JSON number at p_ (-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?), or
+  // null when there is none: "01", "1.", ".5" and "+1", which from_chars reads, are not JSON.
+  // `integral`: whether it has neither fraction nor exponent.
+  const char* json_number_end(bool& integral) const {
+    const char* q = p_;
+    auto digits = [&] {
+      const char* b = q;
+      while (q < end_ && *q >= '0' && *q <= '9') ++q;
+      return q > b;
+    };
+    if (q < end_ && *q == '-') ++q;
+    if (q < end_ && *q == '0') ++q;
+    else if (!(q < end_ && *q >= '1' && *q <= '9') || !digits()) return nullptr;
+    integral = true;
+    if (q < end_ && *q == '.') {
+      ++q;
+      if (!digits()) return nullptr;
+      integral = false;
+    }
+    if (q < end_ && (*q == 'e' || *q == 'E')) {
+      ++q;
+      if (q < end_ && (*q == '+' || *q == '-')) ++q;
+      if (!digits()) return nullptr;
+      integral = false;
+    }
+    return q;
+  }
   bool integer(int& v) {
     skip_space();
-    auto r = std::from_chars(p_, end_, v);
-    if (r.ec != std::errc() || (r.ptr < end_ && (*r.ptr == '.' || *r.ptr == 'e' || *r.ptr == 'E'))) return false;
+    bool integral = false;
+    const char* e = json_number_end(integral);
+    if (!e || !integral) return false;
+    auto r = std::from_chars(p_, e, v);
+    if (r.ec != std::errc() || r.ptr != e) return false;
     p_ = r.ptr;
     return true;
   }
   bool number(float& v) {
     skip_space();
-    if (p_ < end_ && (*p_ == '+' || *p_ == '.')) return false;  // not JSON
+    bool integral = false;
+    const char* e = json_number_end(integral);
+    if (!e) return false;
     double d;
-    auto r = std::from_chars(p_, end_, d);
-    if (r.ec != std::errc()) return false;
+    auto r = std::from_chars(p_, e, d);
+    if (r.ec != std::errc() || r.ptr != e) return false;
     p_ = r.ptr;
     v = static_cast<float>(d);  // as nlohmann reads a double and converts it
     return std::isfinite(v);

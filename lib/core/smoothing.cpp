@@ -219,9 +219,11 @@ void smooth_video(std::vector<Prediction>& rows, const std::vector<long>& frames
 }
 
 void redecide(Prediction& p, const Smoothing& s, const Thresholds* t) {
-  if (t) apply_thresholds(p, *t);
-  else if (s.au.active()) apply_thresholds(p, Thresholds::uniform(0.5f));  // no offsets: the AUs only
-  if (p.ex_prob && !(t && t->ex_offsets) && s.ex.active())
+  // The thresholds the line records it was decided with, under those of `t`.
+  const Thresholds own = t ? t->over(line_thresholds(p)) : line_thresholds(p);
+  // (AUs not smoothed are decided again with the line's own thresholds: as they were.)
+  if (t || s.au.active() || (s.ex.active() && own.ex_offsets)) apply_thresholds(p, own);
+  if (p.ex_prob && !own.ex_offsets && s.ex.active())
     p.ex = static_cast<int>(std::max_element(p.ex_prob->begin(), p.ex_prob->end()) - p.ex_prob->begin());
 }
 

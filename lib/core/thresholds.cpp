@@ -21,16 +21,21 @@ using nlohmann::json;
 
 [[noreturn]] void bad(const std::string& source, const std::string& what) { throw InputError(source + ": " + what); }
 
-// Reads an array of N finite numbers under `key`, each in [0,1] when `probability`.
+// Reads an array of N finite numbers under `key`, each in [0,1] when `probability`; with `set`, an
+// entry may be null (not tuned), which clears set[i].
 template <size_t N>
-std::array<float, N> numbers(const json& j, const char* key, bool probability, const std::string& source) {
+std::array<float, N> numbers(const json& j, const char* key, bool probability, const std::string& source,
+                             std::array<bool, N>* set = nullptr) {
   const json& v = j.at(key);
   if (!v.is_array() || v.size() != N)
-    bad(source, std::string("\"") + key + "\" must be an array of " + std::to_string(N) + " numbers");
-  std::array<float, N> out;
+    bad(source, std::string("\"") + key + "\" must be an array of " + std::to_string(N) +
+                    (set ? " numbers or nulls" : " numbers"));
+  std::array<float, N> out{};
   for (size_t i = 0; i < N; ++i) {
     const std::string at = std::string("\"") + key + "\"[" + std::to_string(i) + "]";
-    if (!v[i].is_number()) bad(source, at + " is not a number");
+    if (set) (*set)[i] = !v[i].is_null();
+    if (set && v[i].is_null()) continue;
+    if (!v[i].is_number()) bad(source, at + " is not a number" + (set ? " or null" : ""));
     const double d = v[i].get<double>();
     if (!std::isfinite(d)) bad(source, at + " = " + v[i].dump() + " is not finite");
     if (!std::isfinite(static_cast<float>(d))) bad(source, at + " = " + v[i].dump() + " is out of range for a float");
@@ -58,13 +63,17 @@ void check_names(const json& names, const std::string& source) {
 }
 
 // The floats as doubles with the fewest digits that read back as the same float (0.3f as 0.3, not
-// 0.30000001192092896), for a file a person reads.
+// 0.30000001192092896), for a file a person reads; null where `set` is false.
 template <size_t N>
-json shortest(const std::array<float, N>& v) {
+json shortest(const std::array<float, N>& v, const std::array<bool, N>* set = nullptr) {
   json a = json::array();
-  for (float f : v) {
+  for (size_t i = 0; i < N; ++i) {
+    if (set && !(*set)[i]) {
+      a.push_back(nullptr);
+      continue;
+    }
     char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, f);
+    auto r = std::to_chars(buf, buf + sizeof buf, v[i]);
     a.push_back(std::strtod(std::string(buf, r.ptr).c_str(), nullptr));
   }
   return a;
@@ -75,7 +84,39 @@ json shortest(const std::array<float, N>& v) {
 Thresholds Thresholds::uniform(float au_threshold) {
   Thresholds t;
   t.au.fill(au_threshold);
+  t.au_set.fill(true);
   return t;
+}
+
+Thresholds Thresholds::over(const Thresholds& own) const {
+  Thresholds t = *this;
+  for (int i = 0; i < kNumAU; ++i)
+    if (!au_set[i]) t.au[i] = own.au[i], t.au_set[i] = own.au_set[i];
+  if (!ex_offsets) t.ex_offsets = own.ex_offsets;
+  return t;
+}
+
+bool Thresholds::any_au_set() const {
+  for (bool b : au_set)
+    if (b) return true;
+  return false;
+}
+
+Thresholds line_thresholds(const Prediction& p) {
+  Thresholds t = Thresholds::uniform(0.5f);
+  if (p.au_thresholds) t.au = *p.au_thresholds;
+  t.ex_offsets = p.ex_offsets;
+  return t;
+}
+
+void record_thresholds(Prediction& p, const Thresholds& t) {
+  if (p.au && p.au_prob) {
+    bool plain = true;
+    for (float v : t.au) plain = plain && v == 0.5f;
+    if (plain) p.au_thresholds.reset();
+    else p.au_thresholds = t.au;
+  }
+  if (p.ex && p.ex_prob && t.ex_offsets) p.ex_offsets = t.ex_offsets;
 }
 
 Thresholds parse_thresholds(const std::string& text, const std::string& source) {
@@ -83,7 +124,7 @@ Thresholds parse_thresholds(const std::string& text, const std::string& source) 
   check_header(j, source);
   check_names(j["au_names"], source);
   Thresholds t;
-  t.au = numbers<kNumAU>(j, "au_thresholds", true, source);
+  t.au = numbers<kNumAU>(j, "au_thresholds", true, source, &t.au_set);
   if (j.contains("ex_offsets"))
     t.ex_offsets = numbers<kNumEX>(j, "ex_offsets", false, source);
   return t;
@@ -91,7 +132,8 @@ Thresholds parse_thresholds(const std::string& text, const std::string& source) 
 
 Thresholds read_thresholds(const std::string& path) { return parse_thresholds(read_document(path), path); }
 
-void apply_thresholds(Prediction& p, const Thresholds& t) {
+void apply_thresholds(Prediction& p, const Thresholds& given) {
+  const Thresholds t = given.over(line_thresholds(p));
   if (p.au_prob) {
     std::array<int, kNumAU> au;
     for (int i = 0; i < kNumAU; ++i) au[i] = (*p.au_prob)[i] >= t.au[i];
@@ -106,6 +148,7 @@ void apply_thresholds(Prediction& p, const Thresholds& t) {
     }
     p.ex = best;
   }
+  record_thresholds(p, t);
 }
 
 std::string thresholds_json(const Thresholds& t) {
@@ -114,7 +157,7 @@ std::string thresholds_json(const Thresholds& t) {
   j["version"] = kThresholdsFormatVersion;
   j["au_names"] = json::array();
   for (const char* n : au_names()) j["au_names"].push_back(n);
-  j["au_thresholds"] = shortest(t.au);
+  j["au_thresholds"] = shortest(t.au, &t.au_set);
   if (t.ex_offsets) j["ex_offsets"] = shortest(*t.ex_offsets);
   return j.dump() + "\n";
 }

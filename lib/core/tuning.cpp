@@ -119,6 +119,7 @@ Data join(const std::vector<Prediction>& preds, const Truth& truth, const TuneOp
                        "' was already predicted on line " + std::to_string(predicted_on[t] - 1));
     predicted_on[t] = p.line + 1;
     video_ids.emplace(video_of(p.image), static_cast<uint32_t>(video_ids.size()));
+    r.without_video += video_of(p.image).empty();
     rows.emplace_back(&p, t);
   }
   // Videos numbered in sorted order, not in order of appearance: the bootstrap draws by number,
@@ -213,7 +214,9 @@ void tune_au(const Data& d, const std::vector<std::vector<uint32_t>>& resamples,
         rep.tuned = true;
       }
     }
-    t.au[i] = rep.threshold = au_threshold_grid()[g];
+    rep.threshold = au_threshold_grid()[g];
+    t.au[i] = rep.threshold;
+    t.au_set[i] = rep.tuned;  // not tuned: null in the file, the head's own threshold
     rep.f1_tuned = full[g];
   }
 }
@@ -364,7 +367,7 @@ size_t apply_thresholds_stream(std::istream& in, const std::string& name, const 
   std::string line, text;  // text: the lines decided since the last write
   int lineno = 0;
   auto write = [&] {
-    if (!(out << text)) throw OutputError("error writing predictions to standard output");
+    if (!(out << text << std::flush)) throw OutputError("error writing predictions to standard output");
     text.clear();
   };
   while (std::getline(in, line)) {
@@ -376,7 +379,9 @@ size_t apply_thresholds_stream(std::istream& in, const std::string& name, const 
     apply_thresholds(p, t);
     text += format_prediction(p);
     text += '\n';
-    if (text.size() >= (1 << 20)) write();
+    // Written when no more input is buffered (a live pipe gets each line as it comes), else in
+    // pieces of about 1 MB.
+    if (text.size() >= (1 << 20) || in.rdbuf()->in_avail() <= 0) write();
   }
   if (in.bad()) throw InputError(name + ": cannot read");
   write();
@@ -392,7 +397,7 @@ std::string format_tune_report(const TuneReport& r) {
     for (int i = 0; i < kNumAU; ++i) {
       const auto& a = r.au[i];
       s += std::string("  ") + au_names()[i] + " " + std::to_string(a.positives) + " " + fixed(a.threshold, 2) +
-           (a.tuned ? "" : " (kept)") + " " + fixed(a.f1_default) + " " + fixed(a.f1_tuned) + " " +
+           (a.tuned ? "" : " (not tuned)") + " " + fixed(a.f1_default) + " " + fixed(a.f1_tuned) + " " +
            fixed(a.oob_gain) + "\n";
       before += a.f1_default / kNumAU, after += a.f1_tuned / kNumAU;
     }

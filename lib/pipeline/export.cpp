@@ -97,21 +97,16 @@ void load_heads(const ExportOptions& o, Parts& p) {
   }
   check_upstream(p);
   check_feature_sizes(p);
+  // What a thresholds file leaves untuned (null AUs, no offsets) keeps the heads' own.
+  const LoadedHead *au = p.find(Task::AU), *ex = p.find(Task::EX);
+  p.thresholds = own_thresholds(au, ex, false);
+  p.thresholds_source = own_thresholds_source(au, ex);
   if (!o.thresholds.empty()) {
-    p.thresholds = read_thresholds(o.thresholds);
-    p.thresholds_source = o.thresholds;
-    if (!p.find(Task::AU) && !p.find(Task::EX)) logging::warn(o.thresholds + " is not used: no AU or EX head is exported");
-  } else if (auto stored = stored_thresholds(p.find(Task::AU), p.find(Task::EX))) {
-    p.thresholds = *stored;
-    const LoadedHead *au = p.find(Task::AU), *ex = p.find(Task::EX);  // the checkpoints that hold them
-    const std::string au_src = au && au->meta.au_thresholds ? au->path : "";
-    const std::string ex_src = ex && ex->meta.ex_offsets ? ex->path : "";
-    p.thresholds_source = au_src + (!au_src.empty() && !ex_src.empty() ? " " : "") + ex_src;
-  } else if (const LoadedHead* au = p.find(Task::AU)) {
-    p.thresholds = Thresholds::uniform(static_cast<float>(au->meta.head.au.threshold));
-    p.thresholds_source = au->path;
-  } else {
-    p.thresholds = Thresholds::uniform(0.5f);
+    const Thresholds file = read_thresholds(o.thresholds);
+    p.thresholds = file.over(p.thresholds);
+    const bool all = !std::count(file.au_set.begin(), file.au_set.end(), false) && (file.ex_offsets || !ex);
+    p.thresholds_source = all ? o.thresholds : o.thresholds + " over " + p.thresholds_source;
+    if (!au && !ex) logging::warn(o.thresholds + " is not used: no AU or EX head is exported");
   }
 }
 

@@ -34,10 +34,15 @@ class HeadSet {
     for (auto& h : heads_) h.head->module().to(device_);
   }
 
-  // Decides every row again with `t` (apply_thresholds) after the heads filled it.
-  void set_thresholds(std::optional<Thresholds> t) { thresholds_ = std::move(t); }
-  // The thresholds stored in the AU and EX checkpoints, if any.
-  std::optional<Thresholds> stored() const { return stored_thresholds(find(Task::AU), find(Task::EX)); }
+  // Decides every row with `file` (a thresholds file, if any) over the heads' own thresholds (their
+  // training threshold, or those stored in them unless `untuned`), and records them on each line.
+  void set_thresholds(const std::optional<Thresholds>& file, bool untuned) {
+    const LoadedHead *au = find(Task::AU), *ex = find(Task::EX);
+    const Thresholds own = own_thresholds(au, ex, untuned);
+    thresholds_ = file ? file->over(own) : own;
+    // The heads' own decisions stand (on the logits) unless thresholds were given or stored.
+    redecide_ = file || (!untuned && ((au && au->meta.au_thresholds) || (ex && ex->meta.ex_offsets)));
+  }
 
   // Predicts the rows of `source` and writes their JSON lines.
   void predict(const FeatureRows& rows, const std::string& source, std::ostream& out) {
@@ -64,7 +69,8 @@ class HeadSet {
       line.image = rows.image[i];
       for (const auto& r : preds)
         r.head->fill(r.out.data_ptr<float>() + i * r.out.size(1), r.pred.data_ptr<float>() + i * r.pred.size(1), line);
-      if (thresholds_) apply_thresholds(line, *thresholds_);
+      if (redecide_) apply_thresholds(line, thresholds_);
+      else record_thresholds(line, thresholds_);
       buf += format_prediction(line);
       buf += '\n';
     }
@@ -129,7 +135,8 @@ class HeadSet {
 
   torch::Device device_;
   std::vector<LoadedHead> heads_;
-  std::optional<Thresholds> thresholds_;
+  Thresholds thresholds_ = Thresholds::uniform(0.5f);
+  bool redecide_ = false;
 };
 
 }  // namespace
@@ -151,7 +158,7 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   std::optional<Thresholds> file_thresholds;
   if (!o.thresholds.empty()) file_thresholds = read_thresholds(o.thresholds);  // before the heads load
   HeadSet heads(o.checkpoints, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU));
-  heads.set_thresholds(file_thresholds ? file_thresholds : o.untuned ? std::nullopt : heads.stored());
+  heads.set_thresholds(file_thresholds, o.untuned);
   if (o.images.backbone.empty()) {
     // Stores given together (shards) must hold comparable features: checked before the first line.
     if (o.inputs.size() > 1) {

@@ -13,13 +13,18 @@
 
 namespace mtl {
 
-std::optional<Thresholds> stored_thresholds(const LoadedHead* au, const LoadedHead* ex) {
-  const bool au_tuned = au && au->meta.au_thresholds, ex_tuned = ex && ex->meta.ex_offsets;
-  if (!au_tuned && !ex_tuned) return std::nullopt;
+Thresholds own_thresholds(const LoadedHead* au, const LoadedHead* ex, bool untuned) {
   Thresholds t = Thresholds::uniform(au ? static_cast<float>(au->meta.head.au.threshold) : 0.5f);
-  if (au_tuned) t.au = *au->meta.au_thresholds;
-  if (ex_tuned) t.ex_offsets = ex->meta.ex_offsets;
+  if (untuned) return t;
+  if (au && au->meta.au_thresholds) t.au = *au->meta.au_thresholds;
+  if (ex) t.ex_offsets = ex->meta.ex_offsets;
   return t;
+}
+
+std::string own_thresholds_source(const LoadedHead* au, const LoadedHead* ex) {
+  const std::string au_src = au ? au->path : "";
+  const std::string ex_src = ex && ex->meta.ex_offsets ? ex->path : "";
+  return au_src + (!au_src.empty() && !ex_src.empty() ? " " : "") + ex_src;
 }
 
 bool is_recorded_upstream(const UpstreamCheckpoint& up, const LoadedHead& have) {
@@ -46,13 +51,21 @@ std::vector<std::string> store_thresholds(const Thresholds& t, const std::string
   for (auto& h : heads) {
     CheckpointMeta meta = h.meta;
     if (meta.trained_sha256.empty()) meta.trained_sha256 = sha256_file(h.path);
-    if (meta.task == Task::AU) meta.au_thresholds = t.au;
-    if (meta.task == Task::EX) meta.ex_offsets = t.ex_offsets;  // none in the file: none stored
+    // What the file leaves untuned (a null AU, no offsets) keeps the head's own.
+    const bool au = meta.task == Task::AU;
+    if ((au && !t.any_au_set()) || (!au && !t.ex_offsets)) {
+      done.push_back(h.path + ": left as it was (" + source + (au ? " tunes no AU)" : " has no expression offsets)"));
+      continue;
+    }
+    if (au) meta.au_thresholds = t.over(own_thresholds(&h, nullptr, false)).au;
+    else meta.ex_offsets = t.ex_offsets;
     staged.push_back(stage_checkpoint(h.path, *h.head, meta));
-    done.push_back(h.path + ": " +
-                   (meta.task == Task::AU ? "stored the AU thresholds"
-                    : t.ex_offsets        ? "stored the expression offsets"
-                                          : "no expression offsets stored (the file has none)") +
+    int n = 0;
+    for (bool b : t.au_set) n += b;
+    done.push_back(h.path + ": stored " +
+                   (au ? (n == kNumAU ? std::string("the AU thresholds")
+                                      : std::to_string(n) + " AU thresholds (the others as they were)")
+                       : std::string("the expression offsets")) +
                    " of " + source);
   }
   for (auto& f : staged) f->commit();

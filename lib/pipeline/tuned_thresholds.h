@@ -8,10 +8,12 @@
 
 namespace mtl {
 
-// The thresholds stored in the AU and EX checkpoints (either may be null): the AU head's
-// au_thresholds (without them, its own training threshold for every AU; 0.5 without an AU head)
-// and the EX head's ex_offsets. Nothing when neither checkpoint holds any.
-std::optional<Thresholds> stored_thresholds(const LoadedHead* au, const LoadedHead* ex);
+// The thresholds the heads decide with on their own (either may be null): the AU head's stored
+// au_thresholds (without them, or when `untuned`, its training threshold for every AU; 0.5 without
+// an AU head) and the EX head's stored ex_offsets (none when `untuned`).
+Thresholds own_thresholds(const LoadedHead* au, const LoadedHead* ex, bool untuned);
+// The checkpoints own_thresholds took them from: the AU head's, and the EX head's when it has offsets.
+std::string own_thresholds_source(const LoadedHead* au, const LoadedHead* ex);
 
 // True when `have` is the checkpoint `up` records (its SHA-256 matches the file, or the file as it
 // was trained, before thresholds were stored into it), or when `up` records no checksum.

@@ -87,13 +87,7 @@ std::string encode_png(const cv::Mat& bgr) {
 
 void write_png(const cv::Mat& bgr, const std::string& path) {
   const std::string bytes = encode_png(bgr);
-  write_atomically(path, [&](const std::string& temp) {
-    std::ofstream f(temp, std::ios::binary | std::ios::trunc);
-    if (!f) throw OutputError(path + ": cannot create: " + std::strerror(errno));
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.close();
-    if (!f) throw OutputError(path + ": cannot write");
-  });
+  write_file_atomically(path, bytes);
 }
 
 }  // namespace plot

@@ -164,17 +164,22 @@ expect_true "a filter that changes VA keeps the other keys, nested ones too" -- 
 {"image":"v/2.jpg","va":[0.25,0.25],"t":2.0e0,"flag":true,"none":null}
 {"t":3,"image":"v/3.jpg","va":[0.125,0.25]}'
 echo "$P1" | mtl-tune --apply "$WORK/t0.json" > "$WORK/keys-apply.out"
+# (The thresholds the line was decided with go after "au_prob", where mtl-predict writes them.)
 expect_true "mtl-tune --apply keeps them too" -- test "$(cat "$WORK/keys-apply.out")" = \
-  '{"image":"v/1.jpg","au_prob":[0.123456789012,0,0,0,0,0,0,0,0,0,0,0.987654321098],"va":[0.333333333333,-0.1],"subject":"S01","box":[10,20,30,40],"au":[1,1,1,1,1,1,1,1,1,1,1,1]}'
+  '{"image":"v/1.jpg","au_prob":[0.123456789012,0,0,0,0,0,0,0,0,0,0,0.987654321098],"au_thresholds":[0,0,0,0,0,0,0,0,0,0,0,0],"va":[0.333333333333,-0.1],"subject":"S01","box":[10,20,30,40],"au":[1,1,1,1,1,1,1,1,1,1,1,1]}'
 
 # 6. Errors.
 head -n 3 "$WORK/pred.jsonl" > "$WORK/dup.jsonl"; head -n 1 "$WORK/pred.jsonl" >> "$WORK/dup.jsonl"
 sed '2s/"image":"\([^"\/]*\)\/[^"]*"/"image":"\1\/frame.jpg"/' "$WORK/pred.jsonl" > "$WORK/badname.jsonl"
 sed 's/"image":"/"image":"other-/' "$WORK/pred.jsonl" > "$WORK/other.jsonl"  # videos not in the truth
 echo '{"format":"mtl-smoothing","version":1,"au":{"filter":"mean","window":4}}' > "$WORK/bad.json"
+printf '{"image":"v/1.jpg","va":[0,0]}\n{"image":"v/99999999999999999999.jpg","va":[0,0]}\n' > "$WORK/bigframe.jsonl"
+printf '{"image":"v/1.jpg","va":[0,0]}\n{"image":"v//2.jpg","va":[0,0]}\n' > "$WORK/slashes.jsonl"
 run_table <<EOF
 3 | dup.jsonl:4: image '.*': frame 1 of video '.*' appears twice \(also on line 1\) | mtl-smooth $S $WORK/dup.jsonl
 3 | badname.jsonl:2: image '.*/frame.jpg': its file name is not a frame number | mtl-smooth $S $WORK/badname.jsonl
+3 | bigframe.jsonl:2: image 'v/99999999999999999999.jpg': its frame number is too large \(at most 9223372036854775807\) | mtl-smooth $S $WORK/bigframe.jsonl
+3 | slashes.jsonl:2: image 'v//2.jpg': an empty folder name \('//'\) in its path | mtl-smooth $S $WORK/slashes.jsonl
 3 | bad.json: "au": "window" = 4 must be an odd number | mtl-smooth --params $WORK/bad.json $WORK/pred.jsonl
 3 | nothing.jsonl: cannot open | mtl-smooth $S $WORK/nothing.jsonl
 3 | other.jsonl: none of its .* predictions is of an image in .*first.txt | mtl-smooth --tune $WORK/first.txt -o $WORK/x.json $WORK/other.jsonl | $WORK/x.json

@@ -58,7 +58,9 @@ if "$PY" -c 'import numpy' 2>/dev/null; then
   "$PY" - "$W/th.json" "$W/held.jsonl" "$W/held.tuned.jsonl" <<'PY' && pass "--apply decides as the thresholds say (numpy)" || fail "--apply differs from numpy"
 import json, sys, numpy as np
 t = json.load(open(sys.argv[1]))
-th, off = np.array(t["au_thresholds"], np.float32), np.array(t["ex_offsets"], np.float64)
+# An AU not tuned (null) keeps the lines' own threshold: 0.5 (they carry no "au_thresholds").
+th = np.array([0.5 if v is None else v for v in t["au_thresholds"]], np.float32)
+off = np.array(t["ex_offsets"], np.float64)
 for a, b in zip(open(sys.argv[2]), open(sys.argv[3])):
     a, b = json.loads(a), json.loads(b)
     assert b["au"] == (np.array(a["au_prob"], np.float32) >= th).astype(int).tolist()
@@ -91,6 +93,7 @@ if "$PY" -c 'import torch' 2>/dev/null; then
 import json, sys, torch
 w = sys.argv[1]
 t = json.load(open(w + "/th.json"))
+t["au_thresholds"] = [0.5 if v is None else v for v in t["au_thresholds"]]  # null: the head's own, 0.5
 for name, key in (("au", "au_thresholds"), ("ex", "ex_offsets")):
     a, b = torch.jit.load(f"{w}/{name}.pt"), torch.jit.load(f"{w}/s-{name}.pt")
     sa, sb = a.state_dict(), b.state_dict()
@@ -167,14 +170,74 @@ ln -s /dev/null "$W/null.json"
 expect_exit 0 "tune -o a link to /dev/null" -- mtl-tune -q --truth "$W/tune.txt" -o "$W/null.json" "$W/tune.jsonl"
 expect_true "/dev/null is still a character device and the link a link" -- test -c /dev/null -a -L "$W/null.json"
 
+# Thresholds a file leaves untuned (null AUs, no offsets) keep the heads' own. An AU head trained
+# at 0.3: its lines record 0.3; a file that tunes the expression only once set every AU to 0.5.
+expect_exit 0 "tune the expression only" -- mtl-tune -q --tasks ex --truth "$W/tune.txt" -o "$W/ex-only.json" "$W/tune.jsonl"
+expect_grep '"au_thresholds":\[null\(,null\)\{11\}\]' "$W/ex-only.json" "the AUs not tuned are null"
+mtl-train-au -q --threads 2 --epochs 2 --train "$D/train.h5" --node-dim 16 --lr 0.05 --threshold 0.3 -o "$W/au03.pt" &&
+  mtl-predict -q --au "$W/au03.pt" "$D/val.h5" > "$W/p03.jsonl" || fail "training and predicting an AU head at 0.3"
+expect_grep '"au_thresholds":\[0\.3\(,0\.3\)\{11\}\]' "$W/p03.jsonl" "the lines of a head that decides at 0.3 record it"
+mtl-predict -q --au "$W/au03.pt" --thresholds "$W/ex-only.json" "$D/val.h5" > "$W/p03-ex.jsonl"
+expect_true "mtl-predict --thresholds of a file that tunes no AU keeps the head's 0.3" -- cmp -s "$W/p03.jsonl" "$W/p03-ex.jsonl"
+mtl-tune --apply "$W/ex-only.json" "$W/p03.jsonl" > "$W/p03-apply.jsonl"
+expect_true "--apply of a file that tunes no AU keeps the lines' 0.3" -- cmp -s "$W/p03.jsonl" "$W/p03-apply.jsonl"
+cp "$W/au03.pt" "$W/s03.pt"
+expect_exit 0 "--store of a file that tunes no AU" -- mtl-tune --store "$W/ex-only.json" "$W/s03.pt"
+expect_true "... leaves the AU checkpoint byte for byte" -- cmp -s "$W/au03.pt" "$W/s03.pt"
+expect_exit 0 "--store of a file with some AUs null" -- mtl-tune --store "$W/th.json" "$W/s03.pt"
+mtl-predict -q --au "$W/s03.pt" "$D/val.h5" > "$W/p03-stored.jsonl"
+mtl-smooth --filter median --window 5 --tasks au < "$W/p03.jsonl" > "$W/p03-smooth.jsonl"
+mtl-export -q --au "$W/au03.pt" --thresholds "$W/ex-only.json" -o "$W/model03.pt"
+"$PY" - "$W" <<'PY' && pass "null AUs keep 0.3 in predict, --store, mtl-smooth and mtl-export (Python)" || fail "null AUs and the head's 0.3"
+import json, sys
+w = sys.argv[1]
+t = json.load(open(w + "/th.json"))["au_thresholds"]
+assert None in t and any(v is not None for v in t), t  # some AUs tuned, some not: the case to check
+lines = lambda f: [json.loads(l) for l in open(f"{w}/{f}")]
+moved = 0
+for p in lines("p03.jsonl"):
+    assert p["au"] == [int(x >= 0.3) for x in p["au_prob"]]
+    moved += p["au"] != [int(x >= 0.5) for x in p["au_prob"]]
+assert moved > 0, "0.3 and 0.5 give the same decisions here: no test"
+want = [0.3 if v is None else v for v in t]
+for p in lines("p03-stored.jsonl"):
+    assert p["au_thresholds"] == want, (p["au_thresholds"], want)
+    assert p["au"] == [int(x >= th) for x, th in zip(p["au_prob"], want)]
+smoothed = lines("p03-smooth.jsonl")
+assert smoothed != lines("p03.jsonl")
+for p in smoothed:  # decided again after smoothing at the lines' 0.3, not at 0.5
+    assert p["au_thresholds"] == [0.3] * 12 and p["au"] == [int(x >= 0.3) for x in p["au_prob"]]
+try:
+    import torch
+except ImportError:
+    sys.exit(0)
+m = torch.jit.load(w + "/model03.pt")
+assert torch.equal(m.au_thresholds, torch.full((12,), 0.3)), m.au_thresholds
+PY
+# Flat image paths (no folder) are one video, which leaves the bootstrap nothing: a warning says so.
+sed 's|\("image":"[^"/]*\)/|\1_|' "$W/tune.jsonl" > "$W/flat.jsonl"
+sed '2,$ s|/|_|' "$W/tune.txt" > "$W/flat.txt"
+expect_exit 0 "tune on image paths without a folder" -- mtl-tune --truth "$W/flat.txt" -o "$W/flat.json" "$W/flat.jsonl"
+expect_grep "the image paths carry no video" "$W/err" "it says that the paths carry no video"
+# --apply writes each line as it comes: a line sent into a pipe that stays open comes out at once.
+mkfifo "$W/apply.in"
+{ head -n 1 "$W/val.jsonl"; exec sleep 30; } > "$W/apply.in" &
+writer=$!
+timeout -s KILL 40 mtl-tune --apply "$W/th.json" "$W/apply.in" > "$W/apply.out" &
+reader=$!
+for _ in $(seq 100); do [ -s "$W/apply.out" ] && break; sleep 0.1; done
+expect_true "--apply wrote the first line while its input was still open" -- test "$(wc -l < "$W/apply.out")" -eq 1
+kill $writer 2>/dev/null; wait $writer $reader 2>/dev/null
+
 # Errors: exit code, the message naming the file and problem, no output left behind.
+mkfifo "$W/never.fifo"  # nobody writes it: a program that opened it would wait until killed
 printf '{"format":"mtl-thresholds","version":1}\n' > "$W/bad.json"
 mtl-tune --tasks au --truth "$W/tune.txt" -o "$W/au-only.json" "$W/tune.jsonl" 2>/dev/null
 run_table <<EOF
 2 | give one of --truth \(tune\), --apply or --store | mtl-tune $W/val.jsonl
 2 | -o, --tasks, --bootstrap and --min-positives are for tuning | mtl-tune --apply $W/th.json -o $W/x.json $W/val.jsonl | $W/x.json
 2 | --tasks: 'xx' is not au or ex                   | mtl-tune --tasks xx --truth $W/tune.txt -o $W/x.json $W/tune.jsonl | $W/x.json
-2 | --bootstrap must be at least 1                   | mtl-tune --bootstrap 0 --truth $W/tune.txt -o $W/x.json $W/tune.jsonl | $W/x.json
+2 | --bootstrap must be at least 1                   | timeout -s KILL 30 mtl-tune --bootstrap 0 --truth $W/tune.txt -o $W/x.json $W/never.fifo | $W/x.json
 3 | bad.json: missing key "au_names"                 | mtl-tune --apply $W/bad.json $W/val.jsonl
 3 | bad.json: missing key "au_names"                 | mtl-predict --au $W/au.pt --thresholds $W/bad.json $D/val.h5
 3 | bad.json: missing key "au_names"                 | mtl-tune --store $W/bad.json $W/s-au.pt
@@ -186,12 +249,11 @@ EOF
 # A refused --store left both checkpoints as they were.
 expect_true "a refused --store writes nothing" -- cmp -s "$W/p-thresholds.jsonl" \
   <(mtl-predict -q --au "$W/s-au.pt" --ex "$W/s-ex.pt" "$D/val.h5")
-# A file without offsets takes the stored ones out of an EX checkpoint: it decides on its logits again.
+# A file without offsets (the expression not tuned) leaves an EX checkpoint as it was, offsets kept.
 cp "$W/s-ex.pt" "$W/s2-ex.pt"
 expect_exit 0 "--store of a file without offsets into an EX checkpoint" -- mtl-tune --store "$W/au-only.json" "$W/s2-ex.pt"
-expect_grep "no expression offsets stored" "$W/err" "--store says the offsets were taken out"
-expect_true "that EX checkpoint decides as before tuning" -- cmp -s "$W/val.jsonl" \
-  <(mtl-predict -q --au "$W/au.pt" --ex "$W/s2-ex.pt" "$D/val.h5")
+expect_grep "s2-ex.pt: left as it was (.*au-only.json has no expression offsets)" "$W/err" "--store says it left the EX checkpoint"
+expect_true "that EX checkpoint is byte for byte as it was" -- cmp -s "$W/s-ex.pt" "$W/s2-ex.pt"
 # A bad line deep in a stream is named by its line in the whole input.
 { for i in 1 2 3 4 5 6 7 8 9 10; do cat "$W/val.jsonl"; done; echo '{"image":"x/1.jpg","ex":9}'; } > "$W/long.jsonl"
 n=$(wc -l < "$W/long.jsonl")

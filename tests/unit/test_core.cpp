@@ -245,7 +245,17 @@ BOOST_AUTO_TEST_CASE(prediction_lines_quick_and_checked) {
   BOOST_TEST(parse_one(R"({"image":"c\u00e9.jpg"})").image == "c\xc3\xa9.jpg");  // an escape: checked path
   BOOST_TEST(parse_one(R"({"image":"d","note":{"x":1},"ex":2})").ex.value() == 2);  // nesting: checked path
   BOOST_TEST(parse_one(R"({"image":"e","ex_prob":[0.1,0.1,0.1,0.1,0.1,0.1,0.1,0.3]})").ex_prob.value()[7] == 0.3f);
-  BOOST_TEST(parse_one(R"({"image":"f","ex":1,"ex":2})").ex.value() == 2);  // a repeated key: the last
+  // A key given twice is refused (nlohmann would keep the last), on both paths, whatever the key.
+  BOOST_TEST(error_of(R"({"image":"f","ex":1,"ex":2})") == "p.jsonl:1: invalid JSON: the key \"ex\" is given twice");
+  BOOST_TEST(error_of(R"({"image":"f","s":1,"t":2,"s":3})") == "p.jsonl:1: invalid JSON: the key \"s\" is given twice");
+  BOOST_TEST(error_of(R"({"image":"f","n":{"a":1,"a":2}})") == "p.jsonl:1: invalid JSON: the key \"a\" is given twice");
+  BOOST_TEST(parse_one(R"({"image":"f","n":{"a":1},"m":{"a":2}})").image == "f");  // the same key in two objects
+  // Numbers JSON does not have, which from_chars reads: refused on the quick path as on the checked one.
+  for (const char* bad : {R"({"image":"f","ex":01})", R"({"image":"f","va":[1.,0]})", R"({"image":"f","va":[.5,0]})",
+                          R"({"image":"f","va":[0.5e,0]})", R"({"image":"f","va":[-,0]})", R"({"image":"f","ex":1.})"})
+    BOOST_TEST(error_of(bad).rfind("p.jsonl:1: invalid JSON", 0) == 0, bad);
+  BOOST_TEST((*parse_one(R"({"image":"f","va":[-0,0.5E+0]})").va)[1] == 0.5f);
+  BOOST_TEST(*parse_one(R"({"image":"f","ex":0})").ex == 0);
   BOOST_TEST(error_of(R"({"image":"g","ex":3.0})") == "p.jsonl:1: \"ex\" must be an integer class code 0-7, not 3.0");
   BOOST_TEST(error_of(R"({"image":"h","ex":9})") == "p.jsonl:1: \"ex\" must be an integer class code 0-7, not 9");
   BOOST_TEST(error_of(R"({"image":"i","au":[2,0,0,0,0,0,0,0,0,0,0,0]})") == "p.jsonl:1: \"au\" entries must be the integers 0 or 1");
@@ -775,11 +785,11 @@ BOOST_AUTO_TEST_CASE(thresholds_file_errors) {
   BOOST_TEST(thresholds_error(R"({"format":"mtl-thresholds","version":1,)" + v + "}") ==
              "t.json: missing key \"au_names\"");
   BOOST_TEST(thresholds_error(head + R"("au_thresholds":[0.5]})") ==
-             "t.json: \"au_thresholds\" must be an array of 12 numbers");
+             "t.json: \"au_thresholds\" must be an array of 12 numbers or nulls");
   BOOST_TEST(thresholds_error(head + R"("au_thresholds":[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,-0.1]})") ==
              "t.json: \"au_thresholds\"[11] = -0.1 is out of range [0, 1]");
   BOOST_TEST(thresholds_error(head + R"("au_thresholds":[0.5,"0.5",0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]})") ==
-             "t.json: \"au_thresholds\"[1] is not a number");
+             "t.json: \"au_thresholds\"[1] is not a number or null");
   BOOST_TEST(thresholds_error(head + v + R"(,"ex_offsets":[0,0,0,0,0,0,0,1e300]})") ==
              "t.json: \"ex_offsets\"[7] = 1e+300 is out of range for a float");
   BOOST_TEST(thresholds_error(head + v + R"(,"extra":1})") == "t.json: unknown key \"extra\"");
@@ -809,6 +819,77 @@ BOOST_AUTO_TEST_CASE(thresholds_applied_to_a_prediction) {
   apply_thresholds(va_only, t);
   BOOST_TEST(!va_only.au.has_value());
   BOOST_TEST(!va_only.ex.has_value());
+}
+
+// A thresholds file's null AUs (not tuned) keep the thresholds a line records, or a head's own.
+BOOST_AUTO_TEST_CASE(thresholds_left_null_keep_the_heads_own) {
+  const std::string head = R"({"format":"mtl-thresholds","version":1,)" + kAuNames;
+  const Thresholds t =
+      parse_thresholds(head + R"(,"au_thresholds":[null,0.2,null,null,null,null,null,null,null,null,null,0.9]})", "t.json");
+  BOOST_TEST(!t.au_set[0]);
+  BOOST_TEST(t.au_set[1]);
+  BOOST_TEST(t.any_au_set());
+  BOOST_TEST(thresholds_json(t).find(R"("au_thresholds":[null,0.2,null,null,null,null,null,null,null,null,null,0.9])") !=
+             std::string::npos);
+  BOOST_TEST(!parse_thresholds(head + R"(,"au_thresholds":[null,null,null,null,null,null,null,null,null,null,null,null]})",
+                               "t.json").any_au_set());
+  BOOST_TEST(thresholds_error(head + R"(,"au_thresholds":[null,"x",null,null,null,null,null,null,null,null,null,null]})") ==
+             "t.json: \"au_thresholds\"[1] is not a number or null");
+  // A line decided at 0.3 (a head trained with --threshold 0.3 records it): the null AUs stay at 0.3.
+  Prediction p;
+  p.au_prob = std::array<float, kNumAU>{0.25f, 0.25f, 0.35f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.95f};
+  p.au = std::array<int, kNumAU>{0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  p.au_thresholds.emplace().fill(0.3f);
+  apply_thresholds(p, t);
+  BOOST_TEST(*p.au == (std::array<int, kNumAU>{0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+  BOOST_TEST(*p.au_thresholds ==
+             (std::array<float, kNumAU>{0.3f, 0.2f, 0.3f, 0.3f, 0.3f, 0.3f, 0.3f, 0.3f, 0.3f, 0.3f, 0.3f, 0.9f}));
+  // A line without "au_thresholds" was decided at 0.5; decided at 0.5 again, it records none.
+  Prediction q;
+  q.au_prob = p.au_prob;
+  apply_thresholds(q, Thresholds::uniform(0.5f));
+  BOOST_TEST(!q.au_thresholds.has_value());
+  BOOST_TEST((*q.au)[11] == 1);
+  // over(): the head's own where the file says nothing, offsets included.
+  Thresholds own = Thresholds::uniform(0.3f);
+  own.ex_offsets = std::array<float, kNumEX>{0, 1, 0, 0, 0, 0, 0, 0};
+  const Thresholds r = t.over(own);
+  BOOST_TEST(r.au[0] == 0.3f);
+  BOOST_TEST(r.au[1] == 0.2f);
+  BOOST_TEST(r.au_set[0]);
+  BOOST_TEST(*r.ex_offsets == *own.ex_offsets);
+  // The offsets a line records decide it again when a file has none.
+  Prediction e;
+  e.ex_prob = std::array<float, kNumEX>{0.4f, 0.3f, 0.1f, 0.1f, 0.05f, 0.05f, 0.0f, 0.0f};
+  e.ex = 0;
+  e.ex_offsets = std::array<float, kNumEX>{0, 1, 0, 0, 0, 0, 0, 0};
+  apply_thresholds(e, t);
+  BOOST_TEST(*e.ex == 1);  // log 0.3 + 1 > log 0.4
+}
+
+// The thresholds a line records are read, written where mtl-predict puts them, and kept as spelled.
+BOOST_AUTO_TEST_CASE(prediction_lines_record_their_thresholds) {
+  const std::string z = "[0,0,0,0,0,0,0,0,0,0,0,0]";
+  std::istringstream in(R"({"image":"v/1.jpg","au":)" + z + R"(,"au_prob":[0.4,0,0,0,0,0,0,0,0,0,0,0],"ex":0,)"
+                        R"("ex_prob":[0.4,0.3,0.1,0.1,0.05,0.05,0,0],"subject":"S1"})");
+  std::string line;
+  std::getline(in, line);
+  Prediction p = parse_prediction_line(line, "p.jsonl", 1, true);
+  BOOST_TEST(!p.au_thresholds.has_value());
+  Thresholds t = Thresholds::uniform(0.35f);
+  t.ex_offsets = std::array<float, kNumEX>{0, 1, 0, 0, 0, 0, 0, 0};
+  apply_thresholds(p, t);
+  const std::string out = format_prediction(p);
+  BOOST_TEST(out == R"({"image":"v/1.jpg","au":[1,0,0,0,0,0,0,0,0,0,0,0],"au_prob":[0.4,0,0,0,0,0,0,0,0,0,0,0],)"
+                    R"("au_thresholds":[0.35,0.35,0.35,0.35,0.35,0.35,0.35,0.35,0.35,0.35,0.35,0.35],"ex":1,)"
+                    R"("ex_prob":[0.4,0.3,0.1,0.1,0.05,0.05,0,0],"ex_offsets":[0,1,0,0,0,0,0,0],"subject":"S1"})",
+             out);
+  // Read back: the recorded thresholds, which a second pass keeps byte for byte.
+  Prediction back = parse_prediction_line(out, "p.jsonl", 1, true);
+  BOOST_TEST((*back.au_thresholds)[3] == 0.35f);
+  BOOST_TEST((*back.ex_offsets)[1] == 1.0f);
+  apply_thresholds(back, Thresholds{});  // every AU null, no offsets: decided with what the line records
+  BOOST_TEST(format_prediction(back) == out);
 }
 
 BOOST_AUTO_TEST_CASE(video_and_frame_of_an_image_path) {

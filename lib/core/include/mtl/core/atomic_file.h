@@ -46,6 +46,10 @@ class AtomicFile {
 // receives `path` itself.
 void write_atomically(const std::string& path, const std::function<void(const std::string& temp)>& write);
 
+// Writes `bytes` as the whole file `path`, atomically as above. A failed write stops at once with
+// its reason: OutputError "path: cannot write: No space left on device".
+void write_file_atomically(const std::string& path, const std::string& bytes);
+
 // Whether `path` names a stream rather than a file to replace: /dev/stdout, /dev/stderr, /dev/fd/N,
 // /proc/self/fd/N, or (after symbolic links) an existing FIFO or character device such as /dev/null.
 bool is_stream_output(const std::string& path);

@@ -1,6 +1,8 @@
 // Predictions as JSON lines: one object per image,
 //   {"image": "...", "au": [12 ints 0/1], "au_prob": [12], "ex": k, "ex_prob": [8], "va": [v, a]}
-// with the keys of tasks not predicted left out. This is the one place that reads and writes them.
+// with the keys of tasks not predicted left out, and the thresholds the line was decided with when
+// they are not the plain ones: "au_thresholds": [12] (absent: 0.5 for every AU) and "ex_offsets":
+// [8] (absent: the argmax). Other keys are the user's. The one place that reads and writes them.
 #pragma once
 #include <array>
 #include <istream>
@@ -23,6 +25,8 @@ struct Prediction {
   std::optional<int> ex;
   std::optional<std::array<float, kNumEX>> ex_prob;
   std::optional<std::array<float, 2>> va;
+  std::optional<std::array<float, kNumAU>> au_thresholds;  // what "au" was decided with (none: 0.5 each)
+  std::optional<std::array<float, kNumEX>> ex_offsets;     // what "ex" was decided with (none: the argmax)
   int line = 0;  // line in the file it was read from
   // The line as read, for programs that pass lines on (mtl-smooth, mtl-tune --apply); null for a
   // prediction made here or read without it (parse_prediction_line's keep_text).

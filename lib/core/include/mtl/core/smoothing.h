@@ -65,10 +65,11 @@ std::vector<double> smooth_series(const std::vector<long>& frames, const std::ve
 // others are passed through for that task. Decisions are not remade here (see redecide).
 void smooth_video(std::vector<Prediction>& rows, const std::vector<long>& frames, const Smoothing& s);
 
-// Remakes the decisions of `p` from its probabilities after smoothing: with thresholds `t`,
-// apply_thresholds (AU thresholds; expression offsets when it has them); an AU task smoothed
-// without `t` decides au_prob >= 0.5; an expression task smoothed without offsets takes the argmax
-// of ex_prob (the first of equal values). A task neither smoothed nor thresholded is left as it is.
+// Remakes the decisions of `p` from its probabilities after smoothing, with the thresholds the line
+// records it was decided with ("au_thresholds", else 0.5; "ex_offsets"), under `t` where given
+// (apply_thresholds, which records them on the line); an expression task smoothed without offsets
+// takes the argmax of ex_prob (the first of equal values). A task neither smoothed nor thresholded
+// is left as it is.
 void redecide(Prediction& p, const Smoothing& s, const Thresholds* t);
 
 // Parses the JSON text of a parameters file read from `source`. Strict: an object with "format":

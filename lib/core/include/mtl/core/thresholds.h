@@ -1,6 +1,9 @@
 // Decision thresholds of a trained model (a "thresholds file", format mtl-thresholds, version 1):
 // one threshold per AU and optional offsets added to the expression log-probabilities before the
-// argmax. mtl-export reads it; mtl-tune writes it. No LibTorch here.
+// argmax. An AU whose threshold is null, and offsets left out, were not tuned: they keep what the
+// head decides with (its training threshold, or what a checkpoint stores; on a prediction line, the
+// thresholds the line records). mtl-tune writes it; mtl-predict, mtl-export, mtl-smooth read it.
+// No LibTorch here.
 #pragma once
 #include <array>
 #include <optional>
@@ -14,23 +17,36 @@ namespace mtl {
 constexpr int kThresholdsFormatVersion = 1;
 
 struct Thresholds {
-  std::array<float, kNumAU> au;                     // AU i present when p_i >= au[i], each in [0,1]
+  std::array<float, kNumAU> au{};                   // AU i present when p_i >= au[i], each in [0,1]
+  std::array<bool, kNumAU> au_set{};                // false: AU i not tuned, au[i] unused (null in the file)
   std::optional<std::array<float, kNumEX>> ex_offsets;  // ex = argmax_c (log p_c + ex_offsets[c])
   // Every AU at the same threshold, no offsets.
   static Thresholds uniform(float au_threshold);
+  // These thresholds where set, `own`'s elsewhere: the AUs not set and, without offsets, the offsets.
+  Thresholds over(const Thresholds& own) const;
+  bool any_au_set() const;
 };
+
+// The thresholds a prediction line records it was decided with: its "au_thresholds" (else 0.5 for
+// every AU) and its "ex_offsets" (else none).
+Thresholds line_thresholds(const Prediction& p);
+
+// Records on `p` that it was decided with `t` (every AU set): "au_thresholds" unless every AU is at
+// 0.5 (when it has "au" and "au_prob"), "ex_offsets" when `t` has offsets (and `p` "ex", "ex_prob").
+void record_thresholds(Prediction& p, const Thresholds& t);
 
 // Parses the JSON text of a thresholds file read from `source`. Strict: the object must hold
 // "format": "mtl-thresholds", "version": 1, "au_names" (the 12 AU names in the toolkit's order),
-// "au_thresholds" (12 numbers in [0,1]) and optionally "ex_offsets" (8 finite numbers), and no
+// "au_thresholds" (12 numbers in [0,1] or null) and optionally "ex_offsets" (8 finite numbers), and no
 // other key. Throws InputError "source: line N: problem" for bad JSON, "source: problem" otherwise.
 Thresholds parse_thresholds(const std::string& text, const std::string& source);
 
 // Reads and parses the thresholds file at `path`. Throws InputError naming it.
 Thresholds read_thresholds(const std::string& path);
 
-// Decides `p` again from its probabilities: au[i] = au_prob[i] >= t.au[i] when the row has
-// au_prob; with offsets, ex = argmax_c (log ex_prob[c] + ex_offsets[c]) when it has ex_prob (the
+// Decides `p` again from its probabilities with `t` over the thresholds the line records
+// (t.over(line_thresholds(p))), and records them on it: au[i] = au_prob[i] >= au[i] when the row
+// has au_prob; with offsets, ex = argmax_c (log ex_prob[c] + ex_offsets[c]) when it has ex_prob (the
 // first of equal values; log 0 = -inf). Without offsets "ex" is left as it is (it was decided on the
 // logits, which float probabilities can tie). Rows without the probabilities are left alone.
 void apply_thresholds(Prediction& p, const Thresholds& t);

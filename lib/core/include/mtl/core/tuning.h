@@ -38,16 +38,17 @@
 namespace mtl {
 
 struct TuneOptions {
-  bool au = true, ex = true;  // which parts to tune (the other part: 0.5 / no offsets)
+  bool au = true, ex = true;  // which parts to tune (the other part: left to the heads, null / no offsets)
   int bootstrap = 50;         // B resamples of videos (>= 1)
   uint64_t seed = 1;
-  int min_positives = 10;     // an AU with fewer positive labels keeps 0.5
+  int min_positives = 10;     // an AU with fewer positive labels is not tuned (keeps the head's own)
   std::string predictions_name = "<stdin>";  // for messages
 };
 
 // What the search found, for --verbose and the tests. F1s are on all the matched rows.
 struct TuneReport {
   size_t predictions = 0, matched = 0, without_truth = 0, videos = 0;
+  size_t without_video = 0;  // matched rows whose image path has no folder (VIDEO/NNNNN.jpg)
   size_t au_rows = 0;  // rows with au_prob and at least one AU label
   struct Au {
     size_t rows = 0, positives = 0;
@@ -67,16 +68,18 @@ struct TuneReport {
 const std::array<float, 19>& au_threshold_grid();
 
 // Tunes the thresholds on the predictions that have truth (joined on the image path; a task counts
-// the rows with its probabilities and its label). AU thresholds when o.au (else 0.5); EX offsets
-// when o.ex and some row has ex_prob and an expression label (else none). Fills `report` if given.
+// the rows with its probabilities and its label). AU thresholds when o.au (an AU not tuned, or all
+// without o.au, is left unset: the head keeps its own); EX offsets when o.ex and some row has
+// ex_prob and an expression label (else none). Fills `report` if given.
 // Throws InputError when no prediction is of an image of the truth, or an image is predicted twice;
 // UsageError for bootstrap < 1 or min_positives < 0.
 Thresholds tune_thresholds(const std::vector<Prediction>& preds, const Truth& truth, const TuneOptions& o,
                            TuneReport* report = nullptr);
 
 // Reads prediction lines from `in` (`name` in messages), decides each again with `t`
-// (apply_thresholds) and writes it to `out` (format_prediction), in order, a line at a time (written
-// in pieces of about 1 MB): memory does not grow with the input. Throws InputError "name:line: ..."
+// (apply_thresholds) and writes it to `out` (format_prediction), in order, a line at a time: the
+// output is flushed whenever no more input is waiting, so a live pipe sees each line as it comes,
+// and memory does not grow with the input. Throws InputError "name:line: ..."
 // for a bad line (as parse_predictions), OutputError when `out` fails.
 // Returns how many rows had neither "au_prob" nor "ex_prob" (passed on as they were).
 size_t apply_thresholds_stream(std::istream& in, const std::string& name, const Thresholds& t, std::ostream& out);
