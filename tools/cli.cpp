@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "build_versions.h"
+#include "mtl/core/annotations.h"
 #include "mtl/core/cpus.h"
 #include "mtl/core/error.h"
 #include "mtl/core/log.h"
@@ -35,17 +36,24 @@ ValueKind kind_of(const std::shared_ptr<const cxxopts::Value>& v) {
   if (is<int>(v) || is<short>(v)) return ValueKind::Int32;
   if (is<long>(v) || is<long long>(v)) return ValueKind::Int64;
   if (is<unsigned>(v) || is<unsigned long>(v) || is<unsigned long long>(v)) return ValueKind::UInt64;
-  if (is<float>(v) || is<double>(v)) return ValueKind::Real;
-  if (is<std::vector<float>>(v) || is<std::vector<double>>(v)) return ValueKind::Reals;
+  if (is<float>(v)) return ValueKind::Real32;
+  if (is<double>(v)) return ValueKind::Real;
+  if (is<std::vector<float>>(v)) return ValueKind::Reals32;
+  if (is<std::vector<double>>(v)) return ValueKind::Reals;
   return ValueKind::Text;
 }
 
-// Whether `t` is a finite real number, written whole (what cxxopts accepts for a float or double).
-bool real_text(const std::string& t) {
-  if (t.empty()) return false;
+// Why `t` is not a finite real number written whole (what cxxopts accepts for a float or double;
+// `float32`: one within a float's range), or "" when it is one.
+std::string real_problem(const std::string& t, bool float32) {
+  if (t.empty()) return "is not a number";
   char* end = nullptr;
+  errno = 0;
   const double v = std::strtod(t.c_str(), &end);
-  return *end == '\0' && std::isfinite(v) && t.find_first_of("xXnN") == std::string::npos;
+  if (*end != '\0' || t.find_first_of("xXnN") != std::string::npos) return "is not a number";
+  if (!std::isfinite(v) || (errno == ERANGE && std::fabs(v) > 1) || (float32 && !std::isfinite(static_cast<float>(v))))
+    return std::string("is out of range (at most ") + (float32 ? "3.4e38" : "1.8e308") + " in size)";
+  return "";
 }
 
 // Why `t` is no value of kind `k`, or "" when it is one.
@@ -68,12 +76,17 @@ std::string value_problem(ValueKind k, const std::string& t) {
       std::strtoull(t.c_str(), nullptr, 10);
       return errno == ERANGE ? "is out of range" : "";
     case ValueKind::Real:
-      return real_text(t) ? "" : "is not a number";
-    case ValueKind::Reals: {
+    case ValueKind::Real32:
+      return real_problem(t, k == ValueKind::Real32);
+    case ValueKind::Reals:
+    case ValueKind::Reals32: {
       std::stringstream ss(t);
       std::string item;
-      while (std::getline(ss, item, ','))
-        if (!real_text(item)) return "is not a comma-separated list of numbers";
+      while (std::getline(ss, item, ',')) {
+        const std::string why = real_problem(item, k == ValueKind::Reals32);
+        if (why == "is not a number") return "is not a comma-separated list of numbers";
+        if (!why.empty()) return "holds '" + item + "', which " + why;
+      }
       return "";
     }
     default: return "";
@@ -257,6 +270,20 @@ void Parser::positional(const std::string& name) {
 }
 
 cxxopts::ParseResult Parser::parse(int argc, char** argv) {
+  // File names go into JSON (checkpoint, store and model metadata, prediction lines), which holds
+  // UTF-8: a name that is not (legal on Linux) is refused here, for every program alike.
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const size_t ok = valid_utf8_prefix(arg);
+    if (ok == arg.size()) continue;
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(arg[ok]));
+    const bool value = i > 1 && argv[i - 1][0] == '-' && arg[0] != '-';
+    throw UsageError((value ? std::string(argv[i - 1]) + ": '" : std::string("argument '")) +
+                     std::string(arg.substr(0, ok)) + "...' is not valid UTF-8 (byte " + byte + " at offset " +
+                     std::to_string(ok) + "); file names go into the toolkit's JSON metadata: rename the file, for "
+                     "example with convmv");
+  }
   cxxopts::ParseResult r;
   try {
     r = opts_.parse(argc, argv);

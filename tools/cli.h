@@ -30,7 +30,7 @@ struct Exit {
 };
 
 // What an option's value must look like, for messages that name the option at fault.
-enum class ValueKind { Flag, Int32, Int64, UInt64, Real, Reals, Text };
+enum class ValueKind { Flag, Int32, Int64, UInt64, Real, Real32, Reals, Reals32, Text };  // Real32: a float
 
 // Adds options to one group of a Parser, like cxxopts::OptionAdder (same call syntax), and records
 // each option's names and value kind so that a value that fails to parse can be blamed on its option.

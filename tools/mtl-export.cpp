@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "options.h"
+#include "mtl/core/error.h"
 #include "mtl/core/log.h"
 #include "mtl/core/signals.h"
 #include "mtl/pipeline/export.h"
@@ -23,6 +24,10 @@ int main(int argc, char** argv) {
     p.add(group)("backbone", "TorchScript backbone to put in front of the heads", cxxopts::value(o.backbone));
     mtl::cli::add_input_options(p, group, o.pre);
     auto r = p.parse(argc, argv);
+    if (o.backbone.empty())
+      for (const char* name : {"size", "mean", "std"})
+        if (r.count(name))
+          throw mtl::UsageError(std::string("--") + name + " is for the backbone's input: give --backbone, or leave it out");
     o.size_from_backbone = mtl::cli::finish_input_options(r, o.pre);
     mtl::install_stop_signals();  // SIGTERM or SIGINT: exit 128+N, no temporary file left
     const auto res = mtl::run_export(o);

@@ -1,4 +1,5 @@
 // mtl-plot: the trainers' per-epoch logs (JSON lines) -> a PNG figure of the training curves.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ int main(int argc, char** argv) {
     for (const auto& path : paths)
       if (path == "-") throw mtl::UsageError("logs are read from files, not from stdin ('-')");
     mtl::check_output_path("-o", output, paths, mtl::OutputKind::FileOrStream);
+    // The figure's font (OpenCV's Hershey fonts) draws ASCII only.
+    auto non_ascii = [](const std::string& s) {
+      return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    };
+    if (non_ascii(title)) mtl::logging::warn("--title '" + title + "': the figure's font draws ASCII only; other characters appear as '?'");
+    for (const auto& l : labels)
+      if (non_ascii(l)) mtl::logging::warn("label '" + l + "': the figure's font draws ASCII only; other characters appear as '?'");
     std::vector<mtl::plot::Run> runs;
     for (size_t i = 0; i < paths.size(); ++i) runs.push_back({mtl::read_training_log(paths[i]), labels[i]});
     mtl::plot::write_curves_plot(runs, output, title);

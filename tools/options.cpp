@@ -142,7 +142,8 @@ void finish_train_options(const Parser& p, const cxxopts::ParseResult& r, TrainO
   if (r.count("memory-budget")) {
     const auto text = r["memory-budget"].as<std::string>();
     auto size = parse_size(text);
-    if (!size || *size == 0) throw UsageError("--memory-budget must be a size such as 512M or 4G, not '" + text + "'");
+    if (!size || *size == 0)
+      throw UsageError("--memory-budget must be a size such as 512M or 4G (at most 16777215T), not '" + text + "'");
     o.memory_budget = *size;
   }
   const auto input = r["input"].as<std::string>();

@@ -115,27 +115,6 @@ InputImage parse_list_row(const std::string& line, const std::string& name, int 
   return img;
 }
 
-// The length of the valid UTF-8 prefix of `s` (s.size() when it is all valid): no overlong forms,
-// no surrogates, nothing past U+10FFFF.
-size_t valid_utf8_prefix(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return i;
-    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : c & 0x07u;
-    for (size_t k = 1; k < n; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d >> 6) != 0x2) return i;
-      cp = (cp << 6) | (d & 0x3Fu);
-    }
-    const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-    i += n;
-  }
-  return i;
-}
-
 // Image paths go into the stores and the JSON prediction lines as text: a path that is not valid
 // UTF-8 (legal on Linux) could not be written back as it was, so it is refused here, naming the line.
 void refuse_non_utf8(const InputList& list, const std::string& name) {
@@ -166,6 +145,26 @@ void refuse_duplicates(const InputList& list, const std::string& name) {
 }
 
 }  // namespace
+
+size_t valid_utf8_prefix(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return i;
+    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : c & 0x07u;
+    for (size_t k = 1; k < n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d >> 6) != 0x2) return i;
+      cp = (cp << 6) | (d & 0x3Fu);
+    }
+    const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += n;
+  }
+  return i;
+}
+
 
 InputImage parse_annotation_row(std::string_view row, const std::string& name, int line) {
   // Split into views (no copies); a count other than 16 is reported through the plain split.

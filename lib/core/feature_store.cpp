@@ -583,7 +583,21 @@ FeatureStoreReader::FeatureStoreReader(const std::string& path, bool allow_parti
     throw InputError(path + ": not an HDF5 file (expected a feature store written by mtl-extract)");
   }
   impl_->file = Hid(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!impl_->file.ok()) throw InputError(path + ": cannot open as HDF5");
+  if (!impl_->file.ok()) {
+    // A store being written is an mtl-extract .part, which its writer holds locked (lock_part).
+    const bool part = path.size() > 5 && path.compare(path.size() - 5, 5, ".part") == 0;
+    const std::string final_name = part ? path.substr(0, path.size() - 5) : path;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool locked = fd >= 0 && ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    if (fd >= 0) ::close(fd);
+    if (locked)
+      throw InputError(path + ": a store that mtl-extract is writing now; wait for it to end (" + final_name +
+                       " is the finished store)");
+    if (part)
+      throw InputError(path + ": an unfinished store (a stopped mtl-extract's .part); run mtl-extract -o " +
+                       final_name + " again to finish it");
+    throw InputError(path + ": cannot open as HDF5 (a damaged file?)");
+  }
   hid_t f = impl_->file;
   if (!has_attr(f, "format") || read_attr_string(f, "format", path) != "mtl-feature-store")
     throw InputError(path + ": not a feature store (no format attribute 'mtl-feature-store')");

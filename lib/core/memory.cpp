@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace mtl {
@@ -44,7 +45,9 @@ std::optional<size_t> parse_size(const std::string& text) {
   if (s.empty() || s.size() > 15) return std::nullopt;
   for (char c : s)
     if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-  return static_cast<size_t>(std::stoull(s)) * mult;
+  const unsigned long long v = std::stoull(s);
+  if (v > std::numeric_limits<size_t>::max() / mult) return std::nullopt;  // would wrap
+  return static_cast<size_t>(v) * mult;
 }
 
 std::string format_size(size_t bytes) {

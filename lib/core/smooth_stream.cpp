@@ -1,5 +1,6 @@
 // Predictions smoothed video by video as a stream, and the tuning of the smoothing on validation.
 #include <algorithm>
+#include <climits>
 #include <istream>
 #include <numeric>
 #include <ostream>
@@ -21,10 +22,16 @@ std::vector<long> sort_by_frame(std::vector<Prediction>& rows, const std::string
   std::vector<long> frame(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto f = frame_of(rows[i].image);
-    if (!f)
+    if (!f) {
+      const std::string_view file = std::string_view(rows[i].image).substr(video_of(rows[i].image).size());
+      const bool digits = file.find_first_of("0123456789") != std::string_view::npos &&
+                          file.substr(0, file.rfind('.')).find_first_not_of("/0123456789") == std::string_view::npos;
       fail(name, rows[i].line,
-           "image '" + rows[i].image +
-               "': its file name is not a frame number (VIDEO/NNNNN.jpg), so it cannot be smoothed");
+           "image '" + rows[i].image + "': " +
+               (digits ? "its frame number is too large (at most " + std::to_string(LONG_MAX) + ")"
+                       : std::string("its file name is not a frame number (VIDEO/NNNNN.jpg)")) +
+               ", so it cannot be smoothed");
+    }
     frame[i] = *f;
   }
   std::vector<size_t> order(rows.size());
@@ -79,6 +86,9 @@ size_t smooth_stream(std::istream& in, const std::string& name, std::ostream& ou
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     Prediction p = parse_prediction_line(line, name, lineno, /*keep_text=*/true);
+    // "v//1.jpg" would be a video "v/" beside "v": refused rather than guessed.
+    if (p.image.find("//") != std::string::npos)
+      fail(name, lineno, "image '" + p.image + "': an empty folder name ('//') in its path, so its video is unclear");
     const std::string_view video = video_of(p.image);
     if (sort_all) {
       auto [it, added] = seen.emplace(std::string(video), videos.size());

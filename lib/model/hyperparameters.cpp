@@ -1,6 +1,7 @@
 // Names and checks of the hyperparameters.
 #include "mtl/model/hyperparameters.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <limits>
@@ -75,6 +76,30 @@ AuHeadOptions AuHeadOptions::resolved(int in_dim) const {
   if (r.node_dim == 0) r.node_dim = in_dim;
   if (r.node_init_std == 0 && r.node_dim > 0) r.node_init_std = std::sqrt(1.0 / r.node_dim);
   return r;
+}
+
+double head_training_bytes(Task task, int in_dim, const HeadOptions& o, int batch) {
+  const double d = in_dim, au = kNumAU, ex = kNumEX;
+  double params = 0, per_row = 0;  // floats
+  switch (task) {
+    case Task::AU: {
+      const double c = o.au.resolved(in_dim).node_dim;
+      params = d * au * c + au * c * 5 + 2 * (c * c + c) + au * 4 + au * c;
+      per_row = d + au * c * 6 + au * au * 2 + au * c * 4;  // input, node layers, graph, GCN
+      break;
+    }
+    case Task::EX: {
+      const double h = o.ex.attention == Attention::Additive ? o.ex.attention_hidden : 0;
+      params = d * ex + ex + au * std::max(h, ex) + std::max(h, ex) * 2;
+      per_row = d + ex * 4 + ex * h * 4;  // input, logits, the additive attention's [8, H] terms
+      break;
+    }
+    case Task::VA:
+      params = d * 2 + 2 + 2 * 4;
+      per_row = d + 8;
+      break;
+  }
+  return 4.0 * (5 * params + 2 * per_row * std::max(batch, 1));
 }
 
 void ExHeadOptions::check() const {

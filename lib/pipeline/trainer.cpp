@@ -61,12 +61,47 @@ std::optional<at::Generator> cuda_generator(torch::nn::Module& m) {
   return at::globalContext().defaultGenerator(params.front().device());
 }
 
-// Training that produced a NaN or an infinity: stopped at once, with nothing written.
-[[noreturn]] void diverged(int epoch, const std::string& what, double value) {
+// Training that produced a NaN or an infinity: stopped at once, with nothing written. `cause`
+// says what the numbers point to.
+[[noreturn]] void diverged(int epoch, const std::string& what, double value, const std::string& cause) {
   std::ostringstream v;
   v << value;
-  throw NotFinite("epoch " + std::to_string(epoch) + ": " + what + " is " + v.str() +
-                  ": training diverged; try a lower --lr (no checkpoint written)");
+  throw NotFinite("epoch " + std::to_string(epoch) + ": " + what + " is " + v.str() + ": " + cause +
+                  " (no checkpoint written by this run)");
+}
+
+const char* const kTooLarge = "training diverged; try a lower --lr";
+
+// What differs between the identity a state file records and this run's (see keep_state): the
+// first members of their JSON lines that differ, or the rest (the row order's scheme).
+std::string identity_difference(const std::string& stored, const std::string& ours) {
+  auto split = [](const std::string& s) {
+    const size_t nl = s.find('\n');
+    return std::pair{s.substr(0, nl), nl == std::string::npos ? std::string() : s.substr(nl + 1)};
+  };
+  const auto [a_json, a_rest] = split(stored);
+  const auto [b_json, b_rest] = split(ours);
+  const auto a = nlohmann::json::parse(a_json, nullptr, false), b = nlohmann::json::parse(b_json, nullptr, false);
+  std::string diff;
+  if (a.is_object() && b.is_object()) {
+    int n = 0;
+    for (const auto& [key, value] : b.items()) {
+      if (a.contains(key) && a[key] == value) continue;
+      if (n++ == 3) {
+        diff += ", ...";
+        break;
+      }
+      const std::string was = a.contains(key) ? a[key].dump() : "none", now = value.dump();
+      diff += (diff.empty() ? "" : ", ") + key +
+              (was.size() + now.size() < 60 ? ": " + was + " there, " + now + " here" : " differs");
+    }
+    for (const auto& [key, value] : a.items())
+      if (!b.contains(key) && n++ < 3) diff += (diff.empty() ? "" : ", ") + key + " is not in this run's settings";
+  } else if (a_json != b_json) {
+    diff = "the settings differ";
+  }
+  if (diff.empty() && a_rest != b_rest) diff = "the order of the training rows differs: " + a_rest + " there, " + b_rest + " here (another toolkit version)";
+  return diff.empty() ? "the settings differ" : diff;
 }
 
 // A checksum of the state's tensors (the head's and the best epoch's), so that a damaged state file
@@ -163,8 +198,12 @@ int Trainer::restore_state(const std::string& path, const std::string& identity,
   c10::IValue v;
   try {
     a.load_from(path);
-    if (!a.try_read("identity", v) || !v.isString() || v.toStringRef() != identity) {
-      why = "it was written by a run with other data or settings";
+    if (!a.try_read("identity", v) || !v.isString()) {
+      why = "it records no run settings";
+      return 0;
+    }
+    if (v.toStringRef() != identity) {
+      why = "it was written by a run with other data or settings: " + identity_difference(v.toStringRef(), identity);
       return 0;
     }
   } catch (const c10::Error& e) {
@@ -241,17 +280,21 @@ void Trainer::fit(TrainingData& train, TrainingData* val) {
     size_t batches = 0;
     const double train_loss = train_epoch(train, epoch, progress, batches);
     if (stopped_) break;
-    if (!std::isfinite(train_loss)) diverged(epoch, "the training loss", train_loss);
-    if (!weights_finite(head_.module())) diverged(epoch, "a weight of the head", std::nan(""));
+    if (!std::isfinite(train_loss)) diverged(epoch, "the training loss", train_loss, kTooLarge);
+    if (!weights_finite(head_.module())) diverged(epoch, "a weight of the head", std::nan(""), kTooLarge);
     nlohmann::json line = {{"task", task_name(head_.task())}, {"epoch", epoch}, {"train_loss", train_loss}};
     std::optional<double> score;
     if (val) {
       auto [out, y] = val->evaluate(head_);
       torch::NoGradGuard ng;
       line["val_loss"] = head_.loss(out, y).item<double>();
-      if (!std::isfinite(line["val_loss"].get<double>())) diverged(epoch, "the validation loss", line["val_loss"]);
+      // The training loss and the weights are finite here: the head overflows on the validation rows.
+      const std::string val_cause = "the head's outputs on the --val rows overflow, while the training loss (" +
+                                    std::to_string(train_loss) + ") is finite; " + kTooLarge +
+                                    ", or check that the --val features are on the scale of the training ones";
+      if (!std::isfinite(line["val_loss"].get<double>())) diverged(epoch, "the validation loss", line["val_loss"], val_cause);
       score = head_.score(out.cpu(), y.cpu());
-      if (!std::isfinite(*score)) diverged(epoch, "the validation score", *score);
+      if (!std::isfinite(*score)) diverged(epoch, "the validation score", *score, val_cause);
       line["val_score"] = *score;
     }
     keep_if_best(epoch, score);

@@ -6,6 +6,7 @@
 #include "axes.h"
 #include "canvas.h"
 #include "mtl/core/atomic_file.h"
+#include "mtl/core/error.h"
 #include "mtl/core/labels.h"
 #include "mtl/plot/plot.h"
 #include "mtl/plot/png.h"
@@ -90,6 +91,10 @@ std::string confusion_path(const std::string& prefix) { return prefix + "-confus
 std::string au_f1_path(const std::string& prefix) { return prefix + "-au-f1.png"; }
 
 void check_score_plot_paths(const std::string& prefix, const std::vector<std::string>& inputs) {
+  // "" or "dir/" would name files "-confusion.png", which the shell then takes for options.
+  if (prefix.empty() || prefix.back() == '/')
+    throw UsageError("--plot '" + prefix + "': give a file name prefix (PREFIX-confusion.png, PREFIX-au-f1.png)" +
+                     (prefix.empty() ? "" : ", such as " + prefix + "val"));
   check_output_path("--plot", confusion_path(prefix), inputs);
   check_output_path("--plot", au_f1_path(prefix), inputs);
 }

@@ -33,6 +33,9 @@ list absolute.txt "$W/outside.jpg"
 # A file name that is not UTF-8 (legal on Linux): a copy of a good image named v/bad<0xFF>.jpg.
 cp "$IMG/v/good0.jpg" "$IMG/v/bad$(printf '\377').jpg"
 list utf8.txt "v/bad$(printf '\377').jpg"
+# Store and checkpoint names that are not UTF-8: they would go into JSON metadata.
+NU8=$W/bad$(printf '\377')
+cp "$DATA/val.h5" "$NU8.h5"
 list dup.txt v/good0.jpg
 printf 'v/good3.jpg\n' >> "$W/dup_later.txt"
 printf 'v/trunc.jpg\nv/garbage.jpg\n' > "$W/allbad.txt"
@@ -67,6 +70,14 @@ pred p_notjson.jsonl "image,valence"
 pred p_cut.jsonl "{\"image\":\"$V\",\"va\":[0.1,"
 pred p_short.jsonl "{\"image\":\"$V\",\"au\":[0,1]}"
 pred p_exneg.jsonl "{\"image\":\"$V\",\"ex\":-1}"
+# Numbers that are not JSON, which the quick reader once took (01 as 1, 1. as 1), and keys given twice.
+pred p_zero1.jsonl "{\"image\":\"$V\",\"ex\":01}"
+pred p_dot.jsonl "{\"image\":\"$V\",\"va\":[1.,0]}"
+pred p_twice.jsonl "{\"image\":\"$V\",\"ex\":1,\"ex\":2}"
+pred p_twice_other.jsonl "{\"image\":\"$V\",\"ex\":1,\"subject\":\"a\",\"subject\":\"b\"}"
+pred p_thr.jsonl "{\"image\":\"$V\",\"au\":[$Z],\"au_prob\":[$Z],\"au_thresholds\":[1.5,0,0,0,0,0,0,0,0,0,0,0]}"
+# A thresholds file that gives a key twice.
+printf '{"format":"mtl-thresholds","version":1,"format":"mtl-thresholds"}\n' > "$W/th_twice.json"
 printf '{"image":"%s","ex":1}\n{"image":"%s","ex":2}\n' "$V" "$V" > "$W/p_dup.jsonl"
 printf '{"image":"%s","ex":1}\n{"image":"no/such.jpg","ex":2}\n' "$V" > "$W/p_unknown.jsonl"
 : > "$W/p_empty.jsonl"
@@ -112,6 +123,8 @@ run_catalogue <<ROWS
 3 | ^mtl-extract: $W/dup.txt:3: image 'v/good0.jpg' is listed twice \(also on line 1\)$   | $X $W/dup.txt | $W/x.h5
 3 | ^mtl-extract: $W/utf8.txt:3: image path 'v/bad\.\.\.' is not valid UTF-8 \(byte 0xFF at offset 5\); rename the file | $X $W/utf8.txt | $W/x.h5 $W/x.h5.part
 3 | ^mtl-predict: $W/utf8.txt:3: image path 'v/bad\.\.\.' is not valid UTF-8                | mtl-predict --va $W/va.pt --backbone $DATA/backbone.pt --image-root $IMG $W/utf8.txt
+2 | ^mtl-train-va: --train: '.*/bad\.\.\.' is not valid UTF-8 \(byte 0xFF at offset [0-9]+\); file names go into | $TV $NU8.h5 | $W/o.pt $W/o.pt.resume
+2 | ^mtl-export: -o: '.*/bad\.\.\.' is not valid UTF-8                                     | mtl-export --va $W/va.pt -o $NU8.pt | $NU8.pt
 0 | ^mtl-extract: warning: skipping $IMG/v/trunc.jpg: cannot decode image: a JPEG without  | $XOK --skip-bad $W/trunc.txt
 3 | ^mtl-extract: warning: skipping                                                      | $X --skip-bad $W/allbad.txt | $W/x.h5 $W/x.h5.part
 3 | ^mtl-extract: $W/nolines.txt: no images listed$                                      | $X $W/nolines.txt | $W/x.h5
@@ -214,10 +227,13 @@ run_catalogue <<ROWS
 0 | ^mtl-train-au: warning: not resuming $W/ep.pt.resume \(its epoch -4 is not within 1-40\); starting afresh$ | ${ST/st.pt/ep.pt}
 # --- training options and divergence ---
 1 | ^mtl-train-au: epoch 1: the training loss is [-a-z]+: training diverged               | mtl-train-au -q --threads 1 --epochs 1 -o $W/o.pt --train $W/huge.h5 | $W/o.pt $W/o.pt.resume
-1 | ^mtl-train-va: epoch 1: the training loss is [-a-z]+: training diverged; try a lower --lr \(no checkpoint written\)$ | $TV $DATA/val.h5 -q --lr 1e30 | $W/o.pt $W/o.pt.resume
+1 | ^mtl-train-va: epoch 1: the training loss is [-a-z]+: training diverged; try a lower --lr \(no checkpoint written by this run\)$ | $TV $DATA/val.h5 -q --lr 1e30 | $W/o.pt $W/o.pt.resume
 2 | ^mtl-train-au: --lr must be positive and at most 3.4e38, not 1e\+300$                  | mtl-train-au -o $W/o.pt --train $DATA/val.h5 --lr 1e300
 1 | ^mtl-train-au: epoch [12]: the training loss is [-a-z]+: training diverged             | mtl-train-au -q --threads 1 --epochs 2 -o $W/o.pt --train $DATA/val.h5 --lr 1e38 | $W/o.pt $W/o.pt.resume
 2 | ^mtl-train-va: --momentum must be in \[0, 1\), not -1$                                | $TV $DATA/val.h5 --momentum -1
+2 | ^mtl-train-au: the au head \(--node-dim 100000000, [0-9]+ input values, --batch 256\) needs about [0-9.]+T of memory to train, more than the .* available$ | mtl-train-au -o $W/o.pt --train $DATA/val.h5 --node-dim 100000000 | $W/o.pt $W/o.pt.resume
+2 | ^mtl-train-ex: the ex head \(--attention-hidden 2147483647, .*\) needs about [0-9.]+T of memory | mtl-train-ex -o $W/o.pt --train $DATA/val.h5 --au $W/au.pt --attention-hidden 2147483647 | $W/o.pt $W/o.pt.resume
+2 | ^mtl-gen-demo: --feature-dim 100000000: the backbone would need about [0-9.]+G of memory, more than | mtl-gen-demo -q --out $W/gd --feature-dim 100000000 | $W/gd/backbone.pt
 2 | ^mtl-train-au: --node-init-std must be 0 \(sqrt\(1/C\)\) or positive, not -1$          | mtl-train-au -o $W/o.pt --train $DATA/val.h5 --node-init-std -1
 2 | ^mtl-train-va: -o .*val.h5 is also an input                                           | mtl-train-va -o $DATA/val.h5 --train $DATA/val.h5
 4 | ^mtl-train-va: /dev/full: exists and is not a regular file                            | mtl-train-va -o /dev/full --train $DATA/val.h5
@@ -225,6 +241,14 @@ run_catalogue <<ROWS
 # --- mtl-score: prediction lines (file:line: what) and the truth ---
 3 | ^mtl-score: $W/p_exbig.jsonl:1: "ex" must be an integer class code 0-7, not 4294967300$ | $S $W/p_exbig.jsonl
 3 | ^mtl-score: $W/p_exneg.jsonl:1: "ex" must be an integer class code 0-7, not -1$       | $S $W/p_exneg.jsonl
+3 | ^mtl-score: $W/p_zero1.jsonl:1: invalid JSON                                          | $S $W/p_zero1.jsonl
+3 | ^mtl-score: $W/p_dot.jsonl:1: invalid JSON                                            | $S $W/p_dot.jsonl
+3 | ^mtl-score: $W/p_twice.jsonl:1: invalid JSON: the key "ex" is given twice$            | $S $W/p_twice.jsonl
+3 | ^mtl-score: $W/p_twice_other.jsonl:1: invalid JSON: the key "subject" is given twice$ | $S $W/p_twice_other.jsonl
+3 | ^mtl-score: $W/p_thr.jsonl:1: "au_thresholds" entries must lie in \[0, 1\]$           | $S $W/p_thr.jsonl
+3 | ^mtl-tune: $W/th_twice.json: invalid JSON: the key "format" is given twice$           | mtl-tune --apply $W/th_twice.json $W/p_exneg.jsonl
+2 | ^mtl-score: --plot '': give a file name prefix                                        | $S --plot '' $W/p_exneg.jsonl
+2 | ^mtl-score: --plot '$W/': give a file name prefix .* such as $W/val$                  | $S --plot $W/ $W/p_exneg.jsonl
 3 | ^mtl-score: $W/p_aufrac.jsonl:1: "au" entries must be the integers 0 or 1$           | $S $W/p_aufrac.jsonl
 3 | ^mtl-score: $W/p_aufloat.jsonl:1: "au" entries must be the integers 0 or 1$          | $S $W/p_aufloat.jsonl
 3 | ^mtl-score: $W/p_vabig.jsonl:1: "va" holds a number out of range for a float$         | $S $W/p_vabig.jsonl

@@ -56,7 +56,7 @@ run_table <<ROWS
 2 | ^mtl-train-va: --seed: '-1' is not a non-negative integer$                | mtl-train-va --seed=-1
 2 | ^mtl-train-au: -k: '2x' is not an integer$                                | mtl-train-au -k 2x
 2 | ^mtl-predict: --std: '1,x,1' is not a comma-separated list of numbers$    | mtl-predict --std 1,x,1
-2 | ^mtl-train-va: --lr: '1e999' is not a number$                             | mtl-train-va --lr=1e999
+2 | ^mtl-train-va: --lr: '1e999' is out of range \(at most 1.8e308 in size\)$   | mtl-train-va --lr=1e999
 2 | ^mtl-train-va: --epochs needs a value$                                    | mtl-train-va --epochs
 2 | ^mtl-score: unknown option '--nosuch'$                                    | mtl-score --nosuch
 ROWS

@@ -158,7 +158,8 @@ run_table <<TABLE
 3 | t_offsets.json: "ex_offsets" must be an array of 8 numbers | mtl-export --au $WORK/au.pt --thresholds $WORK/t_offsets.json -o $WORK/x.pt | $WORK/x.pt
 3 | t_key.json: unknown key "au_threshold" | mtl-export --au $WORK/au.pt --thresholds $WORK/t_key.json -o $WORK/x.pt | $WORK/x.pt
 2 | --size must be positive | mtl-export --backbone $DATA/backbone.pt --au $WORK/au.pt --size 0 -o $WORK/x.pt | $WORK/x.pt
-2 | --mean takes three values | mtl-export --au $WORK/au.pt --mean 1,2 -o $WORK/x.pt | $WORK/x.pt
+2 | --mean takes three values | mtl-export --au $WORK/au.pt --backbone $WORK/none.pt --mean 1,2 -o $WORK/x.pt | $WORK/x.pt
+2 | --mean is for the backbone.s input: give --backbone | mtl-export --au $WORK/au.pt --mean 0.5,0.5,0.5 -o $WORK/x.pt | $WORK/x.pt
 2 | -o | mtl-export --au $WORK/au.pt -o $WORK/au.pt
 4 | | mtl-export --au $WORK/au.pt -o $WORK/nofolder/x.pt
 TABLE

@@ -107,6 +107,18 @@ expect_exit 0 "an uninterrupted --skip-bad run" -- $L --skip-bad --no-resume -o 
 for d in features logits image au ex va skipped; do
   expect_exit 0 "the resumed store's /$d equals the uninterrupted run's" -- h5diff "$WORK/long.h5" "$WORK/long-ref.h5" "/$d" "/$d"
 done
+# A store being written, and the .part a killed run left, are named as such (they were "cannot
+# open as HDF5").
+$L --skip-bad --no-resume -o "$WORK/live.h5" "$WORK/long/list.txt" 2>/dev/null &
+xpid=$!
+for _ in $(seq 1200); do [ -s "$WORK/live.h5.part" ] && break; sleep 0.05; done
+expect_exit 3 "training on a store that mtl-extract is writing" -- mtl-train-va -q --epochs 1 --train "$WORK/live.h5.part" -o "$WORK/live-va.pt"
+expect_grep "live.h5.part: a store that mtl-extract is writing now; wait for it to end (.*live.h5 is the finished store)" \
+  "$WORK/err" "the message says that the store is being written"
+kill -KILL $xpid; wait $xpid 2>/dev/null
+expect_exit 3 "training on the .part of a killed run" -- mtl-train-va -q --epochs 1 --train "$WORK/live.h5.part" -o "$WORK/live-va.pt"
+expect_grep "live.h5.part: unfinished feature store ([0-9]* rows committed); the run that wrote it did not complete" \
+  "$WORK/err" "the message says that the store is unfinished"
 # A malformed annotation row.
 { head -n 3 "$WORK/ann.txt"; echo "x.jpg,0.1,0.2"; } > "$WORK/badann.txt"
 expect_exit 3 "a malformed annotation row" -- mtl-extract --backbone "$DATA/backbone.pt" -o "$WORK/d.h5" "$WORK/badann.txt"

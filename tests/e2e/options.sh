@@ -34,8 +34,12 @@ run_table <<ROWS
 2 | --std values must be positive                             | mtl-extract --backbone $N.pt -o $WORK/x.h5 --std 0,1,1 $N.txt
 2 | --mean takes three values                                 | mtl-predict --va $N.pt --backbone $N.pt --mean 0.5,0.5 $N.txt
 2 | give at least one checkpoint                              | mtl-predict $N.h5
-2 | --memory-budget must be a size such as 512M or 4G, not '12Q' | mtl-train-va --train $N.h5 -o $WORK/x.pt --memory-budget 12Q
+2 | --memory-budget must be a size such as 512M or 4G \(at most 16777215T\), not '12Q' | mtl-train-va --train $N.h5 -o $WORK/x.pt --memory-budget 12Q
 2 | --memory-budget must be a size                            | mtl-train-va --train $N.h5 -o $WORK/x.pt --memory-budget 0
+2 | --memory-budget must be a size .*not '99999999999999T'     | mtl-train-va --train $N.h5 -o $WORK/x.pt --memory-budget 99999999999999T
+2 | --mean: '0.5,1e39,0.5' holds '1e39', which is out of range | mtl-extract --backbone $N.pt -o $WORK/x.h5 --mean 0.5,1e39,0.5 $N.txt
+2 | --size is for the backbone's input: give --backbone        | mtl-export --va $N.pt -o $WORK/x.pt --size 96
+2 | --mean is for the backbone's input: give --backbone        | mtl-export --va $N.pt -o $WORK/x.pt --mean 0.5,0.5,0.5
 ROWS
 
 # The default thread count is the CPUs this process may use, and -v says what decided it.

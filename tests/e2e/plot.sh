@@ -103,6 +103,11 @@ run_table <<'CASES'
 4 | ^mtl-plot: .*/nowhere/x.png: cannot write: folder .* does not exist | mtl-plot -o $WORK/nowhere/x.png $WORK/au.log
 CASES
 no_part "$WORK" "failed runs"
+# Labels the figure's font cannot draw (it draws ASCII only) are drawn as '?', with a warning.
+expect_exit 0 "a label that is not ASCII" -- mtl-plot -o "$WORK/accent.png" --label "réseau" "$WORK/au.log"
+expect_grep "warning: label 'réseau': the figure's font draws ASCII only" "$WORK/err" "it warns about the label"
+expect_exit 0 "a title that is not ASCII" -- mtl-plot -o "$WORK/accent.png" --title "Courbes d'entraînement" "$WORK/au.log"
+expect_grep "warning: --title .*: the figure's font draws ASCII only" "$WORK/err" "it warns about the title"
 # A log being written: its last line, cut short and without a newline, is left out with a warning.
 { cat "$WORK/au.log"; printf '{"task":"au","epoch":7,"train_lo'; } > "$WORK/running.log"
 expect_exit 0 "a log that a trainer is writing" -- mtl-plot -o "$WORK/running.png" "$WORK/running.log"

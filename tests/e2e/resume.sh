@@ -191,7 +191,7 @@ pid=$!
 for _ in $(seq 600); do [ -e "$WORK/au_x.pt.resume" ] && break; sleep 0.05; done
 kill -9 $pid; wait $pid 2>/dev/null
 expect_exit 0 "a rerun with another learning rate" -- mtl-train-au ${TA/--lr 0.1/--lr 0.2} -o "$WORK/au_x.pt"
-expect_grep "not resuming .*au_x.pt.resume (it was written by a run with other data or settings)" "$WORK/err" "the state of other settings is not used"
+expect_grep "not resuming .*au_x.pt.resume (it was written by a run with other data or settings: lr: 0.1 there, 0.2 here)" "$WORK/err" "the state of other settings is not used, and the message names the setting"
 [ -e "$WORK/au_x.pt.resume" ] && fail "the state file was left after the run completed"
 
 # Two trainers on one -o (or one --log): the second stops at once with exit 4, naming the lock;

@@ -19,8 +19,9 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "mtl/core/log.h"
 #include "mtl/core/error.h"
+#include "mtl/core/log.h"
+#include "mtl/core/memory.h"
 #include "mtl/vision/image.h"
 #include "mtl/core/labels.h"
 
@@ -183,6 +184,13 @@ int main(int argc, char** argv) {
     auto r = p.parse(argc, argv);
     if (out.empty()) throw mtl::UsageError("--output is required");
     if (!(degraded >= 0 && degraded <= 1)) throw mtl::UsageError("--degraded: a share from 0 to 1");
+    if (dim < 1) throw mtl::UsageError("--feature-dim must be positive");
+    // The backbone's weights ([192, D] and [D, 8], each made twice) must fit before LibTorch allocates them.
+    const double backbone_bytes = 4.0 * 2 * (192.0 + 1 + kNumEX) * dim;
+    if (backbone_bytes > static_cast<double>(mtl::available_memory()))
+      throw mtl::UsageError("--feature-dim " + std::to_string(dim) + ": the backbone would need about " +
+                            mtl::format_size(static_cast<size_t>(backbone_bytes)) + " of memory, more than the " +
+                            mtl::format_size(mtl::available_memory()) + " available");
     std::mt19937_64 rng(p.common().seed);
     const std::string root = out + "/cropped_aligned";
     mkdirs(root);

@@ -39,4 +39,8 @@ InputList read_input_list(const std::string& path);
 // naming `name:line` and the faulty field.
 InputImage parse_annotation_row(std::string_view row, const std::string& name, int line);
 
+// The length of the valid UTF-8 prefix of `s` (s.size() when it is all valid): no overlong forms,
+// no surrogates, nothing past U+10FFFF. Image paths and file names go into JSON, which holds UTF-8.
+size_t valid_utf8_prefix(std::string_view s);
+
 }  // namespace mtl

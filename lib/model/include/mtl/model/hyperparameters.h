@@ -70,6 +70,13 @@ struct HeadOptions {
 // The tasks whose trained heads a head of `task` reads (EX with attention: the AU head).
 std::vector<Task> upstream_tasks(Task task, const HeadOptions& o);
 
+// About how many bytes training a head of `task` on rows of `in_dim` values in batches of `batch`
+// takes: its parameters five times (weights, gradients, momentum, SAM's saved weights, the best
+// epoch's copy) and a batch's activations forward and backward, as float32. A double: the sizes
+// an option allows can pass 2^64. For refusing, before anything is allocated, a size that cannot
+// fit (--node-dim 100000000).
+double head_training_bytes(Task task, int in_dim, const HeadOptions& o, int batch);
+
 // SAM around SGD with momentum and weight decay (the authors' recipe).
 struct SamOptions {
   double lr = 1e-3;
