@@ -14,8 +14,12 @@ double f1_binary(const std::vector<int>& truth, const std::vector<int>& pred) {
     fp += !t && p;
     fn += t && !p;
   }
-  size_t denom = 2 * tp + fp + fn;
-  return denom == 0 ? 0.0 : 2.0 * static_cast<double>(tp) / static_cast<double>(denom);
+  return f1_from_counts(static_cast<double>(tp), static_cast<double>(fp), static_cast<double>(fn));
+}
+
+double f1_from_counts(double tp, double fp, double fn) {
+  const double denom = 2 * tp + fp + fn;
+  return denom > 0 ? 2 * tp / denom : 0.0;
 }
 
 std::vector<double> f1_per_class(const std::vector<int>& truth, const std::vector<int>& pred, int n_classes) {

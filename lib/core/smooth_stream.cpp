@@ -8,6 +8,7 @@
 
 #include "mtl/core/error.h"
 #include "mtl/core/smoothing.h"
+#include "mtl/core/task.h"
 
 namespace mtl {
 namespace {
@@ -124,11 +125,10 @@ struct Video {
   std::vector<long> frames;
 };
 
-enum class TaskId { AU, EX, VA };
 
 // The score of one task with the smoothing `s` applied to every video (the task's setting only).
 std::optional<double> task_score(const std::vector<Video>& videos, const Truth& truth, const Smoothing& s,
-                                 const Thresholds* t, TaskId task, size_t* rows) {
+                                 const Thresholds* t, Task task, size_t* rows) {
   std::vector<Prediction> all;
   for (const auto& v : videos) {
     std::vector<Prediction> r = v.rows;
@@ -140,13 +140,13 @@ std::optional<double> task_score(const std::vector<Video>& videos, const Truth& 
   }
   const Scores sc = score(all, truth, "<tuning>").scores;
   switch (task) {
-    case TaskId::AU:
+    case Task::AU:
       *rows = sc.n_au;
       return sc.p_au;
-    case TaskId::EX:
+    case Task::EX:
       *rows = sc.n_ex;
       return sc.p_ex;
-    case TaskId::VA:
+    case Task::VA:
       break;
   }
   *rows = sc.n_va;
@@ -155,7 +155,7 @@ std::optional<double> task_score(const std::vector<Video>& videos, const Truth& 
 
 // Tries none, then each window with each filter, for one task; the first best setting wins.
 TaskTuning tune_task(const std::vector<Video>& videos, const Truth& truth, const Thresholds* t,
-                     const SmoothingSearch& search, TaskId task, TaskSmoothing* best) {
+                     const SmoothingSearch& search, Task task, TaskSmoothing* best) {
   TaskTuning r;
   std::vector<TaskSmoothing> settings = {TaskSmoothing{}};
   std::vector<int> windows = search.windows;
@@ -165,7 +165,7 @@ TaskTuning tune_task(const std::vector<Video>& videos, const Truth& truth, const
   *best = TaskSmoothing{};
   for (const TaskSmoothing& ts : settings) {
     Smoothing s;
-    (task == TaskId::AU ? s.au : task == TaskId::EX ? s.ex : s.va) = ts;
+    (task == Task::AU ? s.au : task == Task::EX ? s.ex : s.va) = ts;
     size_t rows = 0;
     const std::optional<double> v = task_score(videos, truth, s, t, task, &rows);
     if (!v) return r;  // no rows of this task to score: it stays none
@@ -205,9 +205,9 @@ SmoothingTuning tune_smoothing(const std::vector<Prediction>& rows, const std::s
   }
   for (auto& v : videos) v.frames = sort_by_frame(v.rows, name);
   SmoothingTuning r;
-  r.au = tune_task(videos, truth, t, search, TaskId::AU, &r.best.au);
-  r.ex = tune_task(videos, truth, t, search, TaskId::EX, &r.best.ex);
-  r.va = tune_task(videos, truth, t, search, TaskId::VA, &r.best.va);
+  r.au = tune_task(videos, truth, t, search, Task::AU, &r.best.au);
+  r.ex = tune_task(videos, truth, t, search, Task::EX, &r.best.ex);
+  r.va = tune_task(videos, truth, t, search, Task::VA, &r.best.va);
   return r;
 }
 

@@ -1,4 +1,5 @@
-// The thresholds file: its JSON keys are read and written here only.
+// The thresholds file (its JSON keys are read and written here only), and prediction lines decided
+// again with thresholds.
 #include "mtl/core/thresholds.h"
 
 #include <cerrno>
@@ -7,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <istream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -160,6 +162,32 @@ std::string thresholds_json(const Thresholds& t) {
   j["au_thresholds"] = shortest(t.au, &t.au_set);
   if (t.ex_offsets) j["ex_offsets"] = shortest(*t.ex_offsets);
   return j.dump() + "\n";
+}
+
+size_t apply_thresholds_stream(std::istream& in, const std::string& name, const Thresholds& t, std::ostream& out) {
+  size_t undecidable = 0;
+  std::string line, text;  // text: the lines decided since the last write
+  int lineno = 0;
+  auto write = [&] {
+    if (!(out << text << std::flush)) throw OutputError("error writing predictions to standard output");
+    text.clear();
+  };
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank, as parse_predictions
+    Prediction p = parse_prediction_line(line, name, lineno, /*keep_text=*/true);
+    undecidable += !p.au_prob && !p.ex_prob;
+    apply_thresholds(p, t);
+    text += format_prediction(p);
+    text += '\n';
+    // Written when no more input is buffered (a live pipe gets each line as it comes), else in
+    // pieces of about 1 MB.
+    if (text.size() >= (1 << 20) || in.rdbuf()->in_avail() <= 0) write();
+  }
+  if (in.bad()) throw InputError(name + ": cannot read");
+  write();
+  return undecidable;
 }
 
 }  // namespace mtl

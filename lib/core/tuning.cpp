@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "mtl/core/error.h"
+#include "mtl/core/metrics.h"
 
 namespace mtl {
 namespace {
@@ -46,11 +47,8 @@ int argmax_nearest(const double* v, int n, int centre, double tie) {
   return best;
 }
 
-// F1 = 2TP / (2TP + FP + FN) = 2TP / (TP + FP + P); 0 without true and predicted positives.
-double f1_of(double tp, double fp, double positives) {
-  const double d = tp + fp + positives;
-  return d > 0 ? 2 * tp / d : 0.0;
-}
+// F1 from true and false positives and the positives P (FN = P - TP).
+double f1_of(double tp, double fp, double positives) { return f1_from_counts(tp, fp, positives - tp); }
 
 // The rows that have truth, split into the flat arrays the searches read.
 struct Data {
@@ -360,32 +358,6 @@ Thresholds tune_thresholds(const std::vector<Prediction>& preds, const Truth& tr
   tune_au(d, resamples, o, t, r);
   if (o.ex && !d.ex_label.empty()) tune_ex(d, resamples, t, r);
   return t;
-}
-
-size_t apply_thresholds_stream(std::istream& in, const std::string& name, const Thresholds& t, std::ostream& out) {
-  size_t undecidable = 0;
-  std::string line, text;  // text: the lines decided since the last write
-  int lineno = 0;
-  auto write = [&] {
-    if (!(out << text << std::flush)) throw OutputError("error writing predictions to standard output");
-    text.clear();
-  };
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank, as parse_predictions
-    Prediction p = parse_prediction_line(line, name, lineno, /*keep_text=*/true);
-    undecidable += !p.au_prob && !p.ex_prob;
-    apply_thresholds(p, t);
-    text += format_prediction(p);
-    text += '\n';
-    // Written when no more input is buffered (a live pipe gets each line as it comes), else in
-    // pieces of about 1 MB.
-    if (text.size() >= (1 << 20) || in.rdbuf()->in_avail() <= 0) write();
-  }
-  if (in.bad()) throw InputError(name + ": cannot read");
-  write();
-  return undecidable;
 }
 
 std::string format_tune_report(const TuneReport& r) {

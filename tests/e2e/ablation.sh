@@ -4,7 +4,6 @@
 # rerun does no work again and prints the same table; a rerun with other settings is refused.
 . "$(dirname "$0")/common.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-PY=${MTL_PYTHON:-/usr/bin/python3}
 [ -x "$PY" ] || { echo "skipped: no Python at $PY"; exit 77; }
 start=$(date +%s)
 A="$SRC/examples/ablation.sh"

@@ -8,6 +8,16 @@ export PATH="$BIN:$PATH"
 # A test run inside a Slurm job or with a thread setting must not shard or size itself from it.
 unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_MAX SLURM_ARRAY_TASK_STEP SLURM_ARRAY_TASK_COUNT \
   SLURM_CPUS_PER_TASK OMP_NUM_THREADS
+# The Python of the independent comparisons (Debian's, with python3-torch, -h5py, -numpy ...).
+PY=${MTL_PYTHON:-/usr/bin/python3}
+# require_python MODULE...: skips the whole script (exit 77) when $PY lacks one of the modules.
+require_python() {
+  "$PY" -c "import $(IFS=,; echo "$*")" 2>/dev/null && return 0
+  echo "skipped: $PY lacks one of $* (Debian: python3-<module>)"
+  exit 77
+}
+# json_value KEY FILE: the first number given to "KEY" in FILE (JSON, or a checkpoint's metadata).
+json_value() { grep -ao "\"$1\":[-0-9.e]*" "$2" | head -1 | cut -d: -f2; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mtl-e2e.XXXXXX")
 FAILED=0
 # Sanitizer builds (MTL_SANITIZE): the programs write their reports to files under $WORK/sanitizer,

@@ -3,12 +3,8 @@
 # and without a thresholds file; mtl-export refuses inconsistent inputs. Skipped (77) without
 # python3-torch, python3-h5py, python3-opencv or python3-pil.
 . "$(dirname "$0")/common.sh"
-PY=${MTL_PYTHON:-/usr/bin/python3}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-if ! "$PY" -c 'import torch, h5py, cv2, numpy, PIL' 2>/dev/null; then
-  echo "skipped: $PY lacks torch, h5py, cv2, numpy or PIL"
-  exit 77
-fi
+require_python torch h5py cv2 numpy PIL
 CHECK="$PY $SRC/python/check_export.py"
 T="--train $DATA/train.h5 --val $DATA/val.h5 --batch 64 --seed 3 --threads 2 -q"
 BB="--backbone $DATA/backbone.pt"

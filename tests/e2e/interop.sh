@@ -2,12 +2,8 @@
 # demo data, so that the documentation cannot rot. Skipped (77) without python3-h5py, -torch,
 # -pandas or -pil.
 . "$(dirname "$0")/common.sh"
-PY=${MTL_PYTHON:-/usr/bin/python3}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-if ! "$PY" -c 'import h5py, torch, pandas, PIL' 2>/dev/null; then
-  echo "skipped: $PY lacks h5py, torch, pandas or PIL"
-  exit 77
-fi
+require_python h5py torch pandas PIL
 DEMO="$WORK/demo"
 mkdir "$DEMO"
 for f in val.h5 val.txt cropped_aligned backbone.pt; do ln -s "$DATA/$f" "$DEMO/$f"; done

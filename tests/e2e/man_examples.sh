@@ -23,7 +23,6 @@
 # sees is not the command. Any other escape is an error too, so that no command runs altered.
 . "$(dirname "$0")/common.sh"
 MAN=$(cd "$(dirname "$0")/../../man" && pwd)
-PY=${MTL_PYTHON:-/usr/bin/python3}
 
 # 1. groff finds nothing to warn about in any page.
 if ! command -v groff >/dev/null; then

@@ -61,7 +61,6 @@ run_table <<ROWS
 3 | backbone.pt: not an mtl-toolkit checkpoint  | mtl-predict --au $DATA/backbone.pt $DATA/val.h5
 3 | trunc.pt: cannot open checkpoint            | mtl-train-ex $T --epochs 1 --au $WORK/trunc.pt -o $WORK/ex.pt | $WORK/ex.pt
 ROWS
-PY=${MTL_PYTHON:-/usr/bin/python3}
 if "$PY" -c 'import torch' 2>/dev/null; then
   # Bad values written into the metadata of a real checkpoint (torch.jit keeps the rest intact).
   edit() {  # edit OUT FROM TO: a copy of au.pt with FROM replaced by TO in its metadata

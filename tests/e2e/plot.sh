@@ -3,7 +3,6 @@
 # mean line, the confusion cells' shading against the row shares, the direction of the curves),
 # and refuse bad input with the documented messages and exit codes, leaving no file behind.
 . "$(dirname "$0")/common.sh"
-PY=${MTL_PYTHON:-/usr/bin/python3}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 CHECK="$SRC/python/check_plots.py"
 have_py=1

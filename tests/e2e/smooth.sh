@@ -6,7 +6,6 @@
 # videos must not be regrouped (the documented message; --sort and sort(1) take them); 1-frame
 # videos pass unchanged; bad input and options give the documented errors.
 . "$(dirname "$0")/common.sh"
-PY=${MTL_PYTHON:-/usr/bin/python3}
 D=$WORK/demo
 
 # Data: more validation videos than the shared fixture's 3, so that each half holds several. (Without
@@ -42,7 +41,6 @@ cp "$WORK/second.jsonl" "$WORK/test.jsonl"
 
 # 1. Tune on one half, apply to the other (both ways): P_EX and P_MTL rise, P_AU and P_VA do not
 # fall by more than 0.01.
-get() { grep -ao "\"$1\":[-0-9.e]*" "$2" | head -1 | cut -d: -f2; }
 for fold in first:second second:first; do
   tune=${fold%:*} test=${fold#*:}
   echo "tuning on the $tune half ($(wc -l < "$WORK/$tune.jsonl") rows), testing on the $test half"
@@ -56,7 +54,7 @@ for fold in first:second second:first; do
   mtl-score --json --truth "$WORK/$test.txt" "$WORK/smoothed.jsonl" > "$WORK/after.json"
   echo "  chosen: $(grep -o '"au":{[^}]*},"ex":{[^}]*},"va":{[^}]*}' "$WORK/smoothing.json")"
   for k in P_AU P_EX P_VA P_MTL; do
-    b=$(get $k "$WORK/before.json"); a=$(get $k "$WORK/after.json")
+    b=$(json_value $k "$WORK/before.json"); a=$(json_value $k "$WORK/after.json")
     printf '  %-5s before %.4f  after %.4f\n' "$k" "$b" "$a"
     case $k in
       P_EX|P_MTL) awk -v a="$a" -v b="$b" 'BEGIN{exit !(a > b + 0.005)}' && pass "$k rises: $b -> $a" ||

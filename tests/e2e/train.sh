@@ -2,7 +2,6 @@
 # (all AUs absent, the majority class, the mean valence/arousal) by a clear margin; determinism;
 # mtl-predict's checks; parity with a plain PyTorch forward (when Debian's python3-torch is there).
 . "$(dirname "$0")/common.sh"
-PY=${MTL_PYTHON:-/usr/bin/python3}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 T="--train $DATA/train.h5 --val $DATA/val.h5 --batch 64 --seed 3 --threads 2 -q"
 expect_exit 0 "train AU" -- mtl-train-au $T --epochs 15 --lr 0.1 --node-dim 32 -o "$WORK/au.pt" --log "$WORK/au.log"
@@ -20,9 +19,8 @@ cp "$WORK/out" "$WORK/model.json"
 # What mtl-score makes of mtl-predict's lines equals the validation score each checkpoint recorded
 # for its best epoch (the same rows): the decisions in a prediction line are those of training's
 # validation (a near-tie of EX logits once printed another class than training had scored).
-get() { grep -ao "\"$1\":[-0-9.e]*" "$2" | head -1 | cut -d: -f2; }
 for pair in au:P_AU ex:P_EX va:P_VA; do
-  recorded=$(get val_score "$WORK/${pair%%:*}.pt"); scored=$(get "${pair#*:}" "$WORK/model.json")
+  recorded=$(json_value val_score "$WORK/${pair%%:*}.pt"); scored=$(json_value "${pair#*:}" "$WORK/model.json")
   if awk -v r="$recorded" -v s="$scored" 'BEGIN{d=r-s; exit !(d < 1e-4 && d > -1e-4)}'; then
     pass "${pair#*:} of the predictions $scored equals the checkpoint's validation score"
   else fail "${pair#*:} of the predictions is $scored, the checkpoint recorded $recorded"; fi
@@ -35,7 +33,7 @@ tail -n +2 "$DATA/val.txt" | cut -d, -f1 | awk -v m="$maj" -v v="$mv" -v a="$ma"
 expect_exit 0 "score the trivial predictor" -- mtl-score --json --truth "$DATA/val.txt" "$WORK/trivial.jsonl"
 cp "$WORK/out" "$WORK/trivial.json"
 for k in P_AU P_EX P_VA; do
-  m=$(get $k "$WORK/model.json"); t=$(get $k "$WORK/trivial.json")
+  m=$(json_value $k "$WORK/model.json"); t=$(json_value $k "$WORK/trivial.json")
   if awk -v m="$m" -v t="$t" 'BEGIN{exit !(m >= t + 0.15)}'; then pass "$k $m beats the trivial $t by 0.15"
   else fail "$k $m does not beat the trivial predictor's $t by 0.15"; fi
 done
@@ -47,7 +45,7 @@ expect_grep "streaming the rows from the stores: they need .*, more than the mem
 expect_exit 0 "train VA streamed again" -- mtl-train-va $T --epochs 15 --lr 0.05 --memory-budget 200K -o "$WORK/va_s2.pt"
 expect_true "streamed VA checkpoints are identical" -- cmp -s "$WORK/va_s.pt" "$WORK/va_s2.pt"
 mtl-predict --va "$WORK/va_s.pt" "$DATA/val.h5" | mtl-score --json --truth "$DATA/val.txt" > "$WORK/va_s.json"
-m=$(get P_VA "$WORK/va_s.json"); t=$(get P_VA "$WORK/trivial.json")
+m=$(json_value P_VA "$WORK/va_s.json"); t=$(json_value P_VA "$WORK/trivial.json")
 if awk -v m="$m" -v t="$t" 'BEGIN{exit !(m >= t + 0.15)}'; then pass "streamed P_VA $m beats the trivial $t by 0.15"
 else fail "streamed P_VA $m does not beat the trivial predictor's $t by 0.15"; fi
 

@@ -4,7 +4,6 @@
 # --store then mtl-predict gives the same lines (and the weights stay as they were), mtl-export
 # takes the stored thresholds, and the error cases.
 . "$(dirname "$0")/common.sh"
-PY=${MTL_PYTHON:-/usr/bin/python3}
 D=$WORK/demo
 W=$WORK
 mtl-gen-demo -q --out "$D" --train-videos 8 --val-videos 6 --frames 80 --seed 7 &&
@@ -41,15 +40,14 @@ expect_grep "EX rows .*: macro F1 " "$W/err" "--verbose reports the expression F
 expect_grep '"ex_offsets":\[' "$W/th.json" "the thresholds file has expression offsets"
 mtl-score --json --truth "$W/held.txt" "$W/held.jsonl" > "$W/before.json"
 mtl-tune --apply "$W/th.json" "$W/held.jsonl" | mtl-score --json --truth "$W/held.txt" > "$W/after.json"
-score() { grep -o "\"$1\":[-0-9.e]*" "$2" | cut -d: -f2; }
 for task in P_AU P_EX; do
-  b=$(score $task "$W/before.json") a=$(score $task "$W/after.json")
+  b=$(json_value $task "$W/before.json") a=$(json_value $task "$W/after.json")
   echo "held-out half: $task before $b after $a"
   awk -v a="$a" -v b="$b" 'BEGIN { exit !(a != "" && b != "" && a >= b - 0.005) }' ||
     fail "$task fell on the held-out half: $b -> $a"
 done
-awk -v a1="$(score P_AU "$W/after.json")" -v b1="$(score P_AU "$W/before.json")" \
-  -v a2="$(score P_EX "$W/after.json")" -v b2="$(score P_EX "$W/before.json")" \
+awk -v a1="$(json_value P_AU "$W/after.json")" -v b1="$(json_value P_AU "$W/before.json")" \
+  -v a2="$(json_value P_EX "$W/after.json")" -v b2="$(json_value P_EX "$W/before.json")" \
   'BEGIN { exit !(a1 > b1 + 1e-9 || a2 > b2 + 1e-9) }' && pass "P_AU or P_EX rises on the held-out half" ||
   fail "neither P_AU nor P_EX rises on the held-out half"
 # The thresholds, recomputed independently (numpy) from the file, give the same decisions as --apply.

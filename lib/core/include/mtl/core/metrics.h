@@ -14,6 +14,9 @@ namespace mtl {
 // no predicted positives (scikit-learn's default). Throws std::invalid_argument on a length mismatch.
 double f1_binary(const std::vector<int>& truth, const std::vector<int>& pred);
 
+// F1 from counts (weighted counts too): 2TP / (2TP + FP + FN); 0 without true and predicted positives.
+double f1_from_counts(double tp, double fp, double fn);
+
 // Per-class F1 of class codes 0..n_classes-1 (one-vs-rest, as binary F1 above).
 std::vector<double> f1_per_class(const std::vector<int>& truth, const std::vector<int>& pred, int n_classes);
 

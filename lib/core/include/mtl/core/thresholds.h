@@ -6,7 +6,9 @@
 // No LibTorch here.
 #pragma once
 #include <array>
+#include <istream>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "mtl/core/labels.h"
@@ -50,6 +52,14 @@ Thresholds read_thresholds(const std::string& path);
 // first of equal values; log 0 = -inf). Without offsets "ex" is left as it is (it was decided on the
 // logits, which float probabilities can tie). Rows without the probabilities are left alone.
 void apply_thresholds(Prediction& p, const Thresholds& t);
+
+// Reads prediction lines from `in` (`name` in messages), decides each again with `t`
+// (apply_thresholds) and writes it to `out` (format_prediction), in order, a line at a time: the
+// output is flushed whenever no more input is waiting, so a live pipe sees each line as it comes,
+// and memory does not grow with the input. Throws InputError "name:line: ..."
+// for a bad line (as parse_predictions), OutputError when `out` fails.
+// Returns how many rows had neither "au_prob" nor "ex_prob" (passed on as they were).
+size_t apply_thresholds_stream(std::istream& in, const std::string& name, const Thresholds& t, std::ostream& out);
 
 // The thresholds as the JSON text of a thresholds file (one object, keys in a fixed order, a newline).
 std::string thresholds_json(const Thresholds& t);

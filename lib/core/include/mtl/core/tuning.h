@@ -76,13 +76,6 @@ const std::array<float, 19>& au_threshold_grid();
 Thresholds tune_thresholds(const std::vector<Prediction>& preds, const Truth& truth, const TuneOptions& o,
                            TuneReport* report = nullptr);
 
-// Reads prediction lines from `in` (`name` in messages), decides each again with `t`
-// (apply_thresholds) and writes it to `out` (format_prediction), in order, a line at a time: the
-// output is flushed whenever no more input is waiting, so a live pipe sees each line as it comes,
-// and memory does not grow with the input. Throws InputError "name:line: ..."
-// for a bad line (as parse_predictions), OutputError when `out` fails.
-// Returns how many rows had neither "au_prob" nor "ex_prob" (passed on as they were).
-size_t apply_thresholds_stream(std::istream& in, const std::string& name, const Thresholds& t, std::ostream& out);
 
 // The report as readable lines (per AU: positives, threshold, F1 at 0.5 and at it; EX macro F1).
 std::string format_tune_report(const TuneReport& r);
