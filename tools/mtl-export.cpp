@@ -13,10 +13,8 @@ int main(int argc, char** argv) {
     mtl::cli::Parser p("mtl-export", "",
                        "Writes trained heads (and a backbone) as one TorchScript model for torch.jit.load.", 0);
     mtl::ExportOptions o;
+    mtl::cli::add_checkpoint_options(p, o.checkpoints);
     p.add()
-      ("au", "AU checkpoint (mtl-train-au)", cxxopts::value(o.checkpoints[mtl::Task::AU]))
-      ("ex", "EX checkpoint (mtl-train-ex); with attention it needs --au", cxxopts::value(o.checkpoints[mtl::Task::EX]))
-      ("va", "VA checkpoint (mtl-train-va)", cxxopts::value(o.checkpoints[mtl::Task::VA]))
       ("thresholds", "thresholds file (mtl-formats(5)); default: those stored in the checkpoints, else the AU head's",
        cxxopts::value(o.thresholds))
       ("o,output", "model file to write (required)", cxxopts::value(o.output));

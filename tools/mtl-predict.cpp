@@ -15,10 +15,8 @@ int main(int argc, char** argv) {
                        "and writes one JSON object per image to stdout.",
                        mtl::cli::kThreads | mtl::cli::kDevice);
     mtl::PredictOptions o;
+    mtl::cli::add_checkpoint_options(p, o.checkpoints);
     p.add()
-      ("au", "AU checkpoint (mtl-train-au)", cxxopts::value(o.checkpoints[mtl::Task::AU]))
-      ("ex", "EX checkpoint (mtl-train-ex); with attention it needs --au", cxxopts::value(o.checkpoints[mtl::Task::EX]))
-      ("va", "VA checkpoint (mtl-train-va)", cxxopts::value(o.checkpoints[mtl::Task::VA]))
       ("thresholds", "thresholds file (mtl-tune) to decide with; default: those stored in the checkpoints",
        cxxopts::value(o.thresholds), "FILE")
       ("untuned", "ignore thresholds stored in the checkpoints: each AU at its head's threshold, EX argmax",

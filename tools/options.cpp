@@ -109,6 +109,16 @@ void finish_image_options(const cxxopts::ParseResult& r, ExtractOptions& o) {
   o.check();
 }
 
+void add_checkpoint_options(Parser& p, std::map<Task, std::string>& checkpoints) {
+  for (Task t : kAllTasks) {
+    const std::string name = task_name(t), upper = name == "au" ? "AU" : name == "ex" ? "EX" : "VA";
+    std::string help = upper + " checkpoint (mtl-train-" + name + ")";
+    for (Task up : upstream_tasks(t, HeadOptions{}))
+      help += std::string("; with attention it needs --") + task_name(up);
+    p.add()(name, help, cxxopts::value(checkpoints[t]), upper + ".pt");
+  }
+}
+
 void add_train_options(Parser& p, TrainOptions& o) {
   TrainRecipe& t = o.recipe;
   p.add("Data")

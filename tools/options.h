@@ -1,6 +1,9 @@
 // The option groups of the programs, each bound once to the library struct that owns its
 // defaults (ExtractOptions, TrainRecipe, SamOptions, AuHeadOptions, ExHeadOptions). Tools layer.
 #pragma once
+#include <map>
+#include <string>
+
 #include "cli.h"
 #include "mtl/pipeline/extract.h"
 #include "mtl/pipeline/train.h"
@@ -20,6 +23,9 @@ bool finish_input_options(const cxxopts::ParseResult& r, Preprocess& pre);
 void add_image_options(Parser& p, const std::string& group, ExtractOptions& o);
 // Completes `o` from a parse (--mean, --std, --skip-bad) and checks it. Throws UsageError.
 void finish_image_options(const cxxopts::ParseResult& r, ExtractOptions& o);
+
+// --au, --ex and --va: the head checkpoints a program reads (mtl-predict, mtl-export), one per task.
+void add_checkpoint_options(Parser& p, std::map<Task, std::string>& checkpoints);
 
 // The options of mtl-train-<o.task>: data, the training recipe, and the head's own group.
 void add_train_options(Parser& p, TrainOptions& o);

@@ -59,7 +59,7 @@ namespace {
 class AuTaskHead : public TaskHead {
  public:
   AuTaskHead(int in_dim, const AuHeadOptions& o) : net_(in_dim, o) {}
-  Task task() const override { return Task::AU; }
+  const HeadKind& kind() const override { return kAnflHead; }
   torch::nn::Module& module() override { return *net_; }
   HeadOptions options() const override {
     HeadOptions h;
@@ -111,6 +111,27 @@ class AuTaskHead : public TaskHead {
     p.au_prob = prob;
   }
 
+  // AuHeadImpl::forward: x [B,D] -> p [B,12].
+  std::string script_forward() const override {
+    const AuHeadOptions& o = net_->options();
+    const std::string C = std::to_string(o.node_dim), k = std::to_string(o.k), k1 = std::to_string(o.k - 1);
+    return "def forward(self, x: Tensor) -> Tensor:\n"
+           "    v = torch.linear(x, self.node_fc.weight, self.node_fc.bias)\n"
+           "    v = torch.relu(" + script_batch_norm("v", "node_bn") + ").view([x.size(0), 12, " + C + "])\n"
+           "    s = torch.matmul(v, v.transpose(1, 2))\n"
+           "    kth = torch.topk(s, " + k + ", -1)[0].narrow(-1, " + k1 + ", 1)\n"
+           "    a = (s >= kth).to(v.dtype)\n"
+           "    dinv = a.sum(-1).pow(-0.5)\n"
+           "    a_hat = dinv.unsqueeze(-1) * a * dinv.unsqueeze(-2)\n"
+           "    agg = torch.matmul(a_hat, torch.linear(v, self.gnn_v.weight, self.gnn_v.bias))\n"
+           "    v2 = torch.relu(v + " +
+           script_batch_norm("agg + torch.linear(v, self.gnn_u.weight, self.gnn_u.bias)", "gnn_bn") + ")\n"
+           "    s2 = torch.relu(self.sc)\n"
+           "    s2 = s2 / s2.norm(2.0, [-1], True).clamp_min(1e-12).expand_as(s2)\n"
+           "    vn = v2 / v2.norm(2.0, [-1], True).clamp_min(1e-12).expand_as(v2)\n"
+           "    return (vn * s2.unsqueeze(0)).sum(-1)\n";
+  }
+
  private:
   float threshold() const { return static_cast<float>(net_->options().threshold); }
   AuHead net_;
@@ -122,5 +143,8 @@ class AuTaskHead : public TaskHead {
 std::unique_ptr<TaskHead> make_au_head(int in_dim, const AuHeadOptions& o) {
   return std::make_unique<AuTaskHead>(in_dim, o);
 }
+
+const HeadKind kAnflHead{"anfl", Task::AU, "ANFL: per-AU node features, a k-nearest-neighbour graph, one GCN layer",
+                         [](int in_dim, const HeadOptions& o) { return make_au_head(in_dim, o.au); }};
 
 }  // namespace mtl

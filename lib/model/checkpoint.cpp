@@ -117,8 +117,15 @@ LoadedHead load_checkpoint(const std::string& path, std::optional<Task> expect) 
   if (expect && h.meta.task != *expect)
     throw InputError(path + ": a checkpoint of the " + task_name(h.meta.task) + " head, not of the " +
                      task_name(*expect) + " head");
+  const HeadKind* kind = h.meta.head_kind.empty() ? &default_head_kind(h.meta.task) : find_head_kind(h.meta.head_kind);
+  if (!kind)
+    throw InputError(path + ": a head of a kind this toolkit does not know, '" + h.meta.head_kind +
+                     "' (written by a newer toolkit?)");
+  if (kind->task != h.meta.task)
+    throw InputError(path + ": its head kind '" + h.meta.head_kind + "' is of the " + task_name(kind->task) +
+                     " task, not of the " + task_name(h.meta.task) + " task its metadata names");
   try {
-    h.head = make_head(h.meta.task, h.meta.in_dim, h.meta.head);
+    h.head = kind->make(h.meta.in_dim, h.meta.head);
     h.head->module().load(archive);
   } catch (const c10::Error& e) {
     throw InputError(path + ": cannot load the " + std::string(task_name(h.meta.task)) + " head: " + first_line(e));

@@ -168,6 +168,7 @@ void read_identity(const json& m, CheckpointMeta& c, const std::string& source) 
   auto t = parse_task(task);
   if (!t) throw InputError(source + ": checkpoint of an unknown task '" + task + "'");
   c.task = *t;
+  c.head_kind = m.value("head_kind", "");
   c.in_dim = integer<int>(m.at("in_dim"), "in_dim");
   c.feature_dim = integer(m, "feature_dim", c.in_dim);
   c.logits_dim = integer(m, "logits_dim", 0);
@@ -223,6 +224,7 @@ std::string CheckpointMeta::to_json() const {
   if (au_thresholds) m["au_thresholds"] = *au_thresholds;
   if (ex_offsets) m["ex_offsets"] = *ex_offsets;
   if (!trained_sha256.empty()) m["trained_sha256"] = trained_sha256;
+  if (!head_kind.empty()) m["head_kind"] = head_kind;
   return m.dump();
 }
 

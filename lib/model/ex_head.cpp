@@ -46,7 +46,7 @@ namespace {
 class ExTaskHead : public TaskHead {
  public:
   ExTaskHead(int in_dim, const ExHeadOptions& o) : net_(in_dim, o) {}
-  Task task() const override { return Task::EX; }
+  const HeadKind& kind() const override { return kExHead; }
   torch::nn::Module& module() override { return *net_; }
   HeadOptions options() const override {
     HeadOptions h;
@@ -98,6 +98,26 @@ class ExTaskHead : public TaskHead {
     p.ex_prob = prob;
   }
 
+  // ExHeadImpl::forward: x [B,D] (and p_au [B,12] with attention) -> attended logits [B,8].
+  std::string script_forward() const override {
+    const ExHeadOptions& o = net_->options();
+    std::string s = o.attention == Attention::None ? "def forward(self, x: Tensor) -> Tensor:\n"
+                                                   : "def forward(self, x: Tensor, p_au: Tensor) -> Tensor:\n";
+    s += "    z = torch.linear(x, self.fc.weight, self.fc.bias)\n";
+    switch (o.attention) {
+      case Attention::Paper:
+        return s + "    return torch.tanh(torch.linear(p_au, self.att_q.weight, None) + "
+                   "torch.linear(z, self.att_k.weight, None)) * z\n";
+      case Attention::Additive:
+        return s + "    h = torch.tanh(torch.linear(p_au, self.att_q.weight, None).unsqueeze(1) + "
+                   "torch.linear(z.unsqueeze(-1), self.att_k.weight, None))\n"
+                   "    alpha = torch.softmax(torch.linear(h, self.att_v.weight, None).squeeze(-1), -1)\n"
+                   "    return alpha * z\n";
+      case Attention::None: break;
+    }
+    return s + "    return z\n";
+  }
+
  private:
   ExHead net_;
   torch::Tensor weights_;
@@ -108,5 +128,8 @@ class ExTaskHead : public TaskHead {
 std::unique_ptr<TaskHead> make_ex_head(int in_dim, const ExHeadOptions& o) {
   return std::make_unique<ExTaskHead>(in_dim, o);
 }
+
+const HeadKind kExHead{"ex-attention", Task::EX, "expression logits with cross attention on the AU probabilities",
+                       [](int in_dim, const HeadOptions& o) { return make_ex_head(in_dim, o.ex); }};
 
 }  // namespace mtl

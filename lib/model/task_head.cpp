@@ -1,4 +1,4 @@
-// make_head: the one switch from a task to its head; and the head input from a store's rows.
+// The registry of head kinds, make_head, and the head input from a store's rows.
 #include "mtl/model/task_head.h"
 
 #include "mtl/core/error.h"
@@ -8,13 +8,33 @@
 
 namespace mtl {
 
+Task TaskHead::task() const { return kind().task; }
+
+const std::vector<const HeadKind*>& head_kinds() {
+  static const std::vector<const HeadKind*> kinds = {&kAnflHead, &kExHead, &kVaHead};
+  return kinds;
+}
+
+const HeadKind& default_head_kind(Task task) {
+  for (const HeadKind* k : head_kinds())
+    if (k->task == task) return *k;
+  throw std::invalid_argument(std::string("no head kind for the task ") + task_name(task));
+}
+
+const HeadKind* find_head_kind(const std::string& name) {
+  for (const HeadKind* k : head_kinds())
+    if (name == k->name) return k;
+  return nullptr;
+}
+
 std::unique_ptr<TaskHead> make_head(Task task, int in_dim, const HeadOptions& o) {
-  switch (task) {
-    case Task::AU: return make_au_head(in_dim, o.au);
-    case Task::EX: return make_ex_head(in_dim, o.ex);
-    case Task::VA: return make_va_head(in_dim, o.va);
-  }
-  throw std::invalid_argument("unknown task");
+  return default_head_kind(task).make(in_dim, o);
+}
+
+std::string script_batch_norm(const std::string& x, const std::string& bn) {
+  const std::string b = "self." + bn;
+  return "torch.batch_norm(" + x + ", " + b + ".weight, " + b + ".bias, " + b + ".running_mean, " + b +
+         ".running_var, False, 0.0, " + b + ".eps, True)";
 }
 
 std::vector<float> float_values(const torch::Tensor& t) {

@@ -22,7 +22,7 @@ namespace {
 class VaTaskHead : public TaskHead {
  public:
   VaTaskHead(int in_dim, const VaHeadOptions& o) : net_(in_dim), opt_(o) {}
-  Task task() const override { return Task::VA; }
+  const HeadKind& kind() const override { return kVaHead; }
   torch::nn::Module& module() override { return *net_; }
   HeadOptions options() const override {
     HeadOptions h;
@@ -56,6 +56,12 @@ class VaTaskHead : public TaskHead {
     p.va = std::array<float, 2>{pred[0], pred[1]};
   }
 
+  // VaHeadImpl::forward: x [B,D] -> [B,2].
+  std::string script_forward() const override {
+    return "def forward(self, x: Tensor) -> Tensor:\n"
+           "    return torch.tanh(" + script_batch_norm("torch.linear(x, self.fc.weight, self.fc.bias)", "bn") + ")\n";
+  }
+
  private:
   VaHead net_;
   VaHeadOptions opt_;
@@ -66,5 +72,8 @@ class VaTaskHead : public TaskHead {
 std::unique_ptr<TaskHead> make_va_head(int in_dim, const VaHeadOptions& o) {
   return std::make_unique<VaTaskHead>(in_dim, o);
 }
+
+const HeadKind kVaHead{"va-linear", Task::VA, "a linear layer, batch norm and tanh",
+                       [](int in_dim, const HeadOptions& o) { return make_va_head(in_dim, o.va); }};
 
 }  // namespace mtl

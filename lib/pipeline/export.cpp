@@ -24,6 +24,7 @@
 #include "mtl/core/thresholds.h"
 #include "mtl/core/version.h"
 #include "mtl/model/checkpoint.h"
+#include "mtl/model/script_head.h"
 #include "mtl/pipeline/extract.h"
 #include "mtl/vision/backbone.h"
 #include "tuned_thresholds.h"
@@ -158,80 +159,6 @@ void load_backbone(ExportOptions& o, Parts& p) {
       }
 }
 
-// A torch::jit::Module holding the parameters and buffers of `m` under the same names, with a
-// submodule per child and the batch-norm epsilon as an attribute "eps".
-torch::jit::Module mirror(torch::nn::Module& m, const std::string& cls, const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
-  torch::jit::Module j(c10::QualifiedName("__torch__.mtl_export." + cls), cu, /*shouldMangle=*/true);
-  j.register_attribute("training", c10::BoolType::get(), false);
-  for (const auto& t : m.named_parameters(/*recurse=*/false))
-    j.register_parameter(t.key(), t.value().detach().to(torch::kCPU).clone(), /*is_buffer=*/false);
-  for (const auto& t : m.named_buffers(/*recurse=*/false)) j.register_buffer(t.key(), t.value().detach().to(torch::kCPU).clone());
-  if (auto* bn = dynamic_cast<torch::nn::BatchNorm1dImpl*>(&m))
-    j.register_attribute("eps", c10::FloatType::get(), bn->options.eps());
-  for (const auto& c : m.named_children()) j.register_module(c.key(), mirror(*c.value(), cls + "_" + c.key(), cu));
-  return j;
-}
-
-// TorchScript text of a batch norm in evaluation mode on `x` with the statistics of submodule `bn`.
-std::string batch_norm(const std::string& x, const std::string& bn) {
-  const std::string b = "self." + bn;
-  return "torch.batch_norm(" + x + ", " + b + ".weight, " + b + ".bias, " + b + ".running_mean, " + b +
-         ".running_var, False, 0.0, " + b + ".eps, True)";
-}
-
-// The forward of the AU head (AuHeadImpl::forward): x [B,D] -> p [B,12].
-std::string au_source(const AuHeadOptions& o) {
-  const std::string C = std::to_string(o.node_dim), k = std::to_string(o.k), k1 = std::to_string(o.k - 1);
-  return "def forward(self, x: Tensor) -> Tensor:\n"
-         "    v = torch.linear(x, self.node_fc.weight, self.node_fc.bias)\n"
-         "    v = torch.relu(" + batch_norm("v", "node_bn") + ").view([x.size(0), 12, " + C + "])\n"
-         "    s = torch.matmul(v, v.transpose(1, 2))\n"
-         "    kth = torch.topk(s, " + k + ", -1)[0].narrow(-1, " + k1 + ", 1)\n"
-         "    a = (s >= kth).to(v.dtype)\n"
-         "    dinv = a.sum(-1).pow(-0.5)\n"
-         "    a_hat = dinv.unsqueeze(-1) * a * dinv.unsqueeze(-2)\n"
-         "    agg = torch.matmul(a_hat, torch.linear(v, self.gnn_v.weight, self.gnn_v.bias))\n"
-         "    v2 = torch.relu(v + " + batch_norm("agg + torch.linear(v, self.gnn_u.weight, self.gnn_u.bias)", "gnn_bn") + ")\n"
-         "    s2 = torch.relu(self.sc)\n"
-         "    s2 = s2 / s2.norm(2.0, [-1], True).clamp_min(1e-12).expand_as(s2)\n"
-         "    vn = v2 / v2.norm(2.0, [-1], True).clamp_min(1e-12).expand_as(v2)\n"
-         "    return (vn * s2.unsqueeze(0)).sum(-1)\n";
-}
-
-// The forward of the EX head (ExHeadImpl::forward): x [B,D], p_au [B,12] -> attended logits [B,8].
-std::string ex_source(const ExHeadOptions& o) {
-  std::string s = o.attention == Attention::None ? "def forward(self, x: Tensor) -> Tensor:\n"
-                                                 : "def forward(self, x: Tensor, p_au: Tensor) -> Tensor:\n";
-  s += "    z = torch.linear(x, self.fc.weight, self.fc.bias)\n";
-  switch (o.attention) {
-    case Attention::Paper:
-      return s + "    return torch.tanh(torch.linear(p_au, self.att_q.weight, None) + "
-                 "torch.linear(z, self.att_k.weight, None)) * z\n";
-    case Attention::Additive:
-      return s + "    h = torch.tanh(torch.linear(p_au, self.att_q.weight, None).unsqueeze(1) + "
-                 "torch.linear(z.unsqueeze(-1), self.att_k.weight, None))\n"
-                 "    alpha = torch.softmax(torch.linear(h, self.att_v.weight, None).squeeze(-1), -1)\n"
-                 "    return alpha * z\n";
-    case Attention::None: break;
-  }
-  return s + "    return z\n";
-}
-
-// The forward of the VA head (VaHeadImpl::forward): x [B,D] -> [B,2].
-std::string va_source() {
-  return "def forward(self, x: Tensor) -> Tensor:\n"
-         "    return torch.tanh(" + batch_norm("torch.linear(x, self.fc.weight, self.fc.bias)", "bn") + ")\n";
-}
-
-std::string head_source(const LoadedHead& h) {
-  switch (h.meta.task) {
-    case Task::AU: return au_source(h.meta.head.au);
-    case Task::EX: return ex_source(h.meta.head.ex);
-    case Task::VA: return va_source();
-  }
-  return "";
-}
-
 // What forward takes: "images", "features" or "features+logits".
 std::string input_name(const Parts& p) {
   return p.has_backbone ? "images" : p.logits_dim > 0 ? "features+logits" : "features";
@@ -349,9 +276,7 @@ torch::jit::Module build_model(const ExportOptions& o, Parts& p) {
   try {
     for (auto& h : p.heads) {
       const std::string name = task_name(h.meta.task);
-      auto head = mirror(h.head->module(), name + "_head", cu);
-      head.define(head_source(h));
-      m.register_module(name, head);
+      m.register_module(name, script_head(*h.head, name + "_head", cu));
     }
     m.define(model_source(p, o.pre));
   } catch (const std::exception& e) {  // a bug here, not a bad input

@@ -5,6 +5,7 @@
 Stores are copies of DATA/val.h5 changed with h5py; backbones are TorchScript modules scripted
 here; images are damaged copies of demo images. Nothing here is read by the toolkit's code.
 """
+import json
 import os
 import shutil
 import struct
@@ -218,6 +219,13 @@ def flip_tensor_bytes(src, dst, every=False):
 
 if os.path.exists(out("au.pt")):
     flip_tensor_bytes(out("au.pt"), out("au_crc.pt"))
+    # Head kinds: one this toolkit does not know (a newer toolkit's), and one of another task.
+    for name, kind in (("kind_new.pt", "au-future"), ("kind_task.pt", "va-linear")):
+        ckpt = torch.jit.load(out("au.pt"))
+        meta = json.loads(ckpt.metadata)
+        meta["head_kind"] = kind
+        ckpt._c.setattr("metadata", json.dumps(meta))
+        torch.jit.save(ckpt, out(name))
 if os.path.exists(out("st.pt.resume")):  # the state a killed training run left
     # edited: its epoch set to -4 (the weights and the identity as they were)
     state = torch.jit.load(out("st.pt.resume"))

@@ -3,11 +3,7 @@
 # files that must not exist afterwards (nothing half-written). Bad stores, backbones and images are
 # made by bad_inputs.py (h5py, PyTorch); see man mtl-formats(5) and the EXIT STATUS of each page.
 . "$(dirname "$0")/common.sh"
-PY=${MTL_PYTHON:-/usr/bin/python3}
-if ! "$PY" -c 'import h5py, torch' 2>/dev/null; then
-  echo "skipped: $PY lacks h5py or torch (Debian: python3-h5py python3-torch)"
-  exit 77
-fi
+require_python h5py torch
 W=$WORK/bad
 IMG=$W/img
 mkdir -p "$W"
@@ -198,6 +194,8 @@ run_catalogue <<ROWS
 # --- checkpoints ---
 3 | ^mtl-predict: $W/au_crc.pt: the weights do not match their checksum \(the file is damaged\)$ | mtl-predict --au $W/au_crc.pt $DATA/val.h5
 3 | ^mtl-predict: $W/ex.pt: a checkpoint of the ex head, not of the au head$              | mtl-predict --au $W/ex.pt $DATA/val.h5
+3 | ^mtl-predict: $W/kind_new.pt: a head of a kind this toolkit does not know, 'au-future' \(written by a newer toolkit\?\)$ | mtl-predict --au $W/kind_new.pt $DATA/val.h5
+3 | ^mtl-predict: $W/kind_task.pt: its head kind 'va-linear' is of the va task, not of the au task | mtl-predict --au $W/kind_task.pt $DATA/val.h5
 3 | ^mtl-predict: $W/bb_scaled.pt: not an mtl-toolkit checkpoint                          | mtl-predict --au $W/bb_scaled.pt $DATA/val.h5
 3 | ^mtl-predict: $W/text.h5: cannot open checkpoint                                      | mtl-predict --au $W/text.h5 $DATA/val.h5
 3 | ^mtl-predict: $W/empty.h5: cannot open checkpoint                                     | mtl-predict --au $W/empty.h5 $DATA/val.h5

@@ -150,3 +150,36 @@ BOOST_AUTO_TEST_CASE(tuned_thresholds_round_trip_and_are_checked) {
   BOOST_TEST(error_of(replaced(kOldAu, "\"au_threshold\":0.5", "\"ex_offsets\":[0,1,0,0,0,0,0,0]")) ==
              "x.pt: bad value in the checkpoint metadata: ex_offsets in a checkpoint of the au head");
 }
+
+namespace {
+// The metadata of an EX checkpoint as 0.3.0 wrote it (mtl-train-ex, one epoch on the demo).
+const std::string kEx030 =
+    R"j({"attention":"additive","attention_hidden":64,"au_checkpoint":"au.pt","au_checkpoint_sha256":"1f1402)j"
+    R"j(9f50ac12dc28493733555b63b3736135770687c2532bf54f9f0203fe7e","au_names":["AU1","AU2","AU4","AU6","AU7)j"
+    R"j(","AU10","AU12","AU15","AU23","AU24","AU25","AU26"],"au_threshold":0.5,"batch":256,"best_epoch":1,"d)j"
+    R"j(ata_sha256":"150ac08118653dddbc4f0f05519fbfac0586ab28dcce19288dad68ac98895d64","epochs":1,"ex_names")j"
+    R"j(:["Neutral","Anger","Disgust","Fear","Happiness","Sadness","Surprise","Other"],"feature_dim":256,"fo)j"
+    R"j(rmat":"mtl-checkpoint","format_version":1,"in_dim":264,"input":"features+logits","logits_dim":8,"los)j"
+    R"j(s_mean":"authors","loss_weights":[0.4385964870452881,0.0,0.0,1.6666666269302368,0.4032258093357086,1)j"
+    R"j(.923076868057251,1.08695650100708,0.8333333134651184],"lr":0.001,"momentum":0.9,"optimizer":"SAM(SGD)j"
+    R"j()","rho":0.05,"score_name":"P_EX","seed":1,"task":"ex","threads":1,"toolkit_version":"0.3.0","train_)j"
+    R"j(data":[{"backbone_sha256":"f29eda647284aebdb7b0bcce5ee6c42763c409f32f187e5bf8c118e87fd42896","labell)j"
+    R"j(ed_rows":200,"path":"val.h5","resize":"pil","rows":240}],"val_data":null,"val_score":null,"weight_de)j"
+    R"j(cay":0.00390625,"weights_sha256":"9a6d8296ea117811b4ea08c4f389a0070e5a0afbaa398b2da3c89977ff461e9c"})j";
+}  // namespace
+
+// Metadata of the default head kinds is written as 0.3.0 wrote it, byte for byte (no "head_kind"),
+// so that checkpoints stay as they were; another kind is recorded and read back.
+BOOST_AUTO_TEST_CASE(head_kind_recorded_only_when_not_the_default) {
+  const CheckpointMeta m = CheckpointMeta::from_json(kEx030, "ex.pt");
+  BOOST_TEST(m.head_kind.empty());
+  BOOST_TEST((m.head.ex.attention == Attention::Additive));
+  BOOST_TEST(m.to_json() == kEx030);
+  CheckpointMeta other = m;
+  other.head_kind = "ex-temporal";
+  const std::string text = other.to_json();
+  BOOST_TEST(text.find(R"("head_kind":"ex-temporal")") != std::string::npos);
+  BOOST_TEST(CheckpointMeta::from_json(text, "x.pt").head_kind == "ex-temporal");
+  BOOST_TEST(error_of(replaced(kEx030, R"("epochs":1,)", R"("epochs":1,"head_kind":7,)")).find(
+                 "x.pt: incomplete or mistyped checkpoint metadata") == 0);
+}

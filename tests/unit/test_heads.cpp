@@ -248,3 +248,54 @@ BOOST_AUTO_TEST_CASE(prediction_lines_decide_on_logits) {
   BOOST_CHECK_EQUAL(line.ex.value(), 5);
   BOOST_CHECK_CLOSE(line.ex_prob.value()[5], p[5], 1e-6);
 }
+
+// ------------------------------------------------------------------------------------ TorchScript
+// Each head kind's script_forward(), compiled over its own weights (script_head), gives its
+// LibTorch forward in evaluation mode: mtl-export's model computes what mtl-predict computes.
+#include "mtl/model/script_head.h"
+#include "mtl/model/task_head.h"
+
+BOOST_AUTO_TEST_CASE(script_forward_equals_the_module) {
+  torch::manual_seed(11);
+  struct Case {
+    Task task;
+    HeadOptions o;
+    const char* what;
+  };
+  std::vector<Case> cases;
+  HeadOptions au;
+  au.au.node_dim = 8;
+  au.au.k = 3;
+  cases.push_back({Task::AU, au, "au, node-dim 8, k 3"});
+  cases.push_back({Task::AU, HeadOptions{}, "au, defaults"});
+  for (Attention a : {Attention::Paper, Attention::Additive, Attention::None}) {
+    HeadOptions ex;
+    ex.ex.attention = a;
+    ex.ex.attention_hidden = 5;
+    cases.push_back({Task::EX, ex, attention_name(a)});
+  }
+  cases.push_back({Task::VA, HeadOptions{}, "va"});
+  const int in_dim = 20, batch = 7;
+  for (const auto& c : cases) {
+    auto head = make_head(c.task, in_dim, c.o);
+    // Batch statistics that are not the initial 0 and 1: a few training passes.
+    head->module().train();
+    UpstreamOutputs up;
+    const auto p_au = torch::rand({batch, kNumAU});
+    if (!head->needs().empty()) up[Task::AU] = p_au;
+    for (int i = 0; i < 3; ++i) head->forward(torch::randn({batch, in_dim}) * 2 + 1, up);
+    head->module().eval();
+    torch::NoGradGuard ng;
+    const auto x = torch::randn({batch, in_dim});
+    const auto want = head->forward(x, up);
+    auto cu = std::make_shared<torch::jit::CompilationUnit>();
+    auto scripted = script_head(*head, "test_head", cu);
+    std::vector<c10::IValue> in{x};
+    if (!head->needs().empty()) in.push_back(p_au);
+    const auto got = scripted.forward(in).toTensor();
+    BOOST_TEST_CONTEXT(c.what) {
+      BOOST_TEST(got.sizes() == want.sizes());
+      BOOST_TEST(max_abs(got - want) < 1e-6);
+    }
+  }
+}

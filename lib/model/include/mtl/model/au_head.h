@@ -10,6 +10,7 @@
 namespace mtl {
 
 class TaskHead;
+struct HeadKind;
 
 class AuHeadImpl : public torch::nn::Module {
  public:
@@ -36,7 +37,8 @@ class AuHeadImpl : public torch::nn::Module {
 };
 TORCH_MODULE(AuHead);
 
-// The AU head behind the TaskHead interface (used by make_head).
+// The AU head behind the TaskHead interface, and its kind: "anfl", the AU task's default.
 std::unique_ptr<TaskHead> make_au_head(int in_dim, const AuHeadOptions& o);
+extern const HeadKind kAnflHead;
 
 }  // namespace mtl

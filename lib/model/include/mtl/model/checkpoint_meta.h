@@ -33,6 +33,9 @@ struct UpstreamCheckpoint {
 
 struct CheckpointMeta {
   Task task = Task::AU;
+  // The head's kind (HeadKind::name) when it is not the task's default; empty for the default kind,
+  // which every checkpoint before head kinds holds, so that their bytes stay as they were.
+  std::string head_kind;
   // The head's input: in_dim = feature_dim + logits_dim (logits_dim is 0 without logits).
   int in_dim = 0, feature_dim = 0, logits_dim = 0;
   bool with_logits = false;

@@ -10,6 +10,7 @@
 namespace mtl {
 
 class TaskHead;
+struct HeadKind;
 
 class ExHeadImpl : public torch::nn::Module {
  public:
@@ -29,5 +30,7 @@ TORCH_MODULE(ExHead);
 
 // The EX head behind the TaskHead interface (used by make_head).
 std::unique_ptr<TaskHead> make_ex_head(int in_dim, const ExHeadOptions& o);
+// Its kind: "ex-attention", the EX task's default.
+extern const HeadKind kExHead;
 
 }  // namespace mtl

@@ -1,5 +1,7 @@
-// One interface for the three task heads, so that training and prediction never ask which task
-// they hold. make_head() is the only place that maps a task to a head.
+// One interface for the heads, so that training, prediction and export never ask which head they
+// hold, and the registry of head kinds: each kind (an architecture for a task) is defined in its
+// own file (au_head.cpp, ...) and listed once in head_kinds(), through which the toolkit makes,
+// loads and exports heads.
 // This header includes LibTorch.
 #pragma once
 #include <torch/torch.h>
@@ -18,10 +20,13 @@ namespace mtl {
 // The outputs of other heads that a head reads (EX with attention: the AU probabilities [B,12]).
 using UpstreamOutputs = std::map<Task, torch::Tensor>;
 
+struct HeadKind;
+
 class TaskHead {
  public:
   virtual ~TaskHead() = default;
-  virtual Task task() const = 0;
+  virtual const HeadKind& kind() const = 0;
+  Task task() const;
   // The tasks whose head outputs forward() reads; their heads are trained first and frozen.
   std::vector<Task> needs() const { return upstream_tasks(task(), options()); }
   // The LibTorch module holding the parameters and buffers (saved under stable names).
@@ -47,13 +52,41 @@ class TaskHead {
   // the argmax of the logits, which float32 probabilities can tie (logits 2e-10 and 4e-9 give the
   // same probability), so that a prediction line agrees with score() on the same output.
   virtual void fill(const float* out, const float* pred, Prediction& p) const = 0;
+
+  // forward() in evaluation mode as TorchScript source: one "def forward(self, x: Tensor) -> Tensor"
+  // (EX with attention: also "p_au: Tensor", the AU probabilities) over the parameters and
+  // submodules of module() under their names; a batch norm's epsilon is its attribute "eps"
+  // (see script_head.h). mtl-export compiles it into the model; test_heads holds it equal to forward().
+  virtual std::string script_forward() const = 0;
 };
+
+// TorchScript text of a batch norm in evaluation mode on `x` with the statistics of submodule `bn`,
+// for script_forward().
+std::string script_batch_norm(const std::string& x, const std::string& bn);
 
 // The values of a float tensor (on any device), e.g. loss weights for the checkpoint metadata.
 std::vector<float> float_values(const torch::Tensor& t);
 
-// Builds an untrained head of `task` for inputs of in_dim values. Throws std::invalid_argument for
-// hyperparameters that fail HeadOptions::check.
+// A kind of head: an architecture for one task. Each head file defines its own (kAnflHead in
+// au_head.cpp, kExHead, kVaHead) and head_kinds() lists them; a new kind is a new file and one
+// line there.
+struct HeadKind {
+  const char* name;         // recorded in a checkpoint whose head is not its task's default kind
+  Task task;
+  const char* description;  // for --help and messages
+  // An untrained head for inputs of in_dim values; std::invalid_argument for bad hyperparameters.
+  std::unique_ptr<TaskHead> (*make)(int in_dim, const HeadOptions& options);
+};
+
+// Every head kind the toolkit knows, the default kind of each task first among that task's.
+const std::vector<const HeadKind*>& head_kinds();
+// The kind a task's trainer makes unless told otherwise (and that a checkpoint without a kind holds).
+const HeadKind& default_head_kind(Task task);
+// The kind called `name`, or null.
+const HeadKind* find_head_kind(const std::string& name);
+
+// Builds an untrained head of `task`'s default kind for inputs of in_dim values. Throws
+// std::invalid_argument for hyperparameters that fail HeadOptions::check.
 std::unique_ptr<TaskHead> make_head(Task task, int in_dim, const HeadOptions& options);
 
 // The head input for rows of a store: the features, with the logits appended when `with_logits`.

@@ -9,6 +9,7 @@
 namespace mtl {
 
 class TaskHead;
+struct HeadKind;
 
 class VaHeadImpl : public torch::nn::Module {
  public:
@@ -22,5 +23,7 @@ TORCH_MODULE(VaHead);
 
 // The VA head behind the TaskHead interface (used by make_head).
 std::unique_ptr<TaskHead> make_va_head(int in_dim, const VaHeadOptions& o);
+// Its kind: "va-linear", the VA task's default.
+extern const HeadKind kVaHead;
 
 }  // namespace mtl
