@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <nlohmann/json.hpp>
 
@@ -24,10 +25,10 @@
 #include "mtl/core/thresholds.h"
 #include "mtl/core/version.h"
 #include "mtl/model/checkpoint.h"
+#include "mtl/model/head_set.h"
 #include "mtl/model/script_head.h"
 #include "mtl/pipeline/extract.h"
 #include "mtl/vision/backbone.h"
-#include "tuned_thresholds.h"
 
 namespace mtl {
 namespace {
@@ -43,40 +44,22 @@ std::string first_line(const std::exception& e) {
 
 // What goes into the model: the heads in the order AU, EX, VA (a head after those it reads).
 struct Parts {
-  std::vector<LoadedHead> heads;
+  std::optional<HeadSet> set;  // loaded by load_heads
   Thresholds thresholds;
   std::string thresholds_source;  // the file, the checkpoints that store them, or the AU checkpoint
   torch::jit::Module backbone;
   bool has_backbone = false, backbone_tuple = false;
   int feature_dim = 0, logits_dim = 0;  // logits_dim: what the heads that read logits need (0: none do)
-  const LoadedHead* find(Task t) const {
-    for (const auto& h : heads)
-      if (h.meta.task == t) return &h;
-    return nullptr;
-  }
+  std::vector<LoadedHead>& heads() { return set->heads(); }
+  const std::vector<LoadedHead>& heads() const { return set->heads(); }
+  const LoadedHead* find(Task t) const { return set->find(t); }
 };
-
-// An EX head with attention needs the AU head it was trained with.
-void check_upstream(const Parts& p) {
-  for (const auto& h : p.heads)
-    for (Task up : h.head->needs()) {
-      const LoadedHead* have = p.find(up);
-      if (!have)
-        throw UsageError(h.path + " reads the " + task_name(up) + " head's output: give the " + task_name(up) +
-                         " checkpoint it was trained with (--" + task_name(up) + ")");
-      auto it = h.meta.upstream.find(up);
-      if (it != h.meta.upstream.end() && !is_recorded_upstream(it->second, *have))
-        throw InputError(h.path + " was trained with another " + task_name(up) + " head (" + it->second.path +
-                         ", SHA-256 " + it->second.sha256.substr(0, 12) + "...) than " + have->path + " (SHA-256 " +
-                         sha256_file(have->path).substr(0, 12) + "...)");
-    }
-}
 
 // All heads must read the same features; those that read logits too, the same number of them.
 void check_feature_sizes(Parts& p) {
   const LoadedHead* first = nullptr;
   const LoadedHead* first_logits = nullptr;
-  for (const auto& h : p.heads) {
+  for (const auto& h : p.heads()) {
     if (first && h.meta.feature_dim != first->meta.feature_dim)
       throw InputError(h.path + " was trained on " + std::to_string(h.meta.feature_dim) + " features per image, but " +
                        first->path + " on " + std::to_string(first->meta.feature_dim));
@@ -92,16 +75,12 @@ void check_feature_sizes(Parts& p) {
 }
 
 void load_heads(const ExportOptions& o, Parts& p) {
-  for (Task t : {Task::AU, Task::EX, Task::VA}) {
-    auto it = o.checkpoints.find(t);
-    if (it != o.checkpoints.end() && !it->second.empty()) p.heads.push_back(load_checkpoint(it->second, t));
-  }
-  check_upstream(p);
+  p.set.emplace(o.checkpoints);  // an EX head with attention needs the AU head it was trained with
   check_feature_sizes(p);
   // What a thresholds file leaves untuned (null AUs, no offsets) keeps the heads' own.
   const LoadedHead *au = p.find(Task::AU), *ex = p.find(Task::EX);
-  p.thresholds = own_thresholds(au, ex, false);
-  p.thresholds_source = own_thresholds_source(au, ex);
+  p.thresholds = p.set->own_thresholds(false);
+  p.thresholds_source = p.set->own_thresholds_source();
   if (!o.thresholds.empty()) {
     const Thresholds file = read_thresholds(o.thresholds);
     p.thresholds = file.over(p.thresholds);
@@ -144,19 +123,12 @@ void load_backbone(ExportOptions& o, Parts& p) {
   p.backbone_tuple = out.isTuple();
   if (probe.feature_dim() != p.feature_dim)
     throw InputError(o.backbone + " gives " + std::to_string(probe.feature_dim()) + " features per image, but " +
-                     p.heads.front().path + " was trained on " + std::to_string(p.feature_dim));
-  for (const auto& h : p.heads)
+                     p.heads().front().path + " was trained on " + std::to_string(p.feature_dim));
+  for (const auto& h : p.heads())
     if (h.meta.with_logits && probe.logits_dim() != h.meta.logits_dim)
       throw InputError(o.backbone + " gives " + std::to_string(probe.logits_dim()) + " logits per image, but " + h.path +
                        " was trained on features with " + std::to_string(h.meta.logits_dim) + " logits appended");
-  const std::string sha = sha256_file(o.backbone);
-  for (const auto& h : p.heads)
-    for (const auto& s : h.meta.train_data)
-      if (!s.backbone_sha256.empty() && s.backbone_sha256 != sha) {
-        logging::warn(o.backbone + " is another backbone (SHA-256 " + sha.substr(0, 12) + "...) than the one " + h.path +
-                      " was trained with (" + s.path + ": " + s.backbone_sha256.substr(0, 12) + "...)");
-        break;
-      }
+  p.set->warn_other_backbone(sha256_file(o.backbone), o.backbone);
 }
 
 // What forward takes: "images", "features" or "features+logits".
@@ -190,7 +162,7 @@ std::string model_source(const Parts& p, const Preprocess& pre) {
   std::string s = input_source(p, pre) +
                   "    assert bool(torch.isfinite(h).all()), \"mtl model: a row's features are NaN or infinite\"\n"
                   "    res: Dict[str, Tensor] = {}\n";
-  for (const auto& h : p.heads) {
+  for (const auto& h : p.heads()) {
     const std::string x = h.meta.with_logits || p.logits_dim == 0 ? "h" : "h.narrow(1, 0, " + std::to_string(p.feature_dim) + ")";
     switch (h.meta.task) {
       case Task::AU:
@@ -217,7 +189,7 @@ std::string model_source(const Parts& p, const Preprocess& pre) {
 // The metadata JSON: each head's checkpoint metadata and file identity, the backbone and thresholds.
 std::string metadata_json(const ExportOptions& o, const Parts& p) {
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& h : p.heads)
+  for (const auto& h : p.heads())
     j["heads"][task_name(h.meta.task)] = {{"path", h.path}, {"sha256", sha256_file(h.path)},
                                           {"metadata", nlohmann::json::parse(h.meta.to_json())}};
   if (p.has_backbone) j["backbone"] = {{"path", o.backbone}, {"sha256", sha256_file(o.backbone)}};
@@ -251,7 +223,7 @@ void register_attributes(torch::jit::Module& m, const ExportOptions& o, const Pa
   m.register_attribute("mean", c10::ListType::ofFloats(), list_of(mean));
   m.register_attribute("std", c10::ListType::ofFloats(), list_of(sd));
   std::vector<std::string> tasks, au(au_names().begin(), au_names().end()), ex(ex_names().begin(), ex_names().end());
-  for (const auto& h : p.heads) tasks.push_back(task_name(h.meta.task));
+  for (const auto& h : p.heads()) tasks.push_back(task_name(h.meta.task));
   strs("tasks", tasks);
   strs("au_names", au);
   strs("ex_names", ex);
@@ -274,7 +246,7 @@ torch::jit::Module build_model(const ExportOptions& o, Parts& p) {
   m.register_buffer("ex_offsets", from_floats(p.thresholds.ex_offsets ? p.thresholds.ex_offsets->data() : zeros.data(), kNumEX));
   if (p.has_backbone) m.register_module("backbone", p.backbone);
   try {
-    for (auto& h : p.heads) {
+    for (auto& h : p.heads()) {
       const std::string name = task_name(h.meta.task);
       m.register_module(name, script_head(*h.head, name + "_head", cu));
     }
@@ -303,7 +275,7 @@ std::map<std::string, torch::Tensor> reference(const ExportOptions& o, Parts& p,
   }
   UpstreamOutputs up;
   std::map<std::string, torch::Tensor> out;
-  for (auto& head : p.heads) {
+  for (auto& head : p.heads()) {
     auto xi = head.meta.with_logits || p.logits_dim == 0 ? h : h.narrow(1, 0, p.feature_dim);
     auto y = head.head->prediction(head.head->forward(xi, up));
     up[head.meta.task] = y;
@@ -384,7 +356,7 @@ ExportResult export_model(const ExportOptions& o, Parts& p) {
   write_atomically(o.output, [&](const std::string& tmp) { write_bytes(tmp, bytes); });
   r.input = p.has_backbone ? "images [B,3," + std::to_string(o.pre.size) + "," + std::to_string(o.pre.size) + "]"
                            : input_name(p) + " [B," + std::to_string(input_dim(p)) + "]";
-  for (const auto& h : p.heads) r.tasks += (r.tasks.empty() ? "" : " ") + std::string(task_name(h.meta.task));
+  for (const auto& h : p.heads()) r.tasks += (r.tasks.empty() ? "" : " ") + std::string(task_name(h.meta.task));
   return r;
 }
 

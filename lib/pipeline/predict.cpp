@@ -11,34 +11,30 @@
 #include "mtl/core/signals.h"
 #include "mtl/core/thresholds.h"
 #include "mtl/model/checkpoint.h"
+#include "mtl/model/head_set.h"
 #include "mtl/model/runtime.h"
 #include "mtl/pipeline/training_data.h"
 #include "mtl/vision/backbone.h"
-#include "tuned_thresholds.h"
 
 namespace mtl {
 namespace {
 
 constexpr size_t kStoreChunk = 4096;
 
-// The loaded heads, in an order where every head comes after the heads it reads.
-class HeadSet {
+// The heads of a HeadSet on a device, deciding with the thresholds given or their own.
+class Predictor {
  public:
-  HeadSet(const std::map<Task, std::string>& checkpoints, const torch::Device& device) : device_(device) {
-    for (const auto& [task, path] : checkpoints)
-      if (!path.empty()) heads_.push_back(load_checkpoint(path, task));
-    for (auto& h : heads_) check_upstream(h);
-    // Upstream heads first: a head reads only heads of earlier tasks (EX reads AU).
-    std::stable_sort(heads_.begin(), heads_.end(),
-                     [](const LoadedHead& a, const LoadedHead& b) { return a.head->needs().size() < b.head->needs().size(); });
-    for (auto& h : heads_) h.head->module().to(device_);
+  Predictor(const std::map<Task, std::string>& checkpoints, const torch::Device& device)
+      : set_(checkpoints), device_(device) {
+    for (auto& h : set_.heads()) h.head->module().to(device_);
   }
+  const HeadSet& heads() const { return set_; }
 
   // Decides every row with `file` (a thresholds file, if any) over the heads' own thresholds (their
   // training threshold, or those stored in them unless `untuned`), and records them on each line.
   void set_thresholds(const std::optional<Thresholds>& file, bool untuned) {
-    const LoadedHead *au = find(Task::AU), *ex = find(Task::EX);
-    const Thresholds own = own_thresholds(au, ex, untuned);
+    const LoadedHead *au = set_.find(Task::AU), *ex = set_.find(Task::EX);
+    const Thresholds own = set_.own_thresholds(untuned);
     thresholds_ = file ? file->over(own) : own;
     // The heads' own decisions stand (on the logits) unless thresholds were given or stored.
     redecide_ = file || (!untuned && ((au && au->meta.au_thresholds) || (ex && ex->meta.ex_offsets)));
@@ -54,7 +50,7 @@ class HeadSet {
       torch::Tensor out, pred;  // raw output and prediction(), float32 on the CPU
     };
     std::vector<Rows> preds;
-    for (auto& h : heads_) {
+    for (auto& h : set_.heads()) {
       auto x = head_input(rows, h.meta.with_logits, h.meta.in_dim, source, h.path).to(device_);
       auto o = h.head->forward(x, outputs);
       auto p = h.head->prediction(o);
@@ -78,29 +74,6 @@ class HeadSet {
     if (!out) throw OutputError("error writing predictions to standard output");
   }
 
-  // Features from another backbone than the one a head was trained on give predictions without
-  // meaning, but a re-exported backbone can differ in bytes only: a warning names both.
-  void warn_other_backbone(const std::string& sha256, const std::string& source) const {
-    for (const auto& h : heads_)
-      for (const auto& s : h.meta.train_data)
-        if (!s.backbone_sha256.empty() && !sha256.empty() && s.backbone_sha256 != sha256) {
-          logging::warn(source + " comes from another backbone (SHA-256 " + sha256.substr(0, 12) + "...) than the features " +
-                        h.path + " was trained on (" + s.path + ": " + s.backbone_sha256.substr(0, 12) + "...)");
-          break;
-        }
-  }
-
-  // Images resized otherwise than for the features a head was trained on shift its input: a warning.
-  void warn_other_resize(const std::string& method) const {
-    for (const auto& h : heads_)
-      for (const auto& s : h.meta.train_data)
-        if (!s.resize.empty() && s.resize != method) {
-          logging::warn("images are resized with --resize " + method + ", but " + h.path + " was trained on features of " +
-                        s.path + ", resized with " + s.resize);
-          return;
-        }
-  }
-
  private:
   // NaN is not JSON, and a NaN probability would print as a confident class: an error, exit 1.
   static void refuse_nonfinite(const torch::Tensor& p, const FeatureRows& rows, const std::string& source,
@@ -114,27 +87,8 @@ class HeadSet {
       }
   }
 
-  // A head that reads another head's output needs that head, and should get the one it was trained with.
-  void check_upstream(const LoadedHead& h) const {
-    for (Task up : h.head->needs()) {
-      const LoadedHead* have = find(up);
-      if (!have)
-        throw UsageError(h.path + " reads the " + task_name(up) + " head's output: give the " + task_name(up) +
-                         " checkpoint it was trained with (--" + task_name(up) + ")");
-      auto it = h.meta.upstream.find(up);
-      if (it != h.meta.upstream.end() && !is_recorded_upstream(it->second, *have))
-        logging::warn(h.path + " was trained with a different " + task_name(up) + " checkpoint (" + it->second.path +
-                      ") than " + have->path);
-    }
-  }
-  const LoadedHead* find(Task t) const {
-    for (const auto& h : heads_)
-      if (h.meta.task == t) return &h;
-    return nullptr;
-  }
-
+  HeadSet set_;
   torch::Device device_;
-  std::vector<LoadedHead> heads_;
   Thresholds thresholds_ = Thresholds::uniform(0.5f);
   bool redecide_ = false;
 };
@@ -157,8 +111,8 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   const BackboneOptions net = o.images.backbone_options(device_name);  // checked before any file is read
   std::optional<Thresholds> file_thresholds;
   if (!o.thresholds.empty()) file_thresholds = read_thresholds(o.thresholds);  // before the heads load
-  HeadSet heads(o.checkpoints, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU));
-  heads.set_thresholds(file_thresholds, o.untuned);
+  Predictor predictor(o.checkpoints, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU));
+  predictor.set_thresholds(file_thresholds, o.untuned);
   if (o.images.backbone.empty()) {
     // Stores given together (shards) must hold comparable features: checked before the first line.
     if (o.inputs.size() > 1) {
@@ -168,10 +122,10 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
     }
     for (const auto& path : o.inputs) {
       FeatureStoreReader store(path);
-      heads.warn_other_backbone(store.info().backbone_sha256, path);
+      predictor.heads().warn_other_backbone(store.info().backbone_sha256, path);
       for (size_t start = 0; start < store.rows(); start += kStoreChunk) {
         if (int sig = stop_signal()) throw Interrupted(sig);
-        heads.predict(store.read(start, std::min(kStoreChunk, store.rows() - start)), path, out);
+        predictor.predict(store.read(start, std::min(kStoreChunk, store.rows() - start)), path, out);
       }
     }
     return;
@@ -181,12 +135,12 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   bool checked_backbone = false;  // after the first batch, so that a broken backbone's error comes first
   ExtractOptions eo = o.images.for_backbone(backbone);
   eo.threads = o.threads;
-  heads.warn_other_resize(resize_name(eo.pre.resize));
+  predictor.heads().warn_other_resize(resize_name(eo.pre.resize));
   for (const auto& path : o.inputs) {
     InputList list = read_input_list(path);
     auto res = extract_rows(list, eo, backbone, [&](const FeatureRows& r, size_t, const std::vector<std::string>&) {
-      heads.predict(r, o.images.backbone, out);
-      if (!checked_backbone) heads.warn_other_backbone(backbone_sha256, o.images.backbone);
+      predictor.predict(r, o.images.backbone, out);
+      if (!checked_backbone) predictor.heads().warn_other_backbone(backbone_sha256, o.images.backbone);
       checked_backbone = true;
     });
     if (!res.skipped.empty())

@@ -1,4 +1,4 @@
-// Thresholds in head checkpoints: stored by mtl-tune --store, read by mtl-predict and mtl-export.
+// Thresholds stored in head checkpoints (mtl-tune --store); HeadSet reads them for mtl-predict and mtl-export.
 #include "mtl/pipeline/tune.h"
 
 #include <unistd.h>
@@ -9,27 +9,9 @@
 
 #include "mtl/core/checksum.h"
 #include "mtl/core/error.h"
-#include "tuned_thresholds.h"
+#include "mtl/model/head_set.h"
 
 namespace mtl {
-
-Thresholds own_thresholds(const LoadedHead* au, const LoadedHead* ex, bool untuned) {
-  Thresholds t = Thresholds::uniform(au ? static_cast<float>(au->meta.head.au.threshold) : 0.5f);
-  if (untuned) return t;
-  if (au && au->meta.au_thresholds) t.au = *au->meta.au_thresholds;
-  if (ex) t.ex_offsets = ex->meta.ex_offsets;
-  return t;
-}
-
-std::string own_thresholds_source(const LoadedHead* au, const LoadedHead* ex) {
-  const std::string au_src = au ? au->path : "";
-  const std::string ex_src = ex && ex->meta.ex_offsets ? ex->path : "";
-  return au_src + (!au_src.empty() && !ex_src.empty() ? " " : "") + ex_src;
-}
-
-bool is_recorded_upstream(const UpstreamCheckpoint& up, const LoadedHead& have) {
-  return up.sha256.empty() || up.sha256 == have.meta.trained_sha256 || up.sha256 == sha256_file(have.path);
-}
 
 std::vector<std::string> store_thresholds(const Thresholds& t, const std::string& source,
                                           const std::vector<std::string>& checkpoints) {

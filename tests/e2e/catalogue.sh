@@ -10,7 +10,8 @@ mkdir -p "$W"
 # Heads trained briefly on the validation store, for the checkpoint and prediction cases.
 T="--train $DATA/val.h5 --batch 64 --seed 3 --threads 2 -q --epochs 1"
 mtl-train-au $T --lr 0.1 --node-dim 8 -o "$W/au.pt" && mtl-train-ex $T --au "$W/au.pt" -o "$W/ex.pt" &&
-  mtl-train-va $T -o "$W/va.pt" || { echo "FAIL: training the heads for the catalogue"; exit 1; }
+  mtl-train-va $T -o "$W/va.pt" && mtl-train-au $T --lr 0.1 --node-dim 8 --seed 4 -o "$W/au2.pt" ||
+  { echo "FAIL: training the heads for the catalogue"; exit 1; }
 # The training state of a run killed after its first epoch, damaged by bad_inputs.py.
 ST="mtl-train-au -q --threads 1 --epochs 40 --node-dim 8 --train $DATA/val.h5 -o $W/st.pt"
 $ST & pid=$!
@@ -205,6 +206,7 @@ run_catalogue <<ROWS
 3 | ^mtl-predict: $W/va.pt expects 264 input values per image, but $W/dim128.h5 gives 136 | $P $W/dim128.h5
 3 | ^mtl-train-ex: $W/va.pt: a checkpoint of the va head, not of the au head$             | mtl-train-ex --threads 1 --epochs 1 --au $W/va.pt -o $W/o.pt --train $DATA/val.h5 | $W/o.pt
 2 | ^mtl-predict: $W/ex.pt reads the au head's output: give the au checkpoint             | mtl-predict --ex $W/ex.pt $DATA/val.h5
+3 | ^mtl-predict: $W/ex.pt was trained with another au head \(.*/au.pt, SHA-256 [0-9a-f]{12}\.\.\.\) than $W/au2.pt \(SHA-256 | mtl-predict --au $W/au2.pt --ex $W/ex.pt $DATA/val.h5
 0 | ^mtl-predict: warning: $W/scaled.h5 comes from another backbone                      | $P $W/scaled.h5
 0 | ^mtl-predict: warning: --threads 100000 is more than the [0-9]+ CPUs this process can run on \(.*\); using [0-9]+$ | timeout -s KILL 60 mtl-predict --threads 100000 --va $W/va.pt $DATA/val.h5
 3 | ^mtl-train-va: $DATA/val.h5: image '.*' is also in $DATA/val.h5; a row given twice would count twice | $TV $DATA/val.h5 --train $DATA/val.h5 | $W/o.pt
