@@ -136,8 +136,10 @@ void write_atomically(const std::string& path, const std::function<void(const st
 
 void write_file_atomically(const std::string& path, const std::string& bytes) {
   write_atomically(path, [&](const std::string& temp) {
-    const bool stream = temp == path;  // written directly (a FIFO, /dev/stdout): no O_TRUNC on a pipe
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CLOEXEC | (stream ? 0 : O_CREAT | O_TRUNC | O_EXCL), 0644);
+    // A stream (a FIFO, /dev/stdout) is written directly, appended to: /dev/stdout redirected with
+    // >> to a file must not be overwritten from its start, nor truncated.
+    const bool stream = temp == path;
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CLOEXEC | (stream ? O_APPEND : O_CREAT | O_TRUNC | O_EXCL), 0644);
     if (fd < 0) throw OutputError(path + ": cannot create: " + std::strerror(errno));
     for (size_t done = 0; done < bytes.size();) {
       const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);

@@ -152,6 +152,9 @@ devstdout=$(readlink /dev/stdout)
 mtl-tune -q --truth "$W/tune.txt" -o /dev/stdout "$W/tune.jsonl" > "$W/stdout-file.json"
 expect_true "-o /dev/stdout into a file: the thresholds" -- cmp -s "$W/th.json" "$W/stdout-file.json"
 mtl-tune -q --truth "$W/tune.txt" -o /dev/stdout "$W/tune.jsonl" | cat > "$W/stdout-pipe.json"
+{ echo before; mtl-tune -q --truth "$W/tune.txt" -o /dev/stdout "$W/tune.jsonl"; } > "$W/stdout-append.json"
+expect_true "-o /dev/stdout after other output to the same file: both kept" -- \
+  cmp -s "$W/stdout-append.json" <(echo before; cat "$W/th.json")
 expect_true "-o /dev/stdout into a pipe: the thresholds" -- cmp -s "$W/th.json" "$W/stdout-pipe.json"
 expect_exit 4 "a trainer refuses -o /dev/stdout (its files go beside it)" -- mtl-train-va -q --epochs 1 --train "$D/val.h5" -o /dev/stdout
 if [ -L /dev/stdout ] || [ -z "$devstdout" ]; then pass "/dev/stdout is still what it was"; else
