@@ -198,9 +198,10 @@ expect_grep "not resuming .*au_x.pt.resume (it was written by a run with other d
 # the first, held meanwhile, ends with the checkpoint and log of a run alone, and no lock file.
 mtl-train-au $TA -o "$WORK/au_two.pt" --log "$WORK/au_two.log" 2>/dev/null &
 pid=$!
-for _ in $(seq 2000); do [ -e "$WORK/au_two.pt.lock" ] && break; sleep 0.01; done
+# The trainer takes the lock of -o, then that of --log: hold it once both are taken.
+for _ in $(seq 2000); do [ -e "$WORK/au_two.pt.lock" ] && [ -e "$WORK/au_two.log.lock" ] && break; sleep 0.01; done
 kill -STOP $pid
-if [ -e "$WORK/au_two.pt.lock" ]; then
+if [ -e "$WORK/au_two.pt.lock" ] && [ -e "$WORK/au_two.log.lock" ]; then
   expect_exit 4 "a second trainer on the same -o" -- mtl-train-au $TA -o "$WORK/au_two.pt"
   expect_grep "au_two.pt: another run is writing it now (it holds .*au_two.pt.lock); wait for it to end or give -o another file" "$WORK/err" "it says why and names the lock"
   expect_exit 4 "a second trainer on the same --log" -- mtl-train-au $TA -o "$WORK/au_other.pt" --log "$WORK/au_two.log"
