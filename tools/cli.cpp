@@ -272,17 +272,23 @@ void Parser::positional(const std::string& name) {
 cxxopts::ParseResult Parser::parse(int argc, char** argv) {
   // File names go into JSON (checkpoint, store and model metadata, prediction lines), which holds
   // UTF-8: a name that is not (legal on Linux) is refused here, for every program alike.
+  auto refuse = [](const std::string& what, std::string_view text, size_t ok) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[ok]));
+    throw UsageError(what + " '" + std::string(text.substr(0, ok)) + "...' is not valid UTF-8 (byte " + byte +
+                     " at offset " + std::to_string(ok) + "); file names go into the toolkit's JSON metadata: " +
+                     "rename the file, for example with convmv");
+  };
+  // The value of an option is named by its option (as option_values reads argv, --name=value too);
+  // anything else (a file argument, an option's name) as an argument.
+  for (const auto& [name, value] : option_values(argc, argv, kinds_)) {
+    const size_t ok = valid_utf8_prefix(value);
+    if (ok != value.size()) refuse((name.size() == 1 ? "-" : "--") + name + ": the value", value, ok);
+  }
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const size_t ok = valid_utf8_prefix(arg);
-    if (ok == arg.size()) continue;
-    char byte[8];
-    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(arg[ok]));
-    const bool value = i > 1 && argv[i - 1][0] == '-' && arg[0] != '-';
-    throw UsageError((value ? std::string(argv[i - 1]) + ": '" : std::string("argument '")) +
-                     std::string(arg.substr(0, ok)) + "...' is not valid UTF-8 (byte " + byte + " at offset " +
-                     std::to_string(ok) + "); file names go into the toolkit's JSON metadata: rename the file, for "
-                     "example with convmv");
+    if (ok != arg.size()) refuse("the argument", arg, ok);
   }
   cxxopts::ParseResult r;
   try {

@@ -42,9 +42,12 @@ int tune(const std::string& truth_path, const std::string& pred_path, const std:
     mtl::logging::warn("no expression offsets: no prediction with \"ex_prob\" has an expression label");
   int moved = 0;
   for (const auto& a : report.au) moved += a.tuned;
-  if (report.videos == 1 && report.without_video == report.matched)
-    mtl::logging::warn(o.predictions_name + ": the image paths carry no video (no folder, as in VIDEO/00001.jpg): "
-                       "the bootstrap resamples videos, and one video gives it nothing to hold out, so nothing is tuned");
+  if (report.videos == 1)
+    mtl::logging::warn(o.predictions_name + ": " +
+                       (report.without_video == report.matched
+                            ? "the image paths carry no video (no folder, as in VIDEO/00001.jpg)"
+                            : "the images with truth are of one video") +
+                       ": the bootstrap resamples videos, and one video gives it nothing to hold out, so nothing is tuned");
   mtl::logging::info(std::to_string(moved) + " of 12 AU thresholds tuned (the others keep the head's own)" +
                      (report.ex_rows ? report.ex_tuned ? "; expression offsets written" :
                                        "; no expression offsets (no gain on the videos left out)" : ""));

@@ -353,8 +353,11 @@ int lock_part(const std::string& part) {
   int fd = ::open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw OutputError(part + ": cannot create: " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
     ::close(fd);
-    throw OutputError(part + ": another run is writing this store now; wait for it to end or give another -o");
+    if (err == EWOULDBLOCK)
+      throw OutputError(part + ": another run is writing this store now; wait for it to end or give another -o");
+    throw OutputError(part + ": cannot lock: " + std::strerror(err) + " (a file system without file locks?)");
   }
   return fd;
 }
@@ -591,8 +594,8 @@ FeatureStoreReader::FeatureStoreReader(const std::string& path, bool allow_parti
     const bool locked = fd >= 0 && ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
     if (fd >= 0) ::close(fd);
     if (locked)
-      throw InputError(path + ": a store that mtl-extract is writing now; wait for it to end (" + final_name +
-                       " is the finished store)");
+      throw InputError(path + ": a store that mtl-extract is writing now; wait for it to end" +
+                       (part ? " (" + final_name + " is the finished store)" : std::string()));
     if (part)
       throw InputError(path + ": an unfinished store (a stopped mtl-extract's .part); run mtl-extract -o " +
                        final_name + " again to finish it");

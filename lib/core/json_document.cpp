@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
 #include <vector>
 
 #include "mtl/core/error.h"
@@ -24,15 +25,14 @@ int line_of(const std::string& text, size_t at) {
 }  // namespace
 
 nlohmann::json parse_json_unique(const std::string& text) {
-  std::vector<std::vector<std::string>> keys;  // per open object or array: the keys seen so far
+  std::vector<std::unordered_set<std::string>> keys;  // per open object or array: the keys seen so far
   return nlohmann::json::parse(text, [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     using E = nlohmann::json::parse_event_t;
     if (event == E::object_start || event == E::array_start) keys.emplace_back();
     else if (event == E::object_end || event == E::array_end) keys.pop_back();
     else if (event == E::key && !keys.empty()) {
       std::string k = parsed.get<std::string>();
-      if (std::find(keys.back().begin(), keys.back().end(), k) != keys.back().end()) throw DuplicateKey(k);
-      keys.back().push_back(std::move(k));
+      if (!keys.back().insert(k).second) throw DuplicateKey(k);
     }
     return true;
   });

@@ -23,6 +23,25 @@ std::optional<size_t> read_number(const std::string& path) {
   }
 }
 
+// A line "KEY:   123456 kB" of /proc/meminfo, in bytes; 0 when it cannot be read.
+size_t meminfo(const std::string& key) {
+  std::ifstream f("/proc/meminfo");
+  for (std::string line; std::getline(f, line);) {
+    std::istringstream in(line);
+    std::string k;
+    size_t kb = 0;
+    if (in >> k >> kb && k == key + ":") return kb * 1024;
+  }
+  return 0;
+}
+
+// The v1 cgroup memory limit, when there is one (larger values are v1's "no limit").
+std::optional<size_t> v1_limit() {
+  auto v1 = read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  if (v1 && *v1 < (size_t(1) << 60)) return v1;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<size_t> parse_size(const std::string& text) {
@@ -63,15 +82,18 @@ std::string format_size(size_t bytes) {
   return buf;
 }
 
+size_t total_memory() {
+  size_t total = meminfo("MemTotal");
+  auto cap = [&](std::optional<size_t> limit) {
+    if (limit && (total == 0 || *limit < total)) total = *limit;
+  };
+  for (const auto& folder : detail::cgroup_v2_folders()) cap(read_number(folder + "/memory.max"));
+  cap(v1_limit());
+  return total;
+}
+
 size_t available_memory() {
-  size_t avail = 0;
-  std::ifstream f("/proc/meminfo");
-  for (std::string line; std::getline(f, line);) {  // "MemAvailable:   123456 kB"
-    std::istringstream in(line);
-    std::string key;
-    size_t kb = 0;
-    if (in >> key >> kb && key == "MemAvailable:") avail = kb * 1024;
-  }
+  size_t avail = meminfo("MemAvailable");
   // The tightest room left under a cgroup limit: this process's cgroup and its parents (v2), or v1.
   std::optional<size_t> room;
   auto take = [&](std::optional<size_t> limit, std::optional<size_t> used) {
@@ -81,9 +103,7 @@ size_t available_memory() {
   };
   for (const auto& folder : detail::cgroup_v2_folders())
     take(read_number(folder + "/memory.max"), read_number(folder + "/memory.current"));
-  auto v1 = read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes");
-  if (v1 && *v1 < (size_t(1) << 60))  // larger: v1's "no limit"
-    take(v1, read_number("/sys/fs/cgroup/memory/memory.usage_in_bytes"));
+  if (auto v1 = v1_limit()) take(v1, read_number("/sys/fs/cgroup/memory/memory.usage_in_bytes"));
   if (room && (avail == 0 || *room < avail)) avail = *room;
   return avail;
 }

@@ -240,7 +240,7 @@ std::string format_with_text(const Prediction& p, const PredictionText& t) {
       add(m.key, m.value);
     } else {
       const auto i = static_cast<unsigned>(std::find(kKnownKeys.begin(), kKnownKeys.end(), m.name) - kKnownKeys.begin());
-      if (written & (1u << i)) continue;  // a key given twice: written once, with the value read (the last)
+      if (written & (1u << i)) continue;  // a guard: the parser refuses a key given twice
       written |= 1u << i;
       const std::string now = known_value(p, m.name);
       if (now.empty()) continue;  // taken out

@@ -17,6 +17,12 @@ namespace {
   throw InputError(name + ":" + std::to_string(line) + ": " + what);
 }
 
+// "v//1.jpg" would be a video "v/" beside "v": refused rather than guessed.
+void check_video_path(const Prediction& p, const std::string& name, int line) {
+  if (p.image.find("//") != std::string::npos)
+    fail(name, line, "image '" + p.image + "': an empty folder name ('//') in its path, so its video is unclear");
+}
+
 // Sorts one video's rows by frame number in place and returns the frames. Throws InputError for an
 // image whose file name is not a frame number, or a frame given twice.
 std::vector<long> sort_by_frame(std::vector<Prediction>& rows, const std::string& name) {
@@ -87,9 +93,7 @@ size_t smooth_stream(std::istream& in, const std::string& name, std::ostream& ou
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     Prediction p = parse_prediction_line(line, name, lineno, /*keep_text=*/true);
-    // "v//1.jpg" would be a video "v/" beside "v": refused rather than guessed.
-    if (p.image.find("//") != std::string::npos)
-      fail(name, lineno, "image '" + p.image + "': an empty folder name ('//') in its path, so its video is unclear");
+    check_video_path(p, name, lineno);
     const std::string_view video = video_of(p.image);
     if (sort_all) {
       auto [it, added] = seen.emplace(std::string(video), videos.size());
@@ -199,6 +203,7 @@ SmoothingTuning tune_smoothing(const std::vector<Prediction>& rows, const std::s
   std::vector<Video> videos;
   std::unordered_map<std::string_view, size_t> index;
   for (const auto& p : rows) {
+    check_video_path(p, name, p.line);
     auto [it, added] = index.emplace(video_of(p.image), videos.size());
     if (added) videos.emplace_back();
     videos[it->second].rows.push_back(p);

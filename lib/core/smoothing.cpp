@@ -221,8 +221,15 @@ void smooth_video(std::vector<Prediction>& rows, const std::vector<long>& frames
 void redecide(Prediction& p, const Smoothing& s, const Thresholds* t) {
   // The thresholds the line records it was decided with, under those of `t`.
   const Thresholds own = t ? t->over(line_thresholds(p)) : line_thresholds(p);
-  // (AUs not smoothed are decided again with the line's own thresholds: as they were.)
-  if (t || s.au.active() || (s.ex.active() && own.ex_offsets)) apply_thresholds(p, own);
+  const bool au = t || s.au.active(), ex = t || s.ex.active();  // the tasks decided again
+  if (!au && !ex) return;
+  const auto au_before = p.au;
+  const auto au_thresholds_before = p.au_thresholds;
+  const auto ex_before = p.ex;
+  const auto ex_offsets_before = p.ex_offsets;
+  apply_thresholds(p, own);
+  if (!au) p.au = au_before, p.au_thresholds = au_thresholds_before;  // as the line had them
+  if (!ex) p.ex = ex_before, p.ex_offsets = ex_offsets_before;
   if (p.ex_prob && !own.ex_offsets && s.ex.active())
     p.ex = static_cast<int>(std::max_element(p.ex_prob->begin(), p.ex_prob->end()) - p.ex_prob->begin());
 }

@@ -53,11 +53,14 @@ double f1_of(double tp, double fp, double positives) { return f1_from_counts(tp,
 // The rows that have truth, split into the flat arrays the searches read.
 struct Data {
   size_t videos = 0;
-  // AU: per AU, per video: positives, and positive / negative rows with p >= grid[g].
+  // AU: per AU, per video: positives, positive / negative rows with p >= grid[g], and positive /
+  // negative rows decided positive with the threshold the line records (0.5 when it records none):
+  // the decisions an AU left untuned (null) keeps, which the search must beat.
   struct AuCounts {
     std::vector<int64_t> positives;              // [video]
     std::vector<std::array<int64_t, kGrid>> tp;  // [video][g]
     std::vector<std::array<int64_t, kGrid>> fp;
+    std::vector<int64_t> own_tp, own_fp;         // [video]
     size_t rows = 0, total_positives = 0;
   };
   std::array<AuCounts, kNumAU> au;
@@ -80,6 +83,8 @@ void add_au_row(Data& d, const Prediction& p, const Labels& l, uint32_t video) {
                                        au_threshold_grid().begin());
     auto& counts = l.au[i] ? c.tp[video] : c.fp[video];
     for (int g = 0; g < above; ++g) ++counts[g];
+    const float own = p.au_thresholds ? (*p.au_thresholds)[i] : 0.5f;
+    if (prob >= own) ++(l.au[i] ? c.own_tp : c.own_fp)[video];
     c.positives[video] += l.au[i];
     c.total_positives += l.au[i];
     ++c.rows;
@@ -128,7 +133,10 @@ Data join(const std::vector<Prediction>& preds, const Truth& truth, const TuneOp
   for (size_t i = 0; i < names.size(); ++i) video_ids[names[i]] = static_cast<uint32_t>(i);
   r.matched = rows.size();
   d.videos = r.videos = video_ids.size();
-  for (auto& c : d.au) c.positives.assign(d.videos, 0), c.tp.assign(d.videos, {}), c.fp.assign(d.videos, {});
+  for (auto& c : d.au) {
+    c.positives.assign(d.videos, 0), c.tp.assign(d.videos, {}), c.fp.assign(d.videos, {});
+    c.own_tp.assign(d.videos, 0), c.own_fp.assign(d.videos, 0);
+  }
   for (const auto& [p, t] : rows) {
     const Labels& l = truth.labels(t);
     const uint32_t video = video_ids.at(video_of(p->image));
@@ -173,6 +181,18 @@ std::array<double, kGrid> au_curve(const Data::AuCounts& c, const std::vector<ui
   return f1;
 }
 
+// F1 of the decisions the lines were made with (their own thresholds), videos weighted by `w`.
+double au_own_f1(const Data::AuCounts& c, const std::vector<uint32_t>& w) {
+  double tp = 0, fp = 0, positives = 0;
+  for (size_t v = 0; v < w.size(); ++v) {
+    const auto wv = static_cast<double>(w[v]);
+    tp += wv * static_cast<double>(c.own_tp[v]);
+    fp += wv * static_cast<double>(c.own_fp[v]);
+    positives += wv * static_cast<double>(c.positives[v]);
+  }
+  return f1_of(tp, fp, positives);
+}
+
 // The grid index a resample picks: the argmax of the 3-point moving average of the F1 curve.
 int au_pick(const std::array<double, kGrid>& f1) {
   std::array<double, kGrid> smooth;
@@ -194,28 +214,28 @@ void tune_au(const Data& d, const std::vector<std::vector<uint32_t>>& resamples,
     rep.rows = c.rows;
     rep.positives = c.total_positives;
     const auto full = au_curve(c, all);
-    rep.f1_default = full[kGridHalf];
-    int g = kGridHalf;
+    rep.f1_before = au_own_f1(c, all);
+    rep.f1_tuned = rep.f1_before;
     if (o.au && c.total_positives >= static_cast<size_t>(o.min_positives) && c.rows > 0) {
       std::vector<int> picks;
       double oob_gain = 0;
       for (const auto& w : resamples) {
         picks.push_back(au_pick(au_curve(c, w)));
-        const auto held_out = au_curve(c, out_of_bag(w));
-        oob_gain += (held_out[picks.back()] - held_out[kGridHalf]) / static_cast<double>(resamples.size());
+        const auto oob = out_of_bag(w);
+        oob_gain += (au_curve(c, oob)[picks.back()] - au_own_f1(c, oob)) / static_cast<double>(resamples.size());
       }
       rep.oob_gain = oob_gain;
       // The search itself is tried on the videos each resample left out: it is kept only when its
-      // thresholds beat 0.5 there on average.
+      // thresholds beat there, on average, the decisions the lines were made with.
       if (oob_gain > 0) {
-        g = median_nearest(picks, kGridHalf);
+        const int g = median_nearest(picks, kGridHalf);
         rep.tuned = true;
+        rep.threshold = au_threshold_grid()[g];
+        rep.f1_tuned = full[g];
+        t.au[i] = rep.threshold;
       }
     }
-    rep.threshold = au_threshold_grid()[g];
-    t.au[i] = rep.threshold;
     t.au_set[i] = rep.tuned;  // not tuned: null in the file, the head's own threshold
-    rep.f1_tuned = full[g];
   }
 }
 
@@ -364,14 +384,15 @@ std::string format_tune_report(const TuneReport& r) {
   std::string s = std::to_string(r.matched) + " of " + std::to_string(r.predictions) + " predictions matched, " +
                   std::to_string(r.videos) + " videos\n";
   if (r.au_rows) {
-    s += "AU rows " + std::to_string(r.au_rows) + ": AU positives threshold F1@0.5 F1@threshold out-of-bag-gain\n";
+    s += "AU rows " + std::to_string(r.au_rows) +
+         ": AU positives threshold F1-as-predicted F1@threshold out-of-bag-gain (not tuned: the head's own)\n";
     double before = 0, after = 0;
     for (int i = 0; i < kNumAU; ++i) {
       const auto& a = r.au[i];
-      s += std::string("  ") + au_names()[i] + " " + std::to_string(a.positives) + " " + fixed(a.threshold, 2) +
-           (a.tuned ? "" : " (not tuned)") + " " + fixed(a.f1_default) + " " + fixed(a.f1_tuned) + " " +
+      s += std::string("  ") + au_names()[i] + " " + std::to_string(a.positives) + " " +
+           (a.tuned ? fixed(a.threshold, 2) : "own") + " " + fixed(a.f1_before) + " " + fixed(a.f1_tuned) + " " +
            fixed(a.oob_gain) + "\n";
-      before += a.f1_default / kNumAU, after += a.f1_tuned / kNumAU;
+      before += a.f1_before / kNumAU, after += a.f1_tuned / kNumAU;
     }
     s += "  mean F1 " + fixed(before) + " -> " + fixed(after) + "\n";
   }

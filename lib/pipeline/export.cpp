@@ -84,8 +84,9 @@ void load_heads(const ExportOptions& o, Parts& p) {
   if (!o.thresholds.empty()) {
     const Thresholds file = read_thresholds(o.thresholds);
     p.thresholds = file.over(p.thresholds);
-    const bool all = !std::count(file.au_set.begin(), file.au_set.end(), false) && (file.ex_offsets || !ex);
-    p.thresholds_source = all ? o.thresholds : o.thresholds + " over " + p.thresholds_source;
+    // The file alone decides when it sets all that the exported heads decide with.
+    const bool all = (!au || !std::count(file.au_set.begin(), file.au_set.end(), false)) && (!ex || file.ex_offsets);
+    p.thresholds_source = all || p.thresholds_source.empty() ? o.thresholds : o.thresholds + " over " + p.thresholds_source;
     if (!au && !ex) logging::warn(o.thresholds + " is not used: no AU or EX head is exported");
   }
 }

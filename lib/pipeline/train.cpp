@@ -78,20 +78,29 @@ UsageError option_error(const std::string& msg) {
 
 std::string state_path(const TrainOptions& o) { return o.output + ".resume"; }
 
-// A head whose size an option allows but memory does not (--node-dim 100000000) is refused before
-// LibTorch allocates it (which would end in its raw allocator message, or in the OOM killer).
-void check_head_fits(const TrainOptions& o, int in_dim) {
+// A head whose size an option allows but memory cannot hold (--node-dim 100000000) is refused
+// before LibTorch allocates it (which would end in its raw allocator message, or in the OOM
+// killer): refused when it needs more than the machine (or the cgroup's limit) has in all, only
+// warned about when it needs more than is available now (page cache counts as used there, and
+// frees itself). Memory that cannot be read checks nothing. On CUDA the head lives in the GPU's
+// memory, which this does not see: not checked.
+void check_head_fits(const TrainOptions& o, int in_dim, bool on_cuda) {
+  if (on_cuda) return;
   const double need = head_training_bytes(o.task, in_dim, o.head, o.recipe.batch);
-  const size_t have = available_memory();
-  if (need <= static_cast<double>(have)) return;
+  const size_t total = total_memory(), have = available_memory();
+  const bool too_big = total > 0 && need > static_cast<double>(total);
+  const bool tight = have > 0 && need > static_cast<double>(have);
+  if (!too_big && !tight) return;
   std::string sizes;
   if (o.task == Task::AU) sizes = "--node-dim " + std::to_string(o.head.au.resolved(in_dim).node_dim) + ", ";
   if (o.task == Task::EX && o.head.ex.attention == Attention::Additive)
     sizes = "--attention-hidden " + std::to_string(o.head.ex.attention_hidden) + ", ";
   const std::string need_text = need >= 1.8e19 ? "more than 16E" : "about " + format_size(static_cast<size_t>(need));
-  throw UsageError("the " + std::string(task_name(o.task)) + " head (" + sizes + std::to_string(in_dim) +
-                   " input values, --batch " + std::to_string(o.recipe.batch) + ") needs " + need_text +
-                   " of memory to train, more than the " + format_size(have) + " available");
+  const std::string what = "the " + std::string(task_name(o.task)) + " head (" + sizes + std::to_string(in_dim) +
+                           " input values, --batch " + std::to_string(o.recipe.batch) + ") needs " + need_text +
+                           " of memory to train";
+  if (too_big) throw UsageError(what + ", more than the " + format_size(total) + " this machine has");
+  logging::warn(what + ", more than the " + format_size(have) + " available now");
 }
 
 // Bytes per row held in memory: the rows as read, the input tensor and its concatenation.
@@ -226,7 +235,7 @@ void run_train(const TrainOptions& o) {
   const std::optional<TaskRows> val = o.val.empty() ? std::nullopt : std::optional(load_rows(o.val, o.task, 1, false));
   if (val) check_same_features(val->info, o.val.front(), train.info, o.train.front());  // before any training
   CheckpointMeta meta = describe(o, train, val ? &*val : nullptr, threads);
-  check_head_fits(o, meta.in_dim);
+  check_head_fits(o, meta.in_dim, device.is_cuda());
   const auto upstream = load_upstream(o, meta, device);
   auto head = make_head(o.task, meta.in_dim, o.head);
   meta.head = head->options();

@@ -288,8 +288,8 @@ void Trainer::fit(TrainingData& train, TrainingData* val) {
       auto [out, y] = val->evaluate(head_);
       torch::NoGradGuard ng;
       line["val_loss"] = head_.loss(out, y).item<double>();
-      // The training loss and the weights are finite here: the head overflows on the validation rows.
-      const std::string val_cause = "the head's outputs on the --val rows overflow, while the training loss (" +
+      // The training loss and the weights are finite here: the outputs on the validation rows are not.
+      const std::string val_cause = "the head's outputs on the --val rows are not finite, while the training loss (" +
                                     std::to_string(train_loss) + ") is finite; " + kTooLarge +
                                     ", or check that the --val features are on the scale of the training ones";
       if (!std::isfinite(line["val_loss"].get<double>())) diverged(epoch, "the validation loss", line["val_loss"], val_cause);

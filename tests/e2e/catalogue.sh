@@ -120,8 +120,11 @@ run_catalogue <<ROWS
 3 | ^mtl-extract: $W/dup.txt:3: image 'v/good0.jpg' is listed twice \(also on line 1\)$   | $X $W/dup.txt | $W/x.h5
 3 | ^mtl-extract: $W/utf8.txt:3: image path 'v/bad\.\.\.' is not valid UTF-8 \(byte 0xFF at offset 5\); rename the file | $X $W/utf8.txt | $W/x.h5 $W/x.h5.part
 3 | ^mtl-predict: $W/utf8.txt:3: image path 'v/bad\.\.\.' is not valid UTF-8                | mtl-predict --va $W/va.pt --backbone $DATA/backbone.pt --image-root $IMG $W/utf8.txt
-2 | ^mtl-train-va: --train: '.*/bad\.\.\.' is not valid UTF-8 \(byte 0xFF at offset [0-9]+\); file names go into | $TV $NU8.h5 | $W/o.pt $W/o.pt.resume
-2 | ^mtl-export: -o: '.*/bad\.\.\.' is not valid UTF-8                                     | mtl-export --va $W/va.pt -o $NU8.pt | $NU8.pt
+2 | ^mtl-train-va: --train: the value '.*/bad\.\.\.' is not valid UTF-8 \(byte 0xFF at offset [0-9]+\); file names go into | $TV $NU8.h5 | $W/o.pt $W/o.pt.resume
+2 | ^mtl-export: -o: the value '.*/bad\.\.\.' is not valid UTF-8                                     | mtl-export --va $W/va.pt -o $NU8.pt | $NU8.pt
+2 | ^mtl-export: --output: the value '.*/bad\.\.\.' is not valid UTF-8                             | mtl-export --va $W/va.pt --output=$NU8.pt | $NU8.pt
+2 | ^mtl-extract: the argument '.*/bad\.\.\.' is not valid UTF-8                                  | $X -q $NU8.txt | $W/x.h5
+2 | ^mtl-extract: the argument '.*/bad\.\.\.' is not valid UTF-8                                  | $X -- $NU8.txt | $W/x.h5
 0 | ^mtl-extract: warning: skipping $IMG/v/trunc.jpg: cannot decode image: a JPEG without  | $XOK --skip-bad $W/trunc.txt
 3 | ^mtl-extract: warning: skipping                                                      | $X --skip-bad $W/allbad.txt | $W/x.h5 $W/x.h5.part
 3 | ^mtl-extract: $W/nolines.txt: no images listed$                                      | $X $W/nolines.txt | $W/x.h5
@@ -231,7 +234,7 @@ run_catalogue <<ROWS
 2 | ^mtl-train-au: --lr must be positive and at most 3.4e38, not 1e\+300$                  | mtl-train-au -o $W/o.pt --train $DATA/val.h5 --lr 1e300
 1 | ^mtl-train-au: epoch [12]: the training loss is [-a-z]+: training diverged             | mtl-train-au -q --threads 1 --epochs 2 -o $W/o.pt --train $DATA/val.h5 --lr 1e38 | $W/o.pt $W/o.pt.resume
 2 | ^mtl-train-va: --momentum must be in \[0, 1\), not -1$                                | $TV $DATA/val.h5 --momentum -1
-2 | ^mtl-train-au: the au head \(--node-dim 100000000, [0-9]+ input values, --batch 256\) needs about [0-9.]+T of memory to train, more than the .* available$ | mtl-train-au -o $W/o.pt --train $DATA/val.h5 --node-dim 100000000 | $W/o.pt $W/o.pt.resume
+2 | ^mtl-train-au: the au head \(--node-dim 100000000, [0-9]+ input values, --batch 256\) needs about [0-9.]+T of memory to train, more than the .* this machine has$ | mtl-train-au -o $W/o.pt --train $DATA/val.h5 --node-dim 100000000 | $W/o.pt $W/o.pt.resume
 2 | ^mtl-train-ex: the ex head \(--attention-hidden 2147483647, .*\) needs about [0-9.]+T of memory | mtl-train-ex -o $W/o.pt --train $DATA/val.h5 --au $W/au.pt --attention-hidden 2147483647 | $W/o.pt $W/o.pt.resume
 2 | ^mtl-gen-demo: --feature-dim 100000000: the backbone would need about [0-9.]+G of memory, more than | mtl-gen-demo -q --out $W/gd --feature-dim 100000000 | $W/gd/backbone.pt
 2 | ^mtl-train-au: --node-init-std must be 0 \(sqrt\(1/C\)\) or positive, not -1$          | mtl-train-au -o $W/o.pt --train $DATA/val.h5 --node-init-std -1

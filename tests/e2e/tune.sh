@@ -220,6 +220,11 @@ sed 's|\("image":"[^"/]*\)/|\1_|' "$W/tune.jsonl" > "$W/flat.jsonl"
 sed '2,$ s|/|_|' "$W/tune.txt" > "$W/flat.txt"
 expect_exit 0 "tune on image paths without a folder" -- mtl-tune --truth "$W/flat.txt" -o "$W/flat.json" "$W/flat.jsonl"
 expect_grep "the image paths carry no video" "$W/err" "it says that the paths carry no video"
+# The predictions of one video (paths with a folder) leave it nothing as well.
+one=$(sed -n '1s|^{"image":"\([^"/]*\)/.*|\1|p' "$W/tune.jsonl")
+grep "^{\"image\":\"$one/" "$W/tune.jsonl" > "$W/one.jsonl"
+expect_exit 0 "tune on the predictions of one video" -- mtl-tune --truth "$W/tune.txt" -o "$W/one.json" "$W/one.jsonl"
+expect_grep "the images with truth are of one video" "$W/err" "it says that they are of one video"
 # --apply writes each line as it comes: a line sent into a pipe that stays open comes out at once.
 mkfifo "$W/apply.in"
 { head -n 1 "$W/val.jsonl"; exec sleep 30; } > "$W/apply.in" &

@@ -187,10 +187,11 @@ int main(int argc, char** argv) {
     if (dim < 1) throw mtl::UsageError("--feature-dim must be positive");
     // The backbone's weights ([192, D] and [D, 8], each made twice) must fit before LibTorch allocates them.
     const double backbone_bytes = 4.0 * 2 * (192.0 + 1 + kNumEX) * dim;
-    if (backbone_bytes > static_cast<double>(mtl::available_memory()))
+    const size_t total = mtl::total_memory();  // 0: unknown, not checked
+    if (total > 0 && backbone_bytes > static_cast<double>(total))
       throw mtl::UsageError("--feature-dim " + std::to_string(dim) + ": the backbone would need about " +
                             mtl::format_size(static_cast<size_t>(backbone_bytes)) + " of memory, more than the " +
-                            mtl::format_size(mtl::available_memory()) + " available");
+                            mtl::format_size(total) + " this machine has");
     std::mt19937_64 rng(p.common().seed);
     const std::string root = out + "/cropped_aligned";
     mkdirs(root);

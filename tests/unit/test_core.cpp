@@ -716,6 +716,7 @@ BOOST_AUTO_TEST_CASE(memory_sizes) {
   BOOST_TEST(format_size(512u << 20) == "512.0M");
   BOOST_TEST(format_size(1000) == "1000B");
   BOOST_TEST(available_memory() > 0u);
+  BOOST_TEST(total_memory() >= available_memory());  // all there is, and what is free of it now
 }
 
 #include "mtl/core/labels.h"
@@ -968,7 +969,7 @@ BOOST_AUTO_TEST_CASE(tune_au_threshold_at_a_known_peak) {
   BOOST_TEST(t.au[0] == 0.55f);
   BOOST_TEST(r.au[0].tuned);
   BOOST_TEST(r.au[0].positives == 32u);
-  BOOST_TEST(r.au[0].f1_default == au0_f1(rows, 0.5f), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(r.au[0].f1_before == au0_f1(rows, 0.5f), boost::test_tools::tolerance(1e-12));
   BOOST_TEST(r.au[0].f1_tuned == au0_f1(rows, 0.55f), boost::test_tools::tolerance(1e-12));
   BOOST_TEST(r.au[0].f1_tuned == 14.0 / 19.0, boost::test_tools::tolerance(1e-12));  // TP 7, FP 4, FN 1
   for (int i = 1; i < kNumAU; ++i) BOOST_TEST(t.au[i] == 0.5f);  // no labels: kept
@@ -981,6 +982,26 @@ BOOST_AUTO_TEST_CASE(tune_au_threshold_at_a_known_peak) {
   o.min_positives = 8;
   o.au = false;  // --tasks ex: the AUs keep 0.5
   BOOST_TEST(tune_thresholds(c.preds, c.truth, o).au[0] == 0.5f);
+  // Lines decided with 0.55 already (a head trained at 0.55, or lines tuned before): the search
+  // finds nothing better than what they were decided with, so AU 0 is left to the head (null),
+  // and the F1 as predicted is that at 0.55.
+  o.au = true;
+  std::array<float, kNumAU> own;
+  own.fill(0.5f);
+  own[0] = 0.55f;
+  for (auto& p : c.preds) p.au_thresholds = own;
+  const Thresholds kept = tune_thresholds(c.preds, c.truth, o, &r);
+  BOOST_TEST(!kept.au_set[0]);
+  BOOST_TEST(!r.au[0].tuned);
+  BOOST_TEST(r.au[0].oob_gain <= 0.0);
+  BOOST_TEST(r.au[0].f1_before == au0_f1(rows, 0.55f), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(r.au[0].f1_tuned == r.au[0].f1_before);
+  // Lines decided with 0.3: the search's 0.55 beats them out of bag and is kept.
+  own[0] = 0.3f;
+  for (auto& p : c.preds) p.au_thresholds = own;
+  BOOST_TEST(tune_thresholds(c.preds, c.truth, o, &r).au[0] == 0.55f);
+  BOOST_TEST(r.au[0].tuned);
+  BOOST_TEST(r.au[0].f1_before == au0_f1(rows, 0.3f), boost::test_tools::tolerance(1e-12));
 }
 
 BOOST_AUTO_TEST_CASE(tune_au_plateau_beats_spike_and_ties_go_to_half) {
@@ -1303,6 +1324,19 @@ BOOST_AUTO_TEST_CASE(smoothing_a_video_renormalises_and_decides_again) {
   // Not smoothed and no thresholds: the decisions are left as they are.
   redecide(copy[1], Smoothing{}, nullptr);
   BOOST_TEST(!copy[1].au.has_value());
+  // Only the expression smoothed, with offsets: the AUs keep the decisions the line has (here one
+  // its thresholds would not give), and the expression is decided with the offsets.
+  Prediction both = ex_row("v/1.jpg", {.3f, .7f, 0, 0, 0, 0, 0, 0});
+  both.au_prob = std::array<float, kNumAU>{};
+  both.au = std::array<int, kNumAU>{};
+  (*both.au)[0] = 1;  // au_prob 0 at 0.5 would give 0
+  std::array<float, kNumEX> off{};
+  off[0] = 2.0f;  // log .3 + 2 > log .7
+  both.ex_offsets = off;
+  redecide(both, Smoothing{{}, {Filter::Median, 3}, {}}, nullptr);
+  BOOST_TEST((*both.au)[0] == 1);
+  BOOST_TEST(!both.au_thresholds.has_value());
+  BOOST_TEST(*both.ex == 0);
 }
 
 BOOST_AUTO_TEST_CASE(smoothing_a_stream) {

@@ -14,7 +14,12 @@ std::optional<size_t> parse_size(const std::string& s);
 std::string format_size(size_t bytes);
 
 // The memory this process may use now: MemAvailable from /proc/meminfo, capped by the cgroup's
-// memory limit (v2 memory.max or v1 memory.limit_in_bytes) less what the cgroup already uses.
+// memory limit (v2 memory.max or v1 memory.limit_in_bytes) less what the cgroup already uses
+// (which counts its page cache, so this errs low). 0 when none of these can be read.
 size_t available_memory();
+
+// The most memory this process could ever use: MemTotal, capped by the cgroup's memory limit.
+// 0 when it cannot be read.
+size_t total_memory();
 
 }  // namespace mtl

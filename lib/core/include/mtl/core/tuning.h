@@ -53,9 +53,11 @@ struct TuneReport {
   struct Au {
     size_t rows = 0, positives = 0;
     bool tuned = false;  // false: fewer than min_positives positives, no out-of-bag gain, or not tuned
-    double oob_gain = 0;  // mean F1 gain over 0.5 on the videos the resamples left out
-    float threshold = 0.5f;
-    double f1_default = 0, f1_tuned = 0;  // F1 at 0.5 and at the threshold
+    // Mean F1 gain, on the videos the resamples left out, over the decisions the lines were made
+    // with (the thresholds they record: "au_thresholds", else 0.5), which an AU not tuned keeps.
+    double oob_gain = 0;
+    float threshold = 0.5f;  // when tuned
+    double f1_before = 0, f1_tuned = 0;  // F1 as predicted, and at the threshold (= before when not tuned)
   };
   std::array<Au, kNumAU> au{};
   size_t ex_rows = 0;  // rows with ex_prob and an expression label
