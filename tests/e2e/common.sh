@@ -19,6 +19,17 @@ require_python() {
 # json_value KEY FILE: the first number given to "KEY" in FILE (JSON, or a checkpoint's metadata).
 json_value() { grep -ao "\"$1\":[-0-9.e]*" "$2" | head -1 | cut -d: -f2; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mtl-e2e.XXXXXX")
+# use_heads DIR NAME...: copies the demo heads NAME.pt that the fixture e2e/heads.sh trained (au,
+# ex_paper, ex_additive, ex_none, va, va_f) into DIR; stops the script when they are not there.
+use_heads() {
+  local dir=$1 n
+  shift
+  if [ ! -e "$DATA/heads/complete" ]; then
+    echo "FAIL: no demo heads in $DATA/heads (the fixture e2e/heads.sh has not run, or failed)" >&2
+    exit 1
+  fi
+  for n in "$@"; do cp "$DATA/heads/$n.pt" "$dir/$n.pt" || exit 1; done
+}
 FAILED=0
 # Sanitizer builds (MTL_SANITIZE): the programs write their reports to files under $WORK/sanitizer,
 # not to stderr, and any such file fails the test at exit, printed. An exit code alone would miss a

@@ -9,12 +9,7 @@ CHECK="$PY $SRC/python/check_export.py"
 T="--train $DATA/train.h5 --val $DATA/val.h5 --batch 64 --seed 3 --threads 2 -q"
 BB="--backbone $DATA/backbone.pt"
 IMG="$BB --image-root $DATA/cropped_aligned"
-expect_exit 0 "train AU" -- mtl-train-au $T --epochs 4 --lr 0.1 --node-dim 16 -o "$WORK/au.pt"
-for att in paper additive none; do
-  expect_exit 0 "train EX ($att)" -- mtl-train-ex $T --epochs 4 --lr 0.3 --attention $att --au "$WORK/au.pt" -o "$WORK/ex_$att.pt"
-done
-expect_exit 0 "train VA" -- mtl-train-va $T --epochs 4 --lr 0.05 -o "$WORK/va.pt"
-expect_exit 0 "train VA on features only" -- mtl-train-va $T --epochs 4 --lr 0.05 --input features -o "$WORK/va_f.pt"
+use_heads "$WORK" au ex_paper ex_additive ex_none va va_f  # trained once by e2e/heads.sh
 
 # compare NAME HEADS... -- [EXPORT OPTIONS]: exports the heads from features and with the backbone,
 # predicts the validation rows with mtl-predict both ways, and compares in Python.
