@@ -134,24 +134,33 @@ void write_atomically(const std::string& path, const std::function<void(const st
   f.commit();
 }
 
+void write_through(const std::string& file, const std::function<void(const ByteSink&)>& produce) {
+  const bool stream = is_stream_output(file);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC | (stream ? O_APPEND : O_CREAT | O_TRUNC | O_EXCL), 0644);
+  if (fd < 0) throw OutputError(file + ": cannot create: " + std::strerror(errno));
+  int failed = 0;  // the errno of the first failed write
+  const ByteSink sink = [&](const void* data, size_t size) {
+    const char* bytes = static_cast<const char*>(data);
+    for (size_t done = 0; done < size && !failed;) {
+      const ssize_t n = ::write(fd, bytes + done, size - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) failed = n < 0 ? errno : EIO;
+      else done += static_cast<size_t>(n);
+    }
+  };
+  try {
+    produce(sink);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  if (::close(fd) != 0 && errno != EINTR && !failed) failed = errno;
+  if (failed) throw OutputError(file + ": cannot write: " + std::strerror(failed));
+}
+
 void write_file_atomically(const std::string& path, const std::string& bytes) {
   write_atomically(path, [&](const std::string& temp) {
-    // A stream (a FIFO, /dev/stdout) is written directly, appended to: /dev/stdout redirected with
-    // >> to a file must not be overwritten from its start, nor truncated.
-    const bool stream = temp == path;
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CLOEXEC | (stream ? O_APPEND : O_CREAT | O_TRUNC | O_EXCL), 0644);
-    if (fd < 0) throw OutputError(path + ": cannot create: " + std::strerror(errno));
-    for (size_t done = 0; done < bytes.size();) {
-      const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        const int err = n < 0 ? errno : EIO;
-        ::close(fd);
-        throw OutputError(path + ": cannot write: " + std::strerror(err));
-      }
-      done += static_cast<size_t>(n);
-    }
-    if (::close(fd) != 0 && errno != EINTR) throw OutputError(path + ": cannot write: " + std::strerror(errno));
+    write_through(temp, [&](const ByteSink& sink) { sink(bytes.data(), bytes.size()); });
   });
 }
 

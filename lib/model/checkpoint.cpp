@@ -64,23 +64,16 @@ torch::serialize::OutputArchive checkpoint_archive(const std::string& path, Task
 }
 
 void write_archive_file(torch::serialize::OutputArchive& archive, const std::string& tmp) {
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) throw OutputError(tmp + ": cannot create: " + std::strerror(errno));
-  int write_errno = 0;
-  try {
-    // A short count would make LibTorch's zip writer throw from a destructor (std::terminate):
-    // every count is accepted, and a failed write is remembered and reported after.
-    archive.save_to([&](const void* data, size_t n) -> size_t {
-      if (out.write(static_cast<const char*>(data), static_cast<std::streamsize>(n)), !out && !write_errno)
-        write_errno = errno ? errno : EIO;
-      return n;
-    });
-  } catch (const c10::Error& e) {
-    throw OutputError(tmp + ": cannot write: " + first_line(e));
-  }
-  out.close();
-  if (write_errno || !out)
-    throw OutputError(tmp + ": cannot write: " + std::strerror(write_errno ? write_errno : EIO));
+  write_through(tmp, [&](const ByteSink& sink) {
+    try {
+      archive.save_to([&](const void* data, size_t n) -> size_t {
+        sink(data, n);
+        return n;  // every count accepted (see ByteSink); a failed write is thrown after
+      });
+    } catch (const c10::Error& e) {
+      throw OutputError(tmp + ": cannot write: " + first_line(e));
+    }
+  });
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // mtl-export: the trained heads (and the backbone) as one TorchScript module. The heads' C++
-// modules hold no TorchScript methods, so their parameters are copied into torch::jit::Modules and
-// their forward passes are written out in TorchScript here, op for op as in au_head.cpp,
-// ex_head.cpp and va_head.cpp (evaluation mode: dropout off, batch norm on running statistics).
+// modules hold no TorchScript methods, so their parameters are copied into torch::jit::Modules
+// with the forward each head kind writes in TorchScript (TaskHead::script_forward, in au_head.cpp,
+// ex_head.cpp and va_head.cpp; evaluation mode), and the model's own forward joins them here.
 #include "mtl/pipeline/export.h"
 
 #include <torch/csrc/jit/serialization/export.h>
@@ -9,9 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <nlohmann/json.hpp>
@@ -334,16 +331,11 @@ std::string model_bytes(const torch::jit::Module& m, const std::string& file) {
   return bytes;
 }
 
-// Writes `bytes` to `path` (a temporary file, or a stream such as /dev/stdout); a full disk is an
-// OutputError naming it. A stop signal received meanwhile ends the export here (Interrupted), so
-// that the temporary file is removed.
+// Writes `bytes` to `path` (a temporary file, or a stream such as /dev/stdout, appended to); a
+// full disk is an OutputError naming it. A stop signal received meanwhile ends the export here
+// (Interrupted), so that the temporary file is removed.
 void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw OutputError(path + ": cannot create: " + std::strerror(errno));
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  const int write_errno = out ? 0 : errno ? errno : EIO;
-  out.close();
-  if (write_errno || !out) throw OutputError(path + ": cannot write: " + std::strerror(write_errno ? write_errno : EIO));
+  write_through(path, [&](const ByteSink& sink) { sink(bytes.data(), bytes.size()); });
   if (int sig = stop_signal()) throw Interrupted(sig);
 }
 

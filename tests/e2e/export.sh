@@ -76,6 +76,11 @@ PYEOF
 expect_exit 0 "export to a file" -- mtl-export -q --au "$WORK/au.pt" -o "$WORK/m_file.pt"
 mtl-export -q --au "$WORK/au.pt" -o /dev/stdout | cat > "$WORK/m_stdout.pt"
 expect_true "-o /dev/stdout gives the bytes of -o FILE" -- cmp -s "$WORK/m_file.pt" "$WORK/m_stdout.pt"
+# /dev/stdout redirected with >> to a file: the model is appended, what was there is kept.
+echo "kept" > "$WORK/m_append"
+mtl-export -q --au "$WORK/au.pt" -o /dev/stdout >> "$WORK/m_append"
+{ echo "kept"; cat "$WORK/m_file.pt"; } > "$WORK/m_append_want"
+expect_true "-o /dev/stdout >> FILE appends the model to FILE" -- cmp -s "$WORK/m_append_want" "$WORK/m_append"
 # A NaN or infinite row is an error in the exported model, as in mtl-predict (not "no AUs").
 if "$PY" -c 'import torch' 2>/dev/null; then
   "$PY" - "$WORK/m_file.pt" <<'PY' && pass "the exported model refuses NaN and infinite rows" || fail "the exported model took a NaN or infinite row"

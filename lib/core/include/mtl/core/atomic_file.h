@@ -46,8 +46,19 @@ class AtomicFile {
 // receives `path` itself.
 void write_atomically(const std::string& path, const std::function<void(const std::string& temp)>& write);
 
-// Writes `bytes` as the whole file `path`, atomically as above. A failed write stops at once with
-// its reason: OutputError "path: cannot write: No space left on device".
+// Where a writer puts its bytes, piece by piece. It takes every piece: LibTorch's archive writers
+// end the process on a short count (their zip writer throws from a destructor).
+using ByteSink = std::function<void(const void* data, size_t n)>;
+
+// Writes the bytes `produce` hands to its sink into `file`: a new file (created; it must not exist:
+// a temporary file of write_atomically or AtomicFile), or, when `file` is a stream
+// (is_stream_output), appended to it (/dev/stdout redirected with >> keeps what was there). The
+// first failed write is remembered, later pieces are dropped, and once `produce` returns it is
+// thrown: OutputError "file: cannot write: No space left on device". Exceptions of `produce` pass.
+void write_through(const std::string& file, const std::function<void(const ByteSink&)>& produce);
+
+// Writes `bytes` as the whole file `path`, atomically as above (write_through on the temporary file). A failed write stops at once with
+// its reason: OutputError "TEMP: cannot write: No space left on device".
 void write_file_atomically(const std::string& path, const std::string& bytes);
 
 // Whether `path` names a stream rather than a file to replace: /dev/stdout, /dev/stderr, /dev/fd/N,
