@@ -1,5 +1,7 @@
 // The command-line contract shared by every mtl-* program: the common options, --help and
 // --version, usage errors, and exit codes. Tools layer only: the library never sees cxxopts.
+// The parts without cxxopts have their own files: reading argv for messages (cli_argv.h) and
+// the help text (cli_help.h).
 #pragma once
 #include <cstdint>
 #include <cxxopts.hpp>
@@ -8,6 +10,9 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "cli_argv.h"  // ValueKind, option_spelling
+#include "cli_help.h"  // wrap_help, default_text
 
 namespace mtl {
 namespace cli {
@@ -29,21 +34,18 @@ struct Exit {
   int code;
 };
 
-// What an option's value must look like, for messages that name the option at fault.
-enum class ValueKind { Flag, Int32, Int64, UInt64, Real, Real32, Reals, Reals32, Text };  // Real32: a float
-
 // Adds options to one group of a Parser, like cxxopts::OptionAdder (same call syntax), and records
 // each option's names and value kind so that a value that fails to parse can be blamed on its option.
 class Adder {
  public:
-  Adder(cxxopts::OptionAdder adder, std::map<std::string, ValueKind>& kinds) : adder_(adder), kinds_(&kinds) {}
+  Adder(cxxopts::OptionAdder adder, OptionKinds& kinds) : adder_(adder), kinds_(&kinds) {}
   Adder& operator()(const std::string& opts, const std::string& desc,
                     const std::shared_ptr<const cxxopts::Value>& value = cxxopts::value<bool>(),
                     std::string arg_help = "");
 
  private:
   cxxopts::OptionAdder adder_;
-  std::map<std::string, ValueKind>* kinds_;
+  OptionKinds* kinds_;
 };
 
 // An option parser with the shared options and help layout.
@@ -72,18 +74,8 @@ class Parser {
   bool positional_ = false;
   std::vector<std::string> groups_;  // program groups in the order added, for --help
   Common common_;
-  std::map<std::string, ValueKind> kinds_;  // by name without dashes, short and long
+  OptionKinds kinds_;
 };
-
-// `text` re-wrapped to lines of at most `width` columns: an option line's description continues
-// under its own column, "(default: X)" is never split, and trailing blanks are dropped.
-std::string wrap_help(const std::string& text, size_t width);
-
-// The text of a default value for --help: integers as written, reals in their shortest exact form
-// (so that cxxopts, which assigns the parsed default to the bound variable, keeps the value).
-std::string default_text(int v);
-std::string default_text(float v);
-std::string default_text(double v);
 
 // Runs a program body: sets the program name for messages, turns exceptions into
 // "program: message" on stderr and the shared exit codes, and checks that stdout was written.

@@ -1,4 +1,5 @@
-// Names and checks of the hyperparameters.
+// Names and checks of the hyperparameters. A value out of range is a SettingError naming the
+// setting as the checkpoint metadata does (node_dim); the programs spell it as their option.
 #include "mtl/model/hyperparameters.h"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <stdexcept>
 
 #include "mtl/core/labels.h"
+#include "mtl/core/setting_error.h"
 
 namespace mtl {
 namespace {
@@ -18,8 +20,9 @@ std::string num(double v) {
   return s.str();
 }
 
-void require(bool ok, const std::string& what, double value) {
-  if (!ok) throw std::invalid_argument(what + ", not " + num(value));
+// Throws SettingError "SETTING PROBLEM, not VALUE" unless `ok`.
+void require(bool ok, const char* setting, const std::string& problem, double value) {
+  if (!ok) throw SettingError(setting, problem + ", not " + num(value));
 }
 
 }  // namespace
@@ -63,12 +66,12 @@ std::optional<LossMean> parse_loss_mean(const std::string& s) {
 }
 
 void AuHeadOptions::check() const {
-  require(node_dim >= 0, "node-dim must be 0 (the input size) or positive", node_dim);
-  require(k >= 1 && k <= kNumAU, "k must be between 1 and 12", k);
-  require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)", dropout);
-  require(node_init_std >= 0 && std::isfinite(node_init_std), "node-init-std must be 0 (sqrt(1/C)) or positive",
+  require(node_dim >= 0, "node_dim", "must be 0 (the input size) or positive", node_dim);
+  require(k >= 1 && k <= kNumAU, "k", "must be between 1 and 12", k);
+  require(dropout >= 0 && dropout < 1, "dropout", "must be in [0, 1)", dropout);
+  require(node_init_std >= 0 && std::isfinite(node_init_std), "node_init_std", "must be 0 (sqrt(1/C)) or positive",
           node_init_std);
-  require(threshold >= 0 && threshold <= 1, "threshold must be in [0, 1]", threshold);
+  require(threshold >= 0 && threshold <= 1, "threshold", "must be in [0, 1]", threshold);
 }
 
 AuHeadOptions AuHeadOptions::resolved(int in_dim) const {
@@ -103,7 +106,7 @@ double head_training_bytes(Task task, int in_dim, const HeadOptions& o, int batc
 }
 
 void ExHeadOptions::check() const {
-  require(attention_hidden >= 1, "attention-hidden must be positive", attention_hidden);
+  require(attention_hidden >= 1, "attention_hidden", "must be positive", attention_hidden);
 }
 
 void HeadOptions::check(Task task) const {
@@ -122,15 +125,15 @@ std::vector<Task> upstream_tasks(Task task, const HeadOptions& o) {
 void SamOptions::check() const {
   // LibTorch multiplies float tensors by these: a value past the float range fails inside it.
   const double most = std::numeric_limits<float>::max();
-  require(lr > 0 && lr <= most, "lr must be positive and at most 3.4e38", lr);
-  require(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)", momentum);
-  require(weight_decay >= 0 && weight_decay <= most, "weight-decay must not be negative", weight_decay);
-  require(rho >= 0 && rho <= most, "rho must not be negative", rho);
+  require(lr > 0 && lr <= most, "lr", "must be positive and at most 3.4e38", lr);
+  require(momentum >= 0 && momentum < 1, "momentum", "must be in [0, 1)", momentum);
+  require(weight_decay >= 0 && weight_decay <= most, "weight_decay", "must not be negative", weight_decay);
+  require(rho >= 0 && rho <= most, "rho", "must not be negative", rho);
 }
 
 void TrainRecipe::check() const {
-  require(epochs >= 1, "epochs must be at least 1", epochs);
-  require(batch >= 2, "batch must be at least 2 (batch norm needs two rows)", batch);
+  require(epochs >= 1, "epochs", "must be at least 1", epochs);
+  require(batch >= 2, "batch", "must be at least 2 (batch norm needs two rows)", batch);
   sam.check();
 }
 

@@ -70,12 +70,6 @@ TaskRows load_rows(const std::vector<std::string>& paths, Task task, size_t at_l
   return r;
 }
 
-// "--lr must be positive", or "-k must be ..." for a one-letter option, from a check() message.
-UsageError option_error(const std::string& msg) {
-  const bool short_name = msg.size() > 1 && msg[1] == ' ';
-  return UsageError((short_name ? "-" : "--") + msg);
-}
-
 std::string state_path(const TrainOptions& o) { return o.output + ".resume"; }
 
 // A head whose size an option allows but memory cannot hold (--node-dim 100000000) is refused
@@ -207,12 +201,8 @@ std::ofstream open_log(const AtomicFile& log, int resumed_epoch) {
 void TrainOptions::check() const {
   if (train.empty()) throw UsageError("at least one --train feature store is required");
   if (output.empty()) throw UsageError("an output checkpoint is required (-o FILE.pt)");
-  try {
-    recipe.check();
-    head.check(task);
-  } catch (const std::invalid_argument& e) {
-    throw option_error(e.what());
-  }
+  recipe.check();  // SettingError: the program spells the setting as its option
+  head.check(task);
   for (Task up : upstream_tasks(task, head))
     if (!upstream.count(up) || upstream.at(up).empty())
       throw UsageError(std::string("--") + task_name(up) + " is required: the " + task_name(task) + " head reads the " +
