@@ -13,7 +13,7 @@
 #include "mtl/model/checkpoint.h"
 #include "mtl/model/head_set.h"
 #include "mtl/model/runtime.h"
-#include "mtl/pipeline/training_data.h"
+#include "mtl/pipeline/task_rows.h"
 #include "mtl/vision/backbone.h"
 
 namespace mtl {

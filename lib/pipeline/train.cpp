@@ -19,7 +19,7 @@
 #include "mtl/model/checkpoint.h"
 #include "mtl/model/runtime.h"
 #include "mtl/pipeline/trainer.h"
-#include "mtl/pipeline/training_data.h"
+#include "mtl/pipeline/task_rows.h"
 
 namespace mtl {
 namespace {
@@ -102,7 +102,7 @@ size_t bytes_per_row(const CheckpointMeta& m) { return size_t(3) * 4 * static_ca
 
 // The training and validation rows: in memory when they fit the budget, else streamed from the
 // stores a pool of blocks at a time. Either way the batches come in the same order (see
-// kBlockRows in data_source.h): the budget decides memory, never the model.
+// kBlockRows in training_data.h): the budget decides memory, never the model.
 std::pair<std::unique_ptr<TrainingData>, std::unique_ptr<TrainingData>> make_data(
     const TrainOptions& o, const TaskRows& train, const TaskRows* val, const RowFormat& format,
     const CheckpointMeta& m) {

@@ -1,89 +1,236 @@
-// Gathering a task's labelled rows from feature stores.
+// The trainer's rows: in memory, or streamed from the stores.
 #include "mtl/pipeline/training_data.h"
 
-#include <functional>
-#include <unordered_map>
+#include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+#include "mtl/core/checksum.h"
 #include "mtl/core/error.h"
 
 namespace mtl {
 namespace {
 
-// Reads a store's labelled rows a chunk at a time, so that memory holds the kept rows and one chunk.
-FeatureRows read_labelled(const FeatureStoreReader& store, Task task, bool with_features) {
-  constexpr size_t kChunk = 4096;
-  FeatureRows out = labelled_rows(store.read(0, std::min(kChunk, store.rows()), with_features), task);
-  for (size_t start = kChunk; start < store.rows(); start += kChunk)
-    out.append(labelled_rows(store.read(start, std::min(kChunk, store.rows() - start), with_features), task));
-  return out;
+void hash_tensor(Sha256& h, torch::Tensor t) {
+  t = t.contiguous().cpu();
+  h.update(t.data_ptr(), t.numel() * t.element_size());
 }
+
+// The one row order of both sources (see training_data.h). Each epoch takes one 64-bit draw from
+// LibTorch's generator, so that the draws between epochs (dropout) do not depend on the source,
+// and draws the rest from a generator of its own seeded with it.
+class BlockedRows : public TrainingData {
+ public:
+  void for_each_batch(int64_t batch, const std::function<bool(const TrainingSplit&)>& step) override {
+    const auto seed = torch::randint(std::numeric_limits<int64_t>::max(), {1}, torch::kInt64).item<int64_t>();
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
+    const auto nb = static_cast<int64_t>(blocks());
+    const auto order = torch::randperm(nb, gen, torch::kInt64);
+    const auto* ids = order.data_ptr<int64_t>();
+    TrainingSplit carry;  // rows of the last pool that did not fill a batch
+    for (int64_t first = 0; first < nb; first += kPoolBlocks) {
+      std::vector<TrainingSplit> parts;
+      if (carry.size() > 0) parts.push_back(std::move(carry));
+      for (int64_t b = first; b < std::min(nb, first + kPoolBlocks); ++b) parts.push_back(block(static_cast<size_t>(ids[b])));
+      const TrainingSplit pool = TrainingSplit::cat(parts);
+      parts.clear();
+      const int64_t n = pool.size();
+      const auto perm = torch::randperm(n, gen, torch::kInt64).to(pool.x.device());
+      const bool last = first + kPoolBlocks >= nb;
+      const int64_t full = last ? n : n / batch * batch;
+      for (int64_t start = 0; start < full; start += batch) {
+        const int64_t b = std::min<int64_t>(batch, full - start);
+        if (b < 2) continue;  // batch norm needs two rows; a last batch of one is left out
+        if (!step(pool.select(perm.narrow(0, start, b)))) return;
+      }
+      carry = full < n ? pool.select(perm.narrow(0, full, n - full)) : TrainingSplit{};
+    }
+  }
+
+  std::pair<torch::Tensor, torch::Tensor> evaluate(TaskHead& head) override {
+    head.module().eval();
+    torch::NoGradGuard ng;
+    std::vector<torch::Tensor> outs, ys;
+    for (size_t b = 0; b < blocks(); ++b) {
+      TrainingSplit s = block(b);
+      outs.push_back(head.forward(s.x, s.upstream));
+      ys.push_back(s.y);
+    }
+    return {torch::cat(outs), torch::cat(ys)};
+  }
+
+ protected:
+  // Blocks of kBlockRows labelled rows in store order (the last may be shorter), and block `i`.
+  virtual size_t blocks() const = 0;
+  virtual TrainingSplit block(size_t i) const = 0;
+};
+
+class InMemory : public BlockedRows {
+ public:
+  explicit InMemory(TrainingSplit s) : s_(std::move(s)) {}
+  int64_t size() const override { return s_.size(); }
+
+  torch::Tensor targets() override { return s_.y; }
+  std::string sha256() override {
+    Sha256 h;
+    hash_tensor(h, s_.x);
+    hash_tensor(h, s_.y);
+    return h.hex();
+  }
+
+ private:
+  size_t blocks() const override { return static_cast<size_t>((s_.size() + kBlockRows - 1) / kBlockRows); }
+  TrainingSplit block(size_t i) const override {
+    const int64_t start = static_cast<int64_t>(i) * kBlockRows;
+    return s_.rows(start, std::min<int64_t>(kBlockRows, s_.size() - start));
+  }
+
+  TrainingSplit s_;
+};
+
+class Streamed : public BlockedRows {
+ public:
+  // One pass over the labels alone finds where each block's labelled rows lie in the stores.
+  Streamed(const std::vector<std::string>& paths, Task task, const RowFormat& f) : task_(task), format_(f) {
+    constexpr size_t kLabelChunk = 4096;
+    Block open;          // the block being gathered
+    int64_t in_open = 0;  // its labelled rows so far
+    for (const auto& p : paths) {
+      stores_.push_back(std::make_unique<FeatureStoreReader>(p));
+      const auto& store = *stores_.back();
+      const size_t s = stores_.size() - 1;
+      size_t from = 0;           // where the open block's rows begin in this store,
+      bool from_here = false;    // when they begin in it
+      for (size_t start = 0; start < store.rows(); start += kLabelChunk) {
+        const FeatureRows r = store.read(start, std::min(kLabelChunk, store.rows() - start), /*with_features=*/false);
+        for (size_t i = 0; i < r.size(); ++i) {
+          if (!from_here) from = start + i, from_here = true;
+          if (!has_label(task_, r.labels[i])) continue;
+          ++n_;
+          if (++in_open < kBlockRows) continue;
+          open.push_back({s, from, start + i + 1 - from});
+          blocks_.push_back(std::move(open));
+          open.clear();
+          in_open = 0;
+          from_here = false;
+        }
+      }
+      if (from_here) open.push_back({s, from, store.rows() - from});  // the block goes on in the next store
+    }
+    if (in_open > 0) blocks_.push_back(std::move(open));
+  }
+  int64_t size() const override { return static_cast<int64_t>(n_); }
+
+  torch::Tensor targets() override {
+    summarize();
+    return y_;
+  }
+  std::string sha256() override {
+    summarize();
+    return sha_;
+  }
+
+ private:
+  struct Segment {
+    size_t store, start, count;  // store rows [start, start + count)
+  };
+  using Block = std::vector<Segment>;
+
+  size_t blocks() const override { return blocks_.size(); }
+  TrainingSplit block(size_t i) const override {
+    const Block& b = blocks_[i];
+    FeatureRows rows;
+    for (size_t k = 0; k < b.size(); ++k) {
+      FeatureRows part = labelled_rows(stores_[b[k].store]->read(b[k].start, b[k].count), task_);
+      if (k == 0) rows = std::move(part);
+      else rows.append(part);
+    }
+    return format_.split(rows, stores_[b.front().store]->path());  // one split: the same upstream chunks as in memory
+  }
+
+  // One pass in store order: the targets, and the checksum of inputs then targets.
+  void summarize() {
+    if (!sha_.empty()) return;
+    Sha256 h;
+    std::vector<torch::Tensor> ys;
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      TrainingSplit s = block(b);
+      hash_tensor(h, s.x);
+      ys.push_back(s.y);
+    }
+    y_ = torch::cat(ys);
+    hash_tensor(h, y_);
+    sha_ = h.hex();
+  }
+
+  Task task_;
+  RowFormat format_;
+  std::vector<std::unique_ptr<FeatureStoreReader>> stores_;
+  std::vector<Block> blocks_;
+  size_t n_ = 0;
+  torch::Tensor y_;
+  std::string sha_;
+};
 
 }  // namespace
 
-void check_same_features(const StoreInfo& got, const std::string& got_path, const StoreInfo& want,
-                         const std::string& want_path) {
-  const std::string why = store_mismatch(got, want);
-  if (!why.empty())
-    throw InputError(got_path + ": made with " + why + " than " + want_path + "; stores used together must " +
-                     "be made with the same backbone, input size, resize and normalisation");
+TrainingSplit TrainingSplit::select(const torch::Tensor& idx) const {
+  TrainingSplit s{x.index_select(0, idx), y.index_select(0, idx), {}};
+  for (const auto& [task, out] : upstream) s.upstream[task] = out.index_select(0, idx);
+  return s;
 }
 
-FeatureRows labelled_rows(const FeatureRows& all, Task task) {
-  FeatureRows keep;
-  keep.dim = all.dim;
-  keep.logits_dim = all.logits_dim;
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (!has_label(task, all.labels[i])) continue;
-    keep.image.push_back(all.image[i]);
-    keep.labels.push_back(all.labels[i]);
-    if (!all.features.empty())  // empty when read without features
-      keep.features.insert(keep.features.end(), all.features.begin() + i * all.dim,
-                           all.features.begin() + (i + 1) * all.dim);
-    if (all.logits_dim && !all.logits.empty())
-      keep.logits.insert(keep.logits.end(), all.logits.begin() + i * all.logits_dim,
-                         all.logits.begin() + (i + 1) * all.logits_dim);
-  }
-  return keep;
+TrainingSplit TrainingSplit::rows(int64_t start, int64_t count) const {
+  TrainingSplit s{x.narrow(0, start, count), y.narrow(0, start, count), {}};
+  for (const auto& [task, out] : upstream) s.upstream[task] = out.narrow(0, start, count);
+  return s;
 }
 
-TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features) {
-  TaskRows out;
-  // Each image once over all the stores: the same store twice, a shard twice, or a shard with its
-  // whole split would weigh rows double. Paths by their hash, each hit compared in full.
-  std::unordered_multimap<size_t, std::pair<size_t, size_t>> seen;  // hash -> (store, row in out.rows)
-  for (size_t s = 0; s < paths.size(); ++s) {
-    const std::string& path = paths[s];
-    FeatureStoreReader store(path);
-    FeatureRows keep = read_labelled(store, task, with_features);
-    if (s > 0 && (keep.dim != out.rows.dim || keep.logits_dim != out.rows.logits_dim))
-      throw InputError(path + ": " + std::to_string(keep.dim) + " features and " + std::to_string(keep.logits_dim) +
-                       " logits per row, but " + paths.front() + " has " + std::to_string(out.rows.dim) + " and " +
-                       std::to_string(out.rows.logits_dim));
-    if (s > 0) check_same_features(store.info(), path, out.info, paths.front());
-    out.stores.push_back({path, store.rows(), keep.size(), store.info().backbone_sha256, store.info().resize});
-    const size_t first = s == 0 ? 0 : out.rows.size();  // where this store's rows go in out.rows
-    std::vector<size_t> hashes;
-    if (paths.size() > 1) {
-      for (const auto& image : keep.image) {
-        const size_t h = hashes.emplace_back(std::hash<std::string>{}(image));
-        for (auto [it, end] = seen.equal_range(h); it != end; ++it)
-          if (out.rows.image[it->second.second] == image)
-            throw InputError(path + ": image '" + image + "' is also in " + paths[it->second.first] +
-                             "; a row given twice would count twice: give each store once, and a split's shards "
-                             "or the whole split, not both");
-      }
-    }
-    if (s == 0) {
-      out.rows = std::move(keep);
-      out.info = store.info();
-    } else {
-      out.rows.append(keep);
-    }
-    for (size_t i = 0; i < hashes.size(); ++i) seen.emplace(hashes[i], std::pair{s, first + i});
+TrainingSplit TrainingSplit::cat(const std::vector<TrainingSplit>& parts) {
+  if (parts.size() == 1) return parts[0];
+  std::vector<torch::Tensor> xs, ys;
+  std::map<Task, std::vector<torch::Tensor>> ups;
+  for (const auto& p : parts) {
+    xs.push_back(p.x);
+    ys.push_back(p.y);
+    for (const auto& [task, out] : p.upstream) ups[task].push_back(out);
   }
-  out.source = paths.empty() ? std::string("(no stores)") : paths.front();
-  if (paths.size() > 1) out.source += " (and " + std::to_string(paths.size() - 1) + " more)";
-  return out;
+  TrainingSplit s{torch::cat(xs), torch::cat(ys), {}};
+  for (const auto& [task, outs] : ups) s.upstream[task] = torch::cat(outs);
+  return s;
+}
+
+TrainingSplit RowFormat::split(const FeatureRows& rows, const std::string& source) const {
+  TrainingSplit s;
+  s.x = head_input(rows, with_logits, in_dim, source, head_name).to(device);
+  s.y = head->targets(rows).to(device);
+  torch::NoGradGuard ng;
+  for (const auto& up : *upstream) {
+    // A block at a time: the AU head at the authors' size holds 12 x C values per row in each of
+    // several intermediates, about 9 GB for 20k rows in one go; and a streamed block then runs
+    // the same forward on the same rows as in memory (same bits).
+    auto x = head_input(rows, up.meta.with_logits, up.meta.in_dim, source, up.path).to(device);
+    std::vector<torch::Tensor> parts;
+    for (int64_t at = 0; at < x.size(0); at += kBlockRows)
+      parts.push_back(up.head->prediction(up.head->forward(x.slice(0, at, std::min(at + kBlockRows, x.size(0))), {})));
+    s.upstream[up.meta.task] = parts.empty() ? up.head->prediction(up.head->forward(x, {})) : torch::cat(parts);
+  }
+  return s;
+}
+
+std::unique_ptr<TrainingData> in_memory(const TaskRows& rows, const RowFormat& format) {
+  return std::make_unique<InMemory>(format.split(rows.rows, rows.source));
+}
+
+std::unique_ptr<TrainingData> streamed(const std::vector<std::string>& paths, Task task, const RowFormat& format) {
+  return std::make_unique<Streamed>(paths, task, format);
+}
+
+std::string row_order_scheme() {
+  return "blocks of " + std::to_string(kBlockRows) + " labelled rows, pools of " + std::to_string(kPoolBlocks) +
+         " blocks, one seed per epoch";
 }
 
 }  // namespace mtl

@@ -8,7 +8,7 @@
 #include "mtl/core/log.h"
 #include "mtl/model/sam.h"
 #include "mtl/model/task_head.h"
-#include "mtl/pipeline/data_source.h"
+#include "mtl/pipeline/training_data.h"
 
 namespace mtl {
 

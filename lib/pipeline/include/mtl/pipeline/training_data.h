@@ -1,35 +1,75 @@
-// A task's training or validation rows, gathered from one or more feature stores.
-// No LibTorch here.
+// Where the trainer's rows come from: all in memory, or streamed from the stores a block at a time
+// when they do not fit the memory budget. Both give the same batches in the same order, so that
+// the free memory of a machine never changes a trained model. This header includes LibTorch.
 #pragma once
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "mtl/core/feature_store.h"
-#include "mtl/core/task.h"
-#include "mtl/model/checkpoint_meta.h"
+#include "mtl/model/checkpoint.h"
+#include "mtl/model/task_head.h"
+#include "mtl/pipeline/task_rows.h"
 
 namespace mtl {
 
-struct TaskRows {
-  FeatureRows rows;                   // only the rows that carry the task's label
-  std::vector<StoreIdentity> stores;  // where they came from
-  std::string source;                 // the stores, for messages: "a.h5" or "a.h5 (and 2 more)"
-  StoreInfo info;                     // the first store's settings (the others match them)
+// Rows on the training device: head inputs, targets, and the outputs of upstream heads.
+struct TrainingSplit {
+  torch::Tensor x, y;
+  UpstreamOutputs upstream;
+  int64_t size() const { return x.defined() ? x.size(0) : 0; }
+  // The rows at `idx` (an int64 index tensor on the same device).
+  TrainingSplit select(const torch::Tensor& idx) const;
+  // Rows [start, start + count), as views.
+  TrainingSplit rows(int64_t start, int64_t count) const;
+  // The rows of `parts`, one after the other.
+  static TrainingSplit cat(const std::vector<TrainingSplit>& parts);
 };
 
-// Throws InputError (exit 3) naming both stores when the features of the store at `got_path` are
-// not comparable with those of `want_path` (see store_mismatch): shards, or training and
-// validation stores, made with another backbone, input size, resize or normalisation.
-void check_same_features(const StoreInfo& got, const std::string& got_path, const StoreInfo& want,
-                         const std::string& want_path);
+// What a head reads from a store's rows, and where (the same for every source).
+struct RowFormat {
+  bool with_logits = false;
+  int in_dim = 0;
+  std::string head_name;                   // names the head in messages
+  const TaskHead* head = nullptr;          // makes the targets
+  const std::vector<LoadedHead>* upstream = nullptr;  // frozen heads whose outputs the head reads
+  torch::Device device{torch::kCPU};
+  // The split of `rows` (all labelled), read from `source`.
+  TrainingSplit split(const FeatureRows& rows, const std::string& source) const;
+};
 
-// Reads the rows of `paths` that carry the task's label (without features and logits when
-// !with_features: labels, paths and sizes only). Throws InputError naming the store when one
-// cannot be read, or its rows differ in size from the first store's, or its features are not
-// comparable with the first store's (check_same_features).
-TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features = true);
+// The row order, the same for both sources. The labelled rows, in store order, are cut into blocks
+// of kBlockRows. Each epoch permutes the blocks, takes them kPoolBlocks at a time (a pool), and
+// permutes the rows of each pool together with the rows the previous pool left over; batches are
+// drawn from that order. A set of up to kBlockRows * kPoolBlocks rows is thus shuffled as a whole;
+// a larger one mixes rows of kPoolBlocks places in the stores per batch, and streaming holds one
+// pool in memory (8192 rows: 42 MB at 1288 values a row). The head's upstream inputs and the
+// evaluation are computed a block at a time, so that the two sources give the same bits.
+constexpr int64_t kBlockRows = 64;
+constexpr int64_t kPoolBlocks = 128;
+// Names the scheme in the trainer's resume identity: a state from another scheme is not resumed.
+std::string row_order_scheme();
 
-// The rows of `all` that carry the task's label.
-FeatureRows labelled_rows(const FeatureRows& all, Task task);
+class TrainingData {
+ public:
+  virtual ~TrainingData() = default;
+  virtual int64_t size() const = 0;
+  // Calls `step` with each batch of an epoch, in the epoch's random order (see kBlockRows; seeded
+  // by one draw from LibTorch's generator); batches of fewer than 2 rows are left out. Stops when
+  // `step` returns false.
+  virtual void for_each_batch(int64_t batch, const std::function<bool(const TrainingSplit&)>& step) = 0;
+  // The head's raw outputs (evaluation mode, no gradient) and the targets over all rows, in order.
+  virtual std::pair<torch::Tensor, torch::Tensor> evaluate(TaskHead& head) = 0;
+  // Every target, in order, and the SHA-256 of the inputs followed by the targets.
+  virtual torch::Tensor targets() = 0;
+  virtual std::string sha256() = 0;
+};
+
+// All rows in memory.
+std::unique_ptr<TrainingData> in_memory(const TaskRows& rows, const RowFormat& format);
+
+// Rows streamed from the stores, a pool of blocks at a time: memory is bounded by the pool, not
+// by the stores.
+std::unique_ptr<TrainingData> streamed(const std::vector<std::string>& paths, Task task, const RowFormat& format);
 
 }  // namespace mtl

@@ -1,0 +1,35 @@
+// A task's training or validation rows, gathered from one or more feature stores.
+// No LibTorch here.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "mtl/core/feature_store.h"
+#include "mtl/core/task.h"
+#include "mtl/model/checkpoint_meta.h"
+
+namespace mtl {
+
+struct TaskRows {
+  FeatureRows rows;                   // only the rows that carry the task's label
+  std::vector<StoreIdentity> stores;  // where they came from
+  std::string source;                 // the stores, for messages: "a.h5" or "a.h5 (and 2 more)"
+  StoreInfo info;                     // the first store's settings (the others match them)
+};
+
+// Throws InputError (exit 3) naming both stores when the features of the store at `got_path` are
+// not comparable with those of `want_path` (see store_mismatch): shards, or training and
+// validation stores, made with another backbone, input size, resize or normalisation.
+void check_same_features(const StoreInfo& got, const std::string& got_path, const StoreInfo& want,
+                         const std::string& want_path);
+
+// Reads the rows of `paths` that carry the task's label (without features and logits when
+// !with_features: labels, paths and sizes only). Throws InputError naming the store when one
+// cannot be read, or its rows differ in size from the first store's, or its features are not
+// comparable with the first store's (check_same_features).
+TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features = true);
+
+// The rows of `all` that carry the task's label.
+FeatureRows labelled_rows(const FeatureRows& all, Task task);
+
+}  // namespace mtl

@@ -1,0 +1,89 @@
+// Gathering a task's labelled rows from feature stores.
+#include "mtl/pipeline/task_rows.h"
+
+#include <functional>
+#include <unordered_map>
+
+#include "mtl/core/error.h"
+
+namespace mtl {
+namespace {
+
+// Reads a store's labelled rows a chunk at a time, so that memory holds the kept rows and one chunk.
+FeatureRows read_labelled(const FeatureStoreReader& store, Task task, bool with_features) {
+  constexpr size_t kChunk = 4096;
+  FeatureRows out = labelled_rows(store.read(0, std::min(kChunk, store.rows()), with_features), task);
+  for (size_t start = kChunk; start < store.rows(); start += kChunk)
+    out.append(labelled_rows(store.read(start, std::min(kChunk, store.rows() - start), with_features), task));
+  return out;
+}
+
+}  // namespace
+
+void check_same_features(const StoreInfo& got, const std::string& got_path, const StoreInfo& want,
+                         const std::string& want_path) {
+  const std::string why = store_mismatch(got, want);
+  if (!why.empty())
+    throw InputError(got_path + ": made with " + why + " than " + want_path + "; stores used together must " +
+                     "be made with the same backbone, input size, resize and normalisation");
+}
+
+FeatureRows labelled_rows(const FeatureRows& all, Task task) {
+  FeatureRows keep;
+  keep.dim = all.dim;
+  keep.logits_dim = all.logits_dim;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!has_label(task, all.labels[i])) continue;
+    keep.image.push_back(all.image[i]);
+    keep.labels.push_back(all.labels[i]);
+    if (!all.features.empty())  // empty when read without features
+      keep.features.insert(keep.features.end(), all.features.begin() + i * all.dim,
+                           all.features.begin() + (i + 1) * all.dim);
+    if (all.logits_dim && !all.logits.empty())
+      keep.logits.insert(keep.logits.end(), all.logits.begin() + i * all.logits_dim,
+                         all.logits.begin() + (i + 1) * all.logits_dim);
+  }
+  return keep;
+}
+
+TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features) {
+  TaskRows out;
+  // Each image once over all the stores: the same store twice, a shard twice, or a shard with its
+  // whole split would weigh rows double. Paths by their hash, each hit compared in full.
+  std::unordered_multimap<size_t, std::pair<size_t, size_t>> seen;  // hash -> (store, row in out.rows)
+  for (size_t s = 0; s < paths.size(); ++s) {
+    const std::string& path = paths[s];
+    FeatureStoreReader store(path);
+    FeatureRows keep = read_labelled(store, task, with_features);
+    if (s > 0 && (keep.dim != out.rows.dim || keep.logits_dim != out.rows.logits_dim))
+      throw InputError(path + ": " + std::to_string(keep.dim) + " features and " + std::to_string(keep.logits_dim) +
+                       " logits per row, but " + paths.front() + " has " + std::to_string(out.rows.dim) + " and " +
+                       std::to_string(out.rows.logits_dim));
+    if (s > 0) check_same_features(store.info(), path, out.info, paths.front());
+    out.stores.push_back({path, store.rows(), keep.size(), store.info().backbone_sha256, store.info().resize});
+    const size_t first = s == 0 ? 0 : out.rows.size();  // where this store's rows go in out.rows
+    std::vector<size_t> hashes;
+    if (paths.size() > 1) {
+      for (const auto& image : keep.image) {
+        const size_t h = hashes.emplace_back(std::hash<std::string>{}(image));
+        for (auto [it, end] = seen.equal_range(h); it != end; ++it)
+          if (out.rows.image[it->second.second] == image)
+            throw InputError(path + ": image '" + image + "' is also in " + paths[it->second.first] +
+                             "; a row given twice would count twice: give each store once, and a split's shards "
+                             "or the whole split, not both");
+      }
+    }
+    if (s == 0) {
+      out.rows = std::move(keep);
+      out.info = store.info();
+    } else {
+      out.rows.append(keep);
+    }
+    for (size_t i = 0; i < hashes.size(); ++i) seen.emplace(hashes[i], std::pair{s, first + i});
+  }
+  out.source = paths.empty() ? std::string("(no stores)") : paths.front();
+  if (paths.size() > 1) out.source += " (and " + std::to_string(paths.size() - 1) + " more)";
+  return out;
+}
+
+}  // namespace mtl
