@@ -35,11 +35,13 @@ std::string real_problem(const std::string& t, bool float32) {
 
 std::string option_name(const std::string& name) { return (name.size() == 1 ? "-" : "--") + name; }
 
-std::string option_spelling(const std::string& setting) {
+std::string setting_option(const std::string& setting) {
   std::string name = setting;
   std::replace(name.begin(), name.end(), '_', '-');
-  return option_name(name);
+  return name;
 }
+
+std::string option_spelling(const std::string& setting) { return option_name(setting_option(setting)); }
 
 std::string value_problem(ValueKind k, const std::string& t) {
   const bool digits = !t.empty() && t.find_first_not_of("0123456789", t[0] == '-' || t[0] == '+') == std::string::npos &&

@@ -19,8 +19,10 @@ using OptionKinds = std::map<std::string, ValueKind>;
 // An option's name with its dashes: "--epochs", "-k".
 std::string option_name(const std::string& name);
 
-// The command-line spelling of a library setting (SettingError): "node_dim" -> "--node-dim",
-// "k" -> "-k". The programs' options are named after the settings they set, '-' for '_'.
+// The option of a library setting (HeadSetting, SettingError), without dashes: "node_dim" ->
+// "node-dim". The programs' options are named after the settings they set, '-' for '_'.
+std::string setting_option(const std::string& setting);
+// Its command-line spelling: "node_dim" -> "--node-dim", "k" -> "-k".
 std::string option_spelling(const std::string& setting);
 
 // Why `t` is no value of kind `k` ("is not an integer", "is out of range (at most 3.4e38 in

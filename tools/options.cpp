@@ -1,5 +1,9 @@
-// The option groups, bound to the library's option structs; defaults come from those structs.
+// The option groups, bound to the library's option structs (a head's, made from its kind's
+// settings); defaults come from those structs.
 #include "options.h"
+
+#include <algorithm>
+#include <cctype>
 
 #include "mtl/core/error.h"
 #include "mtl/core/memory.h"
@@ -13,53 +17,53 @@ std::string floats_text(const std::array<float, 3>& v) {
   return default_text(v[0]) + "," + default_text(v[1]) + "," + default_text(v[2]);
 }
 
-void add_au_options(Parser& p, AuHeadOptions& o) {
-  p.add("AU head")
-    ("node-dim", "per-AU node size C (0: the input size, as the authors)",
-     cxxopts::value(o.node_dim)->default_value(default_text(o.node_dim)))
-    ("k", "graph neighbours per node, itself included", cxxopts::value(o.k)->default_value(default_text(o.k)))
-    ("dropout", "dropout on the input of the per-AU layers",
-     cxxopts::value(o.dropout)->default_value(default_text(o.dropout)))
-    ("node-init-std", "std of the per-AU weights (0: sqrt(1/C), as the authors)",
-     cxxopts::value(o.node_init_std)->default_value(default_text(o.node_init_std)))
-    ("threshold", "an AU is present when its probability reaches this (validation and mtl-predict)",
-     cxxopts::value(o.threshold)->default_value(default_text(o.threshold)));
+// "AU": a task's name as --help writes it.
+std::string upper(Task task) {
+  std::string g = task_name(task);
+  for (char& c : g) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return g;
 }
 
-void add_ex_options(Parser& p, TrainOptions& t) {
-  ExHeadOptions& o = t.head.ex;
-  p.add("EX head")
-    ("au", "trained AU checkpoint, frozen while the EX head trains (required with attention)",
-     cxxopts::value(t.upstream[Task::AU]))
-    ("attention", "cross attention on the AU output: additive (the authors' code), paper (the paper's "
-                  "equations 6-7) or none", cxxopts::value<std::string>()->default_value(attention_name(o.attention)))
-    ("attention-hidden", "hidden size of the additive attention",
-     cxxopts::value(o.attention_hidden)->default_value(default_text(o.attention_hidden)))
-    ("loss-mean", "class-weighted CE averaged as the authors (mean of P_y CE) or as PyTorch "
-                  "(sum P_y CE / sum P_y): authors|pytorch",
-     cxxopts::value<std::string>()->default_value(loss_mean_name(o.loss_mean)));
-}
-
-void finish_ex_options(const cxxopts::ParseResult& r, ExHeadOptions& o) {
-  const auto a = r["attention"].as<std::string>();
-  if (auto v = parse_attention(a)) o.attention = *v;
-  else throw UsageError("--attention must be paper, additive or none, not '" + a + "'");
-  const auto m = r["loss-mean"].as<std::string>();
-  if (auto v = parse_loss_mean(m)) o.loss_mean = *v;
-  else throw UsageError("--loss-mean must be authors or pytorch, not '" + m + "'");
-}
-
-// The head's own option group: the one place in the tools that says which options a head has.
+// The head's own option group, made from the settings of its kind (HeadSetting: each head file
+// lists its own), after the checkpoints of the heads it reads (EX: --au). Bound to nothing:
+// finish_head_options sets the values.
 void add_head_options(Parser& p, TrainOptions& o) {
-  switch (o.task) {
-    case Task::AU: add_au_options(p, o.head.au); break;
-    case Task::EX: add_ex_options(p, o); break;
-    case Task::VA: break;  // no options of its own
+  const std::string group = upper(o.task) + " head";
+  for (Task up : upstream_tasks(o.task, HeadOptions{}))
+    p.add(group)(task_name(up),
+                 "trained " + upper(up) + " checkpoint, frozen while the " + group + " trains (required with attention)",
+                 cxxopts::value(o.upstream[up]));
+  for (const HeadSetting& s : *head_settings(o.task, "")) {
+    const std::string name = setting_option(s.name);  // "node-dim", "k"
+    switch (s.type) {
+      case HeadSetting::Type::Int:
+        p.add(group)(name, s.help, cxxopts::value<int>()->default_value(default_text(static_cast<int>(s.number(o.head)))));
+        break;
+      case HeadSetting::Type::Real:
+        p.add(group)(name, s.help, cxxopts::value<double>()->default_value(default_text(s.number(o.head))));
+        break;
+      case HeadSetting::Type::Choice:
+        p.add(group)(name, s.help, cxxopts::value<std::string>()->default_value(s.text(o.head)));
+        break;
+    }
   }
 }
 
 void finish_head_options(const cxxopts::ParseResult& r, TrainOptions& o) {
-  if (o.task == Task::EX) finish_ex_options(r, o.head.ex);
+  for (const HeadSetting& s : *head_settings(o.task, "")) {
+    const std::string name = setting_option(s.name), option = option_spelling(s.name);
+    switch (s.type) {
+      case HeadSetting::Type::Int: s.set_number(o.head, r[name].as<int>()); break;
+      case HeadSetting::Type::Real: s.set_number(o.head, r[name].as<double>()); break;
+      case HeadSetting::Type::Choice: {
+        const auto text = r[name].as<std::string>();
+        if (std::find(s.choices.begin(), s.choices.end(), text) == s.choices.end())
+          throw UsageError(option + " must be " + choices_text(s) + ", not '" + text + "'");
+        s.set_text(o.head, text);
+        break;
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -111,11 +115,11 @@ void finish_image_options(const cxxopts::ParseResult& r, ExtractOptions& o) {
 
 void add_checkpoint_options(Parser& p, std::map<Task, std::string>& checkpoints) {
   for (Task t : kAllTasks) {
-    const std::string name = task_name(t), upper = name == "au" ? "AU" : name == "ex" ? "EX" : "VA";
-    std::string help = upper + " checkpoint (mtl-train-" + name + ")";
+    const std::string name = task_name(t), big = upper(t);
+    std::string help = big + " checkpoint (mtl-train-" + name + ")";
     for (Task up : upstream_tasks(t, HeadOptions{}))
       help += std::string("; with attention it needs --") + task_name(up);
-    p.add()(name, help, cxxopts::value(checkpoints[t]), upper + ".pt");
+    p.add()(name, help, cxxopts::value(checkpoints[t]), big + ".pt");
   }
 }
 

@@ -1,6 +1,7 @@
 // The checkpoint metadata's JSON keys, written and read here only.
 #include "mtl/model/checkpoint_meta.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -58,47 +59,44 @@ std::vector<StoreIdentity> stores_from(const json& m, const char* key) {
   return v;
 }
 
+// The head's hyperparameters under the keys its kind names (HeadSetting), and the AU threshold,
+// which every checkpoint records.
 void write_head_options(const CheckpointMeta& c, json& m) {
-  switch (c.task) {
-    case Task::AU:
-      m["node_dim"] = c.head.au.node_dim;
-      m["k"] = c.head.au.k;
-      m["dropout"] = c.head.au.dropout;
-      m["node_init_std"] = c.head.au.node_init_std;
-      break;
-    case Task::EX:
-      m["attention"] = attention_name(c.head.ex.attention);
-      m["attention_hidden"] = c.head.ex.attention_hidden;
-      m["loss_mean"] = loss_mean_name(c.head.ex.loss_mean);
-      break;
-    case Task::VA: break;
-  }
+  if (const auto* settings = head_settings(c.task, c.head_kind))
+    for (const HeadSetting& s : *settings) {
+      if (s.metadata == HeadSetting::Metadata::None) continue;
+      switch (s.type) {
+        case HeadSetting::Type::Int: m[s.name] = static_cast<int>(s.number(c.head)); break;
+        case HeadSetting::Type::Real: m[s.name] = s.number(c.head); break;
+        case HeadSetting::Type::Choice: m[s.name] = s.text(c.head); break;
+      }
+    }
   m["au_threshold"] = c.head.au.threshold;
 }
 
-// Reads the task's hyperparameters; throws std::invalid_argument or json::exception.
+// Reads the hyperparameters of the head's kind; throws std::invalid_argument or json::exception.
+// A kind this toolkit does not know keeps the defaults: loading the checkpoint refuses it, by name.
 void read_head_options(const json& m, CheckpointMeta& c) {
   c.head.au.threshold = m.value("au_threshold", c.head.au.threshold);
-  switch (c.task) {
-    case Task::AU:
-      c.head.au.node_dim = integer<int>(m.at("node_dim"), "node_dim");
-      c.head.au.k = integer<int>(m.at("k"), "k");
-      c.head.au.dropout = m.at("dropout").get<double>();
-      c.head.au.node_init_std = m.value("node_init_std", 0.0);
-      c.head.au = c.head.au.resolved(c.in_dim);
-      break;
-    case Task::EX: {
-      auto a = parse_attention(m.at("attention").get<std::string>());
-      if (!a) throw std::invalid_argument("attention must be paper, additive or none");
-      c.head.ex.attention = *a;
-      c.head.ex.attention_hidden = integer(m, "attention_hidden", c.head.ex.attention_hidden);
-      auto lm = parse_loss_mean(m.value("loss_mean", std::string(loss_mean_name(c.head.ex.loss_mean))));
-      if (!lm) throw std::invalid_argument("loss-mean must be authors or pytorch");
-      c.head.ex.loss_mean = *lm;
-      break;
+  const auto* settings = head_settings(c.task, c.head_kind);
+  if (!settings) return;
+  for (const HeadSetting& s : *settings) {
+    if (s.metadata == HeadSetting::Metadata::None) continue;
+    if (s.metadata == HeadSetting::Metadata::Optional && !m.contains(s.name)) continue;
+    const json& v = m.at(s.name);  // json::out_of_range when a required key is missing
+    switch (s.type) {
+      case HeadSetting::Type::Int: s.set_number(c.head, integer<int>(v, s.name)); break;
+      case HeadSetting::Type::Real: s.set_number(c.head, v.get<double>()); break;
+      case HeadSetting::Type::Choice: {
+        const std::string text = v.get<std::string>();
+        if (std::find(s.choices.begin(), s.choices.end(), text) == s.choices.end())
+          throw std::invalid_argument(std::string(s.name) + " must be " + choices_text(s) + ", not '" + text + "'");
+        s.set_text(c.head, text);
+        break;
+      }
     }
-    case Task::VA: break;
   }
+  c.head = c.head.resolved(c.task, c.in_dim);
   c.head.check(c.task);
 }
 

@@ -117,6 +117,19 @@ void HeadOptions::check(Task task) const {
   }
 }
 
+HeadOptions HeadOptions::resolved(Task task, int in_dim) const {
+  HeadOptions r = *this;
+  if (task == Task::AU) r.au = au.resolved(in_dim);
+  return r;
+}
+
+std::string choices_text(const HeadSetting& s) {
+  std::string t;
+  for (size_t i = 0; i < s.choices.size(); ++i)
+    t += (i == 0 ? "" : i + 1 == s.choices.size() ? " or " : ", ") + s.choices[i];
+  return t;
+}
+
 std::vector<Task> upstream_tasks(Task task, const HeadOptions& o) {
   if (task == Task::EX && o.ex.attention != Attention::None) return {Task::AU};
   return {};

@@ -104,6 +104,53 @@ BOOST_AUTO_TEST_CASE(bad_metadata_is_an_input_error_naming_the_file) {
   BOOST_TEST(error_of("[1,2]").find("x.pt: not an mtl-toolkit checkpoint") == 0);
 }
 
+// Each head kind's settings are the keys of its metadata: every setting written with another value
+// than its default reads back as written (numbers, choices), a choice outside its list is refused
+// naming the key and the choices, and the AU threshold is recorded for every task as au_threshold.
+BOOST_AUTO_TEST_CASE(head_settings_are_the_metadata_keys) {
+  for (Task task : kAllTasks) {
+    const auto* settings = head_settings(task, "");
+    BOOST_REQUIRE(settings);
+    CheckpointMeta m;
+    m.task = task;
+    m.in_dim = 10;
+    m.feature_dim = 10;
+    m.head.au.node_dim = 6;  // the "0 means" values stay as given once set
+    m.head.au.node_init_std = 0.3;
+    for (const HeadSetting& s : *settings) {
+      if (s.type == HeadSetting::Type::Choice)
+        s.set_text(m.head, s.choices.back() == s.text(m.head) ? s.choices.front() : s.choices.back());
+      else if (std::string(s.name) != "node_dim" && std::string(s.name) != "node_init_std")
+        s.set_number(m.head, s.type == HeadSetting::Type::Int ? s.number(m.head) + 1 : s.number(m.head) / 2);
+    }
+    const std::string text = m.to_json();
+    const CheckpointMeta r = CheckpointMeta::from_json(text, "x.pt");
+    for (const HeadSetting& s : *settings) {
+      BOOST_TEST_CONTEXT(task_name(task) << " " << s.name) {
+        if (s.type == HeadSetting::Type::Choice) {
+          BOOST_TEST(s.text(r.head) == s.text(m.head));
+          BOOST_TEST(s.text(r.head) != s.text(HeadOptions{}));  // the test changed it
+        } else {
+          BOOST_TEST(s.number(r.head) == s.number(m.head));
+        }
+        const bool keyed = text.find("\"" + std::string(s.name) + "\":") != std::string::npos;
+        BOOST_TEST(keyed == (s.metadata != HeadSetting::Metadata::None));
+      }
+    }
+    BOOST_TEST(r.to_json() == text);
+    BOOST_TEST(text.find("\"au_threshold\":") != std::string::npos);
+  }
+  // A kind's own hyperparameters only: none of the AU head's keys in an EX checkpoint's metadata.
+  CheckpointMeta ex;
+  ex.task = Task::EX;
+  ex.in_dim = ex.feature_dim = 10;
+  BOOST_TEST(ex.to_json().find("\"node_dim\"") == std::string::npos);
+  const std::string bad = replaced(ex.to_json(), R"("attention":"additive")", R"("attention":"sideways")");
+  BOOST_TEST(error_of(bad).find("attention must be paper, additive or none, not 'sideways'") != std::string::npos);
+  BOOST_TEST(!head_settings(Task::AU, "no-such-kind"));
+  BOOST_TEST(!head_settings(Task::AU, "ex-attention"));  // a kind of another task
+}
+
 BOOST_AUTO_TEST_CASE(hyperparameter_checks) {
   BOOST_CHECK_NO_THROW(TrainRecipe().check());
   BOOST_CHECK_NO_THROW(AuHeadOptions().check());

@@ -2,13 +2,18 @@
 // each value is checked here, so that a program can check its options before it reads any data and
 // a checkpoint's metadata is checked by the same rules. No LibTorch here.
 //
-// check() functions throw std::invalid_argument with a message that starts with the option's name
-// as on the command line ("k must be between 1 and 12, not 20"); the caller turns it into a usage
-// error (a bad option) or an input error (a bad checkpoint).
+// check() functions throw SettingError (a std::invalid_argument) naming the setting as the
+// checkpoint metadata does ("node_dim must be 0 (the input size) or positive, not -1"); a program
+// spells it as its option (--node-dim), a checkpoint's is a bad input.
+//
+// Each head kind lists its own hyperparameters as HeadSettings (in its head file): the programs'
+// option groups and the checkpoint metadata's keys are made from that one list.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "mtl/core/task.h"
@@ -65,7 +70,67 @@ struct HeadOptions {
   VaHeadOptions va;
   // Checks the part of `task`.
   void check(Task task) const;
+  // A copy with the part of `task` resolved for an input of in_dim values (AuHeadOptions::resolved).
+  HeadOptions resolved(Task task, int in_dim) const;
 };
+
+// One hyperparameter of a head kind, for the command line and the checkpoint metadata alike: the
+// metadata key is `name` ("node_dim"), the option its spelling (--node-dim). Made with
+// number_setting and choice_setting below, listed by the head kind in its head file.
+struct HeadSetting {
+  enum class Type { Int, Real, Choice };
+  // In a checkpoint's metadata: Required (a checkpoint without it is refused), Optional (a
+  // checkpoint of an older toolkit lacks it: the default holds), or None (recorded otherwise:
+  // the AU threshold, "au_threshold", goes into every checkpoint).
+  enum class Metadata { Required, Optional, None };
+  const char* name = "";
+  const char* help = "";  // for --help
+  Type type = Type::Int;
+  Metadata metadata = Metadata::Required;
+  std::vector<std::string> choices;  // Choice: the values it takes, in the order messages list them
+  std::function<double(const HeadOptions&)> number;                // Int (whole), Real
+  std::function<void(HeadOptions&, double)> set_number;
+  std::function<std::string(const HeadOptions&)> text;             // Choice
+  std::function<void(HeadOptions&, const std::string&)> set_text;  // one of `choices`
+};
+
+// "paper, additive or none": a setting's choices for messages.
+std::string choices_text(const HeadSetting& s);
+
+// A whole-number (T = int) or real (T = double) setting held in `field` of the part `part` of
+// HeadOptions (&HeadOptions::au, &AuHeadOptions::k).
+template <typename Part, typename T>
+HeadSetting number_setting(const char* name, const char* help, Part HeadOptions::*part, T Part::*field,
+                           HeadSetting::Metadata metadata = HeadSetting::Metadata::Required) {
+  static_assert(std::is_same_v<T, int> || std::is_same_v<T, double>, "a setting is an int or a double");
+  HeadSetting s;
+  s.name = name, s.help = help, s.metadata = metadata;
+  s.type = std::is_same_v<T, int> ? HeadSetting::Type::Int : HeadSetting::Type::Real;
+  s.number = [part, field](const HeadOptions& o) { return static_cast<double>(o.*part.*field); };
+  s.set_number = [part, field](HeadOptions& o, double v) { o.*part.*field = static_cast<T>(v); };
+  return s;
+}
+
+// A setting that takes one of the names of the enumeration E (`all` of them, named by `name_of`).
+template <typename Part, typename E>
+HeadSetting choice_setting(const char* name, const char* help, Part HeadOptions::*part, E Part::*field,
+                           const std::vector<E>& all, const char* (*name_of)(E),
+                           HeadSetting::Metadata metadata = HeadSetting::Metadata::Required) {
+  HeadSetting s;
+  s.name = name, s.help = help, s.type = HeadSetting::Type::Choice, s.metadata = metadata;
+  for (E e : all) s.choices.push_back(name_of(e));
+  s.text = [part, field, name_of](const HeadOptions& o) { return std::string(name_of(o.*part.*field)); };
+  s.set_text = [part, field, all, name_of](HeadOptions& o, const std::string& v) {
+    for (E e : all)
+      if (v == name_of(e)) o.*part.*field = e;
+  };
+  return s;
+}
+
+// The hyperparameters of the head kind called `kind` of `task` ("": the task's default kind), in
+// the order --help shows them; null for a kind this toolkit does not know, or one of another task.
+// (Defined with the registry of head kinds, task_head.cpp.)
+const std::vector<HeadSetting>* head_settings(Task task, const std::string& kind);
 
 // The tasks whose trained heads a head of `task` reads (EX with attention: the AU head).
 std::vector<Task> upstream_tasks(Task task, const HeadOptions& o);
