@@ -1,4 +1,5 @@
-// The feature store: an HDF5 file of backbone features with image paths and labels.
+// The feature store: an HDF5 file of backbone features with image paths and labels. The layout
+// below is written once, as tables, in lib/core/store_schema.h, which the writer and the reader walk.
 // Layout (format version 1), all datasets chunked along rows and extendable:
 //   features [N,D] float32 (or float16)   image [N] UTF-8 strings   au [N,12] int8 (-1 missing)
 //   ex [N] int8 (-1 missing)   va [N,2] float32 (-5 missing)   logits [N,L] float32 (optional)

@@ -1,0 +1,169 @@
+// FeatureStoreReader (feature_store.h): a store opened and checked against its schema
+// (store_schema.h) before any row is read, and rows read with their labels and values checked.
+#include "mtl/core/feature_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "hdf5_util.h"
+#include "mtl/core/error.h"
+#include "store_schema.h"
+
+namespace mtl {
+
+using namespace h5;
+using namespace store_schema;
+
+struct FeatureStoreReader::Impl {
+  Hid file;
+  std::array<Hid, kColumnCount> sets;  // the row datasets but "skipped" (read on demand), by Column
+};
+
+FeatureStoreReader::FeatureStoreReader(const std::string& path, bool allow_partial)
+    : impl_(new Impl), path_(path) {
+  quiet_hdf5();
+  if (!is_hdf5_file(path)) {
+    std::ifstream probe(path);
+    if (!probe) throw InputError(path + ": cannot open: " + std::strerror(errno));
+    throw InputError(path + ": not an HDF5 file (expected a feature store written by mtl-extract)");
+  }
+  impl_->file = Hid(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!impl_->file.ok()) {
+    // A store being written is an mtl-extract .part, which its writer holds locked (lock_part).
+    const bool part = path.size() > 5 && path.compare(path.size() - 5, 5, ".part") == 0;
+    const std::string final_name = part ? path.substr(0, path.size() - 5) : path;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool locked = fd >= 0 && ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    if (fd >= 0) ::close(fd);
+    if (locked)
+      throw InputError(path + ": a store that mtl-extract is writing now; wait for it to end" +
+                       (part ? " (" + final_name + " is the finished store)" : std::string()));
+    if (part)
+      throw InputError(path + ": an unfinished store (a stopped mtl-extract's .part); run mtl-extract -o " +
+                       final_name + " again to finish it");
+    throw InputError(path + ": cannot open as HDF5 (a damaged file?)");
+  }
+  hid_t f = impl_->file;
+  if (!has_attr(f, "format") || read_attr_string(f, "format", path) != "mtl-feature-store")
+    throw InputError(path + ": not a feature store (no format attribute 'mtl-feature-store')");
+  info_.format_version = static_cast<int>(read_attr_int(f, "format_version", path));
+  if (info_.format_version != kStoreFormatVersion)
+    throw InputError(path + ": feature store format version " + std::to_string(info_.format_version) +
+                     " is not supported (this toolkit reads version " + std::to_string(kStoreFormatVersion) + ")");
+  read_attributes(f, path, info_);
+  info_.complete = read_attr_int(f, "complete", path) != 0;
+  const long long rows = read_attr_int(f, "rows_committed", path);
+  if (rows < 0) throw InputError(path + ": attribute 'rows_committed' is " + std::to_string(rows));
+  info_.rows = static_cast<size_t>(rows);
+  if (!info_.complete && !allow_partial)
+    throw InputError(path + ": unfinished feature store (" + std::to_string(info_.rows) +
+                     " rows committed); the run that wrote it did not complete");
+  check_sizes(f);
+}
+
+// The attributes' sizes, and each dataset's rank, columns, rows and type, against each other.
+void FeatureStoreReader::check_sizes(hid_t f) {
+  const std::string& path = path_;
+  auto open = [&](const char* name, int rank, hsize_t cols, H5T_class_t type) {
+    Hid d(H5Dopen2(f, name, H5P_DEFAULT), H5Dclose);
+    if (!d.ok()) throw InputError(path + ": missing dataset '" + name + "'");
+    hsize_t dims[2] = {0, 0};
+    if (dataset_shape(d, dims) != rank || (rank == 2 && dims[1] != cols))
+      throw InputError(path + ": dataset '" + name + "' is not [rows" +
+                       (rank == 2 ? "," + std::to_string(cols) : std::string()) + "]");
+    if (dims[0] < info_.rows)
+      throw InputError(path + ": dataset '" + name + "' has " + std::to_string(dims[0]) + " rows, fewer than rows_committed (" +
+                       std::to_string(info_.rows) + ")");
+    Hid t(H5Dget_type(d), H5Tclose);
+    if (H5Tget_class(t) != type) throw InputError(path + ": dataset '" + name + "' has the wrong type");
+    return d;
+  };
+  for (int c = 0; c < kColumnCount; ++c) {
+    const Column col = static_cast<Column>(c);
+    if (kRowDatasets[c].counts_skipped || !present(col, info_)) continue;
+    const hsize_t cols = columns(col, info_);
+    impl_->sets[c] = open(kRowDatasets[c].name, cols ? 2 : 1, cols, type_class(col));
+  }
+  Hid ft(H5Dget_type(impl_->sets[kFeatures]), H5Tclose);
+  info_.half = H5Tget_size(ft) == 2;
+}
+
+FeatureStoreReader::~FeatureStoreReader() = default;
+
+FeatureRows FeatureStoreReader::read(size_t start, size_t count, bool with_features) const {
+  if (start > rows() || count > rows() - start)
+    throw std::out_of_range(path_ + ": rows " + std::to_string(start) + "+" + std::to_string(count) +
+                            " past the end (" + std::to_string(rows()) + " rows)");
+  FeatureRows r;
+  r.dim = info_.feature_dim;
+  r.logits_dim = info_.logits_dim;
+  const hsize_t n = count;
+  if (with_features) {
+    r.features.resize(n * r.dim);
+    read_rows(impl_->sets[kFeatures], H5T_NATIVE_FLOAT, start, n, r.dim, r.features.data(), path_ + ": features");
+    if (r.logits_dim > 0) {
+      r.logits.resize(n * r.logits_dim);
+      read_rows(impl_->sets[kLogits], H5T_NATIVE_FLOAT, start, n, r.logits_dim, r.logits.data(), path_ + ": logits");
+    }
+  }
+  r.image = read_string_rows(impl_->sets[kImage], start, n, path_ + ": image");
+  std::vector<int8_t> au(n * kNumAU), ex(n);
+  std::vector<float> va(n * 2);
+  read_rows(impl_->sets[kAu], H5T_NATIVE_INT8, start, n, kNumAU, au.data(), path_ + ": au");
+  read_rows(impl_->sets[kEx], H5T_NATIVE_INT8, start, n, 0, ex.data(), path_ + ": ex");
+  read_rows(impl_->sets[kVa], H5T_NATIVE_FLOAT, start, n, 2, va.data(), path_ + ": va");
+  r.labels.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    std::memcpy(r.labels[i].au.data(), &au[i * kNumAU], kNumAU);
+    r.labels[i].ex = ex[i];
+    r.labels[i].va = {va[2 * i], va[2 * i + 1]};
+  }
+  check_rows(r, start);
+  return r;
+}
+
+// Labels in their ranges and features without NaN or infinity: a damaged or hand-made store is
+// refused here rather than trained on. Rows are named by their 0-based index in the datasets.
+void FeatureStoreReader::check_rows(const FeatureRows& r, size_t start) const {
+  auto bad = [&](size_t i, const std::string& what) {
+    throw InputError(path_ + ": row " + std::to_string(start + i) + " (" + r.image[i] + "): " + what);
+  };
+  for (size_t i = 0; i < r.size(); ++i) {
+    const Labels& l = r.labels[i];
+    for (int k = 0; k < kNumAU; ++k)
+      if (l.au[k] < -1 || l.au[k] > 1)
+        bad(i, std::string("AU label ") + au_names()[k] + " is " + std::to_string(l.au[k]) + ", not 0, 1 or -1 (missing)");
+    if (l.ex < -1 || l.ex >= kNumEX) bad(i, "expression label " + std::to_string(l.ex) + " is not 0-7 or -1 (missing)");
+    for (int k = 0; k < 2; ++k)
+      if (l.va[k] != kMissingVA && !(l.va[k] >= -1 && l.va[k] <= 1))
+        bad(i, std::string(k ? "arousal" : "valence") + " label " + std::to_string(l.va[k]) +
+                   " is outside [-1, 1] and is not -5 (missing)");
+  }
+  auto finite = [&](const std::vector<float>& v, int cols, const char* what) {
+    if (cols <= 0) return;
+    for (size_t j = 0; j < v.size(); ++j)
+      if (!std::isfinite(v[j])) bad(j / cols, std::string(what) + " column " + std::to_string(j % cols) + " is " + std::to_string(v[j]));
+  };
+  finite(r.features, r.dim, "feature");
+  finite(r.logits, r.logits_dim, "logit");
+}
+
+std::vector<std::string> FeatureStoreReader::skipped() const {
+  const char* name = kRowDatasets[kSkipped].name;
+  if (H5Lexists(impl_->file, name, H5P_DEFAULT) <= 0) return {};
+  Hid d(H5Dopen2(impl_->file, name, H5P_DEFAULT), H5Dclose);
+  hsize_t n = dataset_rows(d);
+  if (has_attr(impl_->file, "skipped_committed"))
+    n = std::min<hsize_t>(n, static_cast<hsize_t>(read_attr_int(impl_->file, "skipped_committed", path_)));
+  return read_string_rows(d, 0, n, path_ + ": skipped");
+}
+
+}  // namespace mtl

@@ -1,0 +1,55 @@
+// Unit tests of whole files written atomically (atomic_file.cpp).
+#include "helpers.h"
+
+#include "mtl/core/atomic_file.h"
+
+using namespace mtl;
+using namespace mtl_test;
+
+namespace {
+std::string slurp(const std::string& p) {
+  std::ifstream f(p);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(atomic_file_commit_keep_and_abandon) {
+  const std::string path = temp_path("atomic.txt");
+  std::ofstream(path) << "old";
+  {  // abandoned: the old file stays, the temporary one is removed
+    AtomicFile f(path);
+    std::ofstream(f.temp_path()) << "half";
+    BOOST_TEST(exists(f.temp_path()));
+  }
+  BOOST_TEST(slurp(path) == "old");
+  BOOST_TEST(!exists(AtomicFile::temp_name(path)));
+  {  // kept: the temporary file stays for a resume, the old file is untouched
+    AtomicFile f(path);
+    std::ofstream(f.temp_path()) << "partial";
+    f.keep();
+  }
+  BOOST_TEST(slurp(AtomicFile::temp_name(path)) == "partial");
+  std::remove(AtomicFile::temp_name(path).c_str());
+  // committed through write_atomically
+  write_atomically(path, [](const std::string& tmp) { std::ofstream(tmp) << "new"; });
+  BOOST_TEST(slurp(path) == "new");
+  BOOST_TEST(!exists(AtomicFile::temp_name(path)));
+  // an exception in the writer leaves the old file and no temporary file
+  BOOST_CHECK_THROW(write_atomically(path,
+                                     [](const std::string& tmp) {
+                                       std::ofstream(tmp) << "broken";
+                                       throw OutputError("disk full");
+                                     }),
+                    OutputError);
+  BOOST_TEST(slurp(path) == "new");
+  BOOST_TEST(!exists(AtomicFile::temp_name(path)));
+  // committing a temporary file that was never written is an output error naming it
+  AtomicFile missing(temp_path("never.txt"));
+  try {
+    missing.commit();
+    BOOST_FAIL("no error");
+  } catch (const OutputError& e) {
+    BOOST_TEST(std::string(e.what()).find(missing.temp_path()) == 0);
+  }
+  std::remove(path.c_str());
+}
