@@ -144,28 +144,6 @@ std::unique_ptr<TaskHead> make_au_head(int in_dim, const AuHeadOptions& o) {
   return std::make_unique<AuTaskHead>(in_dim, o);
 }
 
-namespace {
-
-// The ANFL head's hyperparameters (AuHeadOptions). The threshold is recorded for every task, as
-// "au_threshold", by the checkpoint metadata itself.
-const std::vector<HeadSetting>& anfl_settings() {
-  using M = HeadSetting::Metadata;
-  static const std::vector<HeadSetting> s = {
-      number_setting("node_dim", "per-AU node size C (0: the input size, as the authors)", &HeadOptions::au,
-                     &AuHeadOptions::node_dim),
-      number_setting("k", "graph neighbours per node, itself included", &HeadOptions::au, &AuHeadOptions::k),
-      number_setting("dropout", "dropout on the input of the per-AU layers", &HeadOptions::au,
-                     &AuHeadOptions::dropout),
-      number_setting("node_init_std", "std of the per-AU weights (0: sqrt(1/C), as the authors)", &HeadOptions::au,
-                     &AuHeadOptions::node_init_std, M::Optional),
-      number_setting("threshold", "an AU is present when its probability reaches this (validation and mtl-predict)",
-                     &HeadOptions::au, &AuHeadOptions::threshold, M::None),
-  };
-  return s;
-}
-
-}  // namespace
-
 const HeadKind kAnflHead{"anfl", Task::AU, "ANFL: per-AU node features, a k-nearest-neighbour graph, one GCN layer",
                          [](int in_dim, const HeadOptions& o) { return make_au_head(in_dim, o.au); }, anfl_settings};
 

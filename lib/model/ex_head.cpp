@@ -129,31 +129,7 @@ std::unique_ptr<TaskHead> make_ex_head(int in_dim, const ExHeadOptions& o) {
   return std::make_unique<ExTaskHead>(in_dim, o);
 }
 
-namespace {
-
-// The EX head's hyperparameters (ExHeadOptions).
-const std::vector<HeadSetting>& ex_settings() {
-  using M = HeadSetting::Metadata;
-  static const std::vector<HeadSetting> s = {
-      choice_setting("attention",
-                     "cross attention on the AU output: additive (the authors' code), paper (the paper's "
-                     "equations 6-7) or none",
-                     &HeadOptions::ex, &ExHeadOptions::attention, {Attention::Paper, Attention::Additive, Attention::None},
-                     attention_name),
-      number_setting("attention_hidden", "hidden size of the additive attention", &HeadOptions::ex,
-                     &ExHeadOptions::attention_hidden, M::Optional),
-      choice_setting("loss_mean",
-                     "class-weighted CE averaged as the authors (mean of P_y CE) or as PyTorch "
-                     "(sum P_y CE / sum P_y): authors|pytorch",
-                     &HeadOptions::ex, &ExHeadOptions::loss_mean, {LossMean::Authors, LossMean::PyTorch},
-                     loss_mean_name, M::Optional),
-  };
-  return s;
-}
-
-}  // namespace
-
 const HeadKind kExHead{"ex-attention", Task::EX, "expression logits with cross attention on the AU probabilities",
-                       [](int in_dim, const HeadOptions& o) { return make_ex_head(in_dim, o.ex); }, ex_settings};
+                       [](int in_dim, const HeadOptions& o) { return make_ex_head(in_dim, o.ex); }, ex_attention_settings};
 
 }  // namespace mtl

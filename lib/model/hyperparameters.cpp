@@ -123,6 +123,80 @@ HeadOptions HeadOptions::resolved(Task task, int in_dim) const {
   return r;
 }
 
+// ----------------------------------------------------------------------- the head kinds' settings
+// Here, beside the option structs they bind and without LibTorch, so that the checkpoint metadata
+// (and its fuzz target) can read them; each HeadKind (in its head file) points at its own.
+
+// The ANFL head's hyperparameters (AuHeadOptions). The threshold is recorded for every task, as
+// "au_threshold", by the checkpoint metadata itself.
+const std::vector<HeadSetting>& anfl_settings() {
+  using M = HeadSetting::Metadata;
+  static const std::vector<HeadSetting> s = {
+      number_setting("node_dim", "per-AU node size C (0: the input size, as the authors)", &HeadOptions::au,
+                     &AuHeadOptions::node_dim),
+      number_setting("k", "graph neighbours per node, itself included", &HeadOptions::au, &AuHeadOptions::k),
+      number_setting("dropout", "dropout on the input of the per-AU layers", &HeadOptions::au,
+                     &AuHeadOptions::dropout),
+      number_setting("node_init_std", "std of the per-AU weights (0: sqrt(1/C), as the authors)", &HeadOptions::au,
+                     &AuHeadOptions::node_init_std, M::Optional),
+      number_setting("threshold", "an AU is present when its probability reaches this (validation and mtl-predict)",
+                     &HeadOptions::au, &AuHeadOptions::threshold, M::None),
+  };
+  return s;
+}
+
+
+
+// The EX head's hyperparameters (ExHeadOptions).
+const std::vector<HeadSetting>& ex_attention_settings() {
+  using M = HeadSetting::Metadata;
+  static const std::vector<HeadSetting> s = {
+      choice_setting("attention",
+                     "cross attention on the AU output: additive (the authors' code), paper (the paper's "
+                     "equations 6-7) or none",
+                     &HeadOptions::ex, &ExHeadOptions::attention, {Attention::Paper, Attention::Additive, Attention::None},
+                     attention_name),
+      number_setting("attention_hidden", "hidden size of the additive attention", &HeadOptions::ex,
+                     &ExHeadOptions::attention_hidden, M::Optional),
+      choice_setting("loss_mean",
+                     "class-weighted CE averaged as the authors (mean of P_y CE) or as PyTorch "
+                     "(sum P_y CE / sum P_y): authors|pytorch",
+                     &HeadOptions::ex, &ExHeadOptions::loss_mean, {LossMean::Authors, LossMean::PyTorch},
+                     loss_mean_name, M::Optional),
+  };
+  return s;
+}
+
+
+
+const std::vector<HeadSetting>& va_linear_settings() {  // none of its own
+  static const std::vector<HeadSetting> s;
+  return s;
+}
+
+namespace {
+
+// The settings of each head kind by its name, each task's default kind first, as head_kinds()
+// lists the kinds (test_heads holds the two lists equal).
+struct KindSettings {
+  const char* kind;
+  Task task;
+  const std::vector<HeadSetting>& (*settings)();
+};
+constexpr KindSettings kKindSettings[] = {
+    {"anfl", Task::AU, anfl_settings},
+    {"ex-attention", Task::EX, ex_attention_settings},
+    {"va-linear", Task::VA, va_linear_settings},
+};
+
+}  // namespace
+
+const std::vector<HeadSetting>* head_settings(Task task, const std::string& kind) {
+  for (const KindSettings& k : kKindSettings)
+    if (k.task == task && (kind.empty() || kind == k.kind)) return &k.settings();
+  return nullptr;
+}
+
 std::string choices_text(const HeadSetting& s) {
   std::string t;
   for (size_t i = 0; i < s.choices.size(); ++i)

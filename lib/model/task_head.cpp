@@ -27,11 +27,6 @@ const HeadKind* find_head_kind(const std::string& name) {
   return nullptr;
 }
 
-const std::vector<HeadSetting>* head_settings(Task task, const std::string& kind) {
-  const HeadKind* k = kind.empty() ? &default_head_kind(task) : find_head_kind(kind);
-  return k && k->task == task ? &k->settings() : nullptr;
-}
-
 std::unique_ptr<TaskHead> make_head(Task task, int in_dim, const HeadOptions& o) {
   return default_head_kind(task).make(in_dim, o);
 }

@@ -73,16 +73,7 @@ std::unique_ptr<TaskHead> make_va_head(int in_dim, const VaHeadOptions& o) {
   return std::make_unique<VaTaskHead>(in_dim, o);
 }
 
-namespace {
-
-const std::vector<HeadSetting>& va_settings() {  // none of its own
-  static const std::vector<HeadSetting> s;
-  return s;
-}
-
-}  // namespace
-
 const HeadKind kVaHead{"va-linear", Task::VA, "a linear layer, batch norm and tanh",
-                       [](int in_dim, const HeadOptions& o) { return make_va_head(in_dim, o.va); }, va_settings};
+                       [](int in_dim, const HeadOptions& o) { return make_va_head(in_dim, o.va); }, va_linear_settings};
 
 }  // namespace mtl

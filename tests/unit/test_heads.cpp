@@ -299,3 +299,18 @@ BOOST_AUTO_TEST_CASE(script_forward_equals_the_module) {
     }
   }
 }
+
+// The head kinds and their settings are listed in two places (head_kinds() with LibTorch,
+// head_settings() without, for the checkpoint metadata): the same kinds, the same tasks, the same
+// default per task, and each kind pointing at the settings listed under its name.
+BOOST_AUTO_TEST_CASE(head_kinds_and_their_settings_agree) {
+  for (const HeadKind* k : head_kinds()) {
+    BOOST_TEST_CONTEXT(k->name) {
+      BOOST_TEST(head_settings(k->task, k->name) == &k->settings());
+      for (Task other : kAllTasks)
+        if (other != k->task) BOOST_TEST(!head_settings(other, k->name));
+    }
+  }
+  for (Task t : kAllTasks) BOOST_TEST(head_settings(t, "") == &default_head_kind(t).settings());
+  BOOST_TEST(!head_settings(Task::AU, "no-such-kind"));
+}

@@ -6,8 +6,9 @@
 // checkpoint metadata does ("node_dim must be 0 (the input size) or positive, not -1"); a program
 // spells it as its option (--node-dim), a checkpoint's is a bad input.
 //
-// Each head kind lists its own hyperparameters as HeadSettings (in its head file): the programs'
-// option groups and the checkpoint metadata's keys are made from that one list.
+// Each head kind's hyperparameters are one list of HeadSettings (here, beside its option struct;
+// its HeadKind points at it): the programs' option groups and the checkpoint metadata's keys are
+// made from that one list.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -76,7 +77,7 @@ struct HeadOptions {
 
 // One hyperparameter of a head kind, for the command line and the checkpoint metadata alike: the
 // metadata key is `name` ("node_dim"), the option its spelling (--node-dim). Made with
-// number_setting and choice_setting below, listed by the head kind in its head file.
+// number_setting and choice_setting below.
 struct HeadSetting {
   enum class Type { Int, Real, Choice };
   // In a checkpoint's metadata: Required (a checkpoint without it is refused), Optional (a
@@ -129,8 +130,12 @@ HeadSetting choice_setting(const char* name, const char* help, Part HeadOptions:
 
 // The hyperparameters of the head kind called `kind` of `task` ("": the task's default kind), in
 // the order --help shows them; null for a kind this toolkit does not know, or one of another task.
-// (Defined with the registry of head kinds, task_head.cpp.)
 const std::vector<HeadSetting>* head_settings(Task task, const std::string& kind);
+
+// Each head kind's settings (HeadKind::settings): the ANFL AU head, the EX head, the VA head.
+const std::vector<HeadSetting>& anfl_settings();
+const std::vector<HeadSetting>& ex_attention_settings();
+const std::vector<HeadSetting>& va_linear_settings();
 
 // The tasks whose trained heads a head of `task` reads (EX with attention: the AU head).
 std::vector<Task> upstream_tasks(Task task, const HeadOptions& o);

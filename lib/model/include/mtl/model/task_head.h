@@ -68,15 +68,15 @@ std::string script_batch_norm(const std::string& x, const std::string& bn);
 std::vector<float> float_values(const torch::Tensor& t);
 
 // A kind of head: an architecture for one task. Each head file defines its own (kAnflHead in
-// au_head.cpp, kExHead, kVaHead), with its hyperparameters, and head_kinds() lists them; a new
-// kind is a new file (its options struct goes into HeadOptions) and one line there.
+// au_head.cpp, kExHead, kVaHead) and head_kinds() lists them; a new kind is a new file, one line
+// there, and its options struct and settings in hyperparameters.{h,cpp}.
 struct HeadKind {
   const char* name;         // recorded in a checkpoint whose head is not its task's default kind
   Task task;
   const char* description;  // for --help and messages
   // An untrained head for inputs of in_dim values; std::invalid_argument for bad hyperparameters.
   std::unique_ptr<TaskHead> (*make)(int in_dim, const HeadOptions& options);
-  // Its hyperparameters: the trainer's option group and the checkpoint metadata's keys.
+  // Its hyperparameters (hyperparameters.h): the trainer's option group and the metadata's keys.
   const std::vector<HeadSetting>& (*settings)();
 };
 
