@@ -30,7 +30,8 @@ std::string option_spelling(const std::string& setting);
 std::string value_problem(ValueKind k, const std::string& t);
 
 // The (option, value) pairs of argv, as cxxopts reads them: --name=value, --name value, -xvalue,
-// -x value (-qx value: flags first); flags and unknown options give none; "--" ends the options.
+// -x value (-qx value: flags first); flags, and unknown options without "=", give none; "--" ends
+// the options.
 std::vector<std::pair<std::string, std::string>> option_values(int argc, char** argv, const OptionKinds& kinds);
 
 // Throws UsageError for the first argument that is not UTF-8: an option's value named by its

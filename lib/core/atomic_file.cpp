@@ -136,7 +136,7 @@ void write_atomically(const std::string& path, const std::function<void(const st
 
 void write_through(const std::string& file, const std::function<void(const ByteSink&)>& produce) {
   const bool stream = is_stream_output(file);
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC | (stream ? O_APPEND : O_CREAT | O_TRUNC | O_EXCL), 0644);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC | (stream ? O_APPEND : O_CREAT | O_TRUNC | O_NOFOLLOW), 0666);
   if (fd < 0) throw OutputError(file + ": cannot create: " + std::strerror(errno));
   int failed = 0;  // the errno of the first failed write
   const ByteSink sink = [&](const void* data, size_t size) {

@@ -1,4 +1,6 @@
 // The smoothing parameters file: read (with messages that name the file and the key) and written.
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>

@@ -1,6 +1,7 @@
 // The tuning of the smoothing on validation predictions (mtl-smooth --tune): each task on its own,
 // every filter and window of the search against none, scored by the task's challenge measure.
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 #include <unordered_map>
 
@@ -29,7 +30,6 @@ struct Video {
   std::vector<Prediction> rows;
   std::vector<long> frames;
 };
-
 
 // The score of one task with the smoothing `s` applied to every video (the task's setting only).
 std::optional<double> task_score(const std::vector<Video>& videos, const Truth& truth, const Smoothing& s,
@@ -89,7 +89,6 @@ TaskTuning tune_task(const std::vector<Video>& videos, const Truth& truth, const
 }
 
 }  // namespace
-
 
 SmoothingTuning tune_smoothing(const std::vector<Prediction>& rows, const std::string& name, const Truth& truth,
                                const Thresholds* t, const SmoothingSearch& search) {

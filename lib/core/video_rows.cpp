@@ -19,7 +19,6 @@ void check_video_path(const Prediction& p, const std::string& name, int line) {
     fail_at(name, line, "image '" + p.image + "': an empty folder name ('//') in its path, so its video is unclear");
 }
 
-
 std::vector<long> sort_by_frame(std::vector<Prediction>& rows, const std::string& name) {
   std::vector<long> frame(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {

@@ -1,4 +1,5 @@
-// The checkpoint metadata's JSON keys, written and read here only.
+// The checkpoint metadata's JSON keys, written and read here; a head's own keys are its kind's
+// settings (HeadSetting, hyperparameters.cpp).
 #include "mtl/model/checkpoint_meta.h"
 
 #include <algorithm>

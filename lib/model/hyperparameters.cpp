@@ -145,8 +145,6 @@ const std::vector<HeadSetting>& anfl_settings() {
   return s;
 }
 
-
-
 // The EX head's hyperparameters (ExHeadOptions).
 const std::vector<HeadSetting>& ex_attention_settings() {
   using M = HeadSetting::Metadata;
@@ -166,8 +164,6 @@ const std::vector<HeadSetting>& ex_attention_settings() {
   };
   return s;
 }
-
-
 
 const std::vector<HeadSetting>& va_linear_settings() {  // none of its own
   static const std::vector<HeadSetting> s;

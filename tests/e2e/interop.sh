@@ -7,8 +7,8 @@ require_python h5py torch pandas PIL
 DEMO="$WORK/demo"
 mkdir "$DEMO"
 for f in val.h5 val.txt cropped_aligned backbone.pt; do ln -s "$DATA/$f" "$DEMO/$f"; done
-use_heads "$DEMO" au ex_paper va  # trained once by e2e/heads.sh
-mv "$DEMO/ex_paper.pt" "$DEMO/ex.pt"
+use_heads "$DEMO" au ex_additive va  # trained once by e2e/heads.sh; additive is mtl-train-ex's default
+mv "$DEMO/ex_additive.pt" "$DEMO/ex.pt"
 H="--au $DEMO/au.pt --ex $DEMO/ex.pt --va $DEMO/va.pt"
 expect_exit 0 "export from features" -- mtl-export -q $H -o "$DEMO/model.pt"
 expect_exit 0 "export from images" -- mtl-export -q --backbone "$DEMO/backbone.pt" $H -o "$DEMO/model-images.pt"

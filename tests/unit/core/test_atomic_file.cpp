@@ -53,3 +53,35 @@ BOOST_AUTO_TEST_CASE(atomic_file_commit_keep_and_abandon) {
   }
   std::remove(path.c_str());
 }
+
+// write_through: a temporary file left by a killed run of the same host and PID (a restarted
+// container) is overwritten, not refused; a symbolic link is not written through; on a full device
+// every piece is taken and the first failure is reported after, naming the file.
+BOOST_AUTO_TEST_CASE(write_through_overwrites_leftovers_and_reports_a_full_disk) {
+  const std::string path = temp_path("through");
+  { std::ofstream(path) << "left by a killed run of this host and PID"; }
+  write_through(path, [](const ByteSink& sink) {
+    sink("ab", 2);
+    sink("c", 1);
+  });
+  BOOST_TEST(slurp(path) == "abc");
+  const std::string link = temp_path("through-link");
+  BOOST_REQUIRE(::symlink(path.c_str(), link.c_str()) == 0);
+  BOOST_CHECK_THROW(write_through(link, [](const ByteSink& sink) { sink("x", 1); }), OutputError);
+  BOOST_TEST(slurp(path) == "abc");  // the link's target is untouched
+  std::remove(link.c_str());
+  std::remove(path.c_str());
+  if (!exists("/dev/full")) return;  // a root without /dev
+  int pieces = 0;
+  std::string message;
+  try {
+    write_through("/dev/full", [&](const ByteSink& sink) {
+      sink("ab", 2), ++pieces;
+      sink("c", 1), ++pieces;
+    });
+  } catch (const OutputError& e) {
+    message = e.what();
+  }
+  BOOST_TEST(pieces == 2);
+  BOOST_TEST(message == "/dev/full: cannot write: No space left on device");
+}

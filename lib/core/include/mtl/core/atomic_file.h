@@ -50,8 +50,9 @@ void write_atomically(const std::string& path, const std::function<void(const st
 // end the process on a short count (their zip writer throws from a destructor).
 using ByteSink = std::function<void(const void* data, size_t n)>;
 
-// Writes the bytes `produce` hands to its sink into `file`: a new file (created; it must not exist:
-// a temporary file of write_atomically or AtomicFile), or, when `file` is a stream
+// Writes the bytes `produce` hands to its sink into `file`: a file (created, or truncated: a
+// temporary file of write_atomically or AtomicFile, which a killed run of the same host and PID
+// may have left; never through a symbolic link; mode 0666 less the umask), or, when `file` is a stream
 // (is_stream_output), appended to it (/dev/stdout redirected with >> keeps what was there). The
 // first failed write is remembered, later pieces are dropped, and once `produce` returns it is
 // thrown: OutputError "file: cannot write: No space left on device". Exceptions of `produce` pass.

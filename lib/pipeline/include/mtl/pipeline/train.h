@@ -26,7 +26,9 @@ struct TrainOptions {
 
   // Checks everything that can be checked without reading a file: the stores and the output are
   // named, every hyperparameter is in range, the upstream checkpoints the head needs are given.
-  // Throws UsageError naming the option.
+  // Throws UsageError naming the option, or SettingError (a std::invalid_argument, not an
+  // mtl::Error) naming a hyperparameter as the checkpoint metadata does ("node_dim"), which
+  // cli::run spells as the option (--node-dim) with exit status 2.
   void check() const;
 };
 
@@ -35,8 +37,8 @@ struct TrainOptions {
 // checkpoint atomically. After every epoch the training state goes to OUTPUT.resume, so that a
 // rerun of a killed or stopped run goes on after its last epoch and ends with the same bytes; the
 // file is removed when training completes. On SIGINT/SIGTERM it writes the best checkpoint so far
-// and throws Interrupted. Throws UsageError (bad options, before any file is read), InputError,
-// OutputError.
+// and throws Interrupted. Throws UsageError or SettingError (bad options, before any file is
+// read: see TrainOptions::check), InputError, OutputError.
 void run_train(const TrainOptions& o);
 
 }  // namespace mtl
