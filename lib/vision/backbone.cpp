@@ -9,6 +9,7 @@
 
 #include "mtl/core/error.h"
 #include "mtl/core/log.h"
+#include "torchscript_file.h"
 
 namespace mtl {
 
@@ -18,24 +19,6 @@ struct Backbone::Impl {
 };
 
 namespace {
-
-// The telling line of a LibTorch error: its first line, or for an error raised inside TorchScript
-// (a torch::jit::JITException, which is not a c10::Error, or an interpreter traceback) the last
-// line naming the error ("RuntimeError: ...").
-std::string first_line(const std::exception& e) {
-  const auto* c10 = dynamic_cast<const c10::Error*>(&e);
-  const std::string msg = c10 ? c10->what_without_backtrace() : e.what();
-  std::string named;
-  for (size_t at = 0; at < msg.size();) {
-    size_t nl = msg.find('\n', at);
-    if (nl == std::string::npos) nl = msg.size();
-    const std::string line = msg.substr(at, nl - at);
-    const size_t colon = line.find("Error: ");
-    if (colon != std::string::npos && line.find(' ') > colon) named = line;
-    at = nl + 1;
-  }
-  return named.empty() ? msg.substr(0, msg.find('\n')) : named;
-}
 
 // Splits the backbone's output into features and (possibly undefined) logits.
 void split_output(const c10::IValue& out, const std::string& path, torch::Tensor& feats, torch::Tensor& logits) {
@@ -83,28 +66,6 @@ void prepare(torch::jit::Module& m, const BackboneOptions& o, const std::string&
 }
 
 const char kConvertHint[] = "; convert it with share/mtl/convert_hsemotion.py (see mtl-extract(1))";
-
-// Why a file that LibTorch could not load is no TorchScript file ("" when it looks like one).
-// TorchScript archives are zip files holding the module's code (a "code/" folder); torch.save
-// writes a zip without code/ (PyTorch 1.6 on) or a bare pickle (older; starts with 0x80).
-std::string not_torchscript(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::string head(4, '\0');
-  if (!f.read(&head[0], 4)) return "not a TorchScript file (too short)";
-  if (static_cast<unsigned char>(head[0]) == 0x80) return "a pickled model or state dict (torch.save), not TorchScript";
-  if (head != std::string("PK\x03\x04", 4)) return "not a TorchScript file (not a zip archive)";
-  // The member names sit in the central directory at the end; a bounded tail holds them for any
-  // model with a few thousand members.
-  f.seekg(0, std::ios::end);
-  const std::streamoff size = f.tellg(), tail = std::min<std::streamoff>(size, 4 << 20);
-  std::string names(static_cast<size_t>(tail), '\0');
-  f.seekg(size - tail);
-  f.read(&names[0], tail);
-  if (names.find("/code/") != std::string::npos) return "";
-  if (names.find("data.pkl") != std::string::npos)
-    return "a model or state dict saved with torch.save (a zip without TorchScript code), not TorchScript";
-  return "not a TorchScript file (a zip archive without TorchScript code)";
-}
 
 // Reads mtl_backbone.json, which convert_hsemotion.py stores in the archive; missing: an empty record.
 BackboneRecord parse_record(const std::string& text, const std::string& path) {

@@ -199,9 +199,8 @@ const char* truncation(const std::vector<uint8_t>& b) {
   return nullptr;
 }
 
-}  // namespace
-
-void load_preprocessed(const std::string& path, const Preprocess& p, float* out) {
+// The image at `path`, read and checked as above, decoded to 8-bit BGR, continuous.
+cv::Mat decode_checked(const std::string& path) {
   const std::vector<uint8_t> bytes = read_image_file(path);
   if (const char* cut = truncation(bytes)) throw InputError(path + ": cannot decode image: " + cut);
   cv::Mat img;
@@ -212,6 +211,19 @@ void load_preprocessed(const std::string& path, const Preprocess& p, float* out)
   }
   if (img.empty()) throw InputError(path + ": cannot decode image: not a JPEG/PNG/BMP image, or corrupt");
   if (!img.isContinuous()) img = img.clone();
+  return img;
+}
+
+}  // namespace
+
+std::vector<uint8_t> read_image_bgr(const std::string& path, int& h, int& w) {
+  const cv::Mat img = decode_checked(path);
+  h = img.rows, w = img.cols;
+  return std::vector<uint8_t>(img.ptr<uint8_t>(0), img.ptr<uint8_t>(0) + img.total() * 3);
+}
+
+void load_preprocessed(const std::string& path, const Preprocess& p, float* out) {
+  const cv::Mat img = decode_checked(path);
   preprocess_bgr(img.ptr<uint8_t>(0), img.rows, img.cols, p, out);
 }
 

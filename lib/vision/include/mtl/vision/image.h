@@ -52,6 +52,10 @@ constexpr long long kMaxImageBytes = 64ll << 20;
 // IEND chunk, is refused. Throws InputError "path: cannot read image" or "path: cannot decode image".
 void load_preprocessed(const std::string& path, const Preprocess& p, float* out);
 
+// Reads and decodes the image file at `path`, checked as load_preprocessed does, into 8-bit BGR
+// (h x w pixels, 3 bytes each, row-major). Throws InputError as load_preprocessed.
+std::vector<uint8_t> read_image_bgr(const std::string& path, int& h, int& w);
+
 // Writes an 8-bit BGR image as JPEG (quality 0-100) to `path`. Throws OutputError.
 void write_jpeg(const std::string& path, const uint8_t* bgr, int h, int w, int quality);
 
