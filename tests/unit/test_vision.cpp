@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mtl/core/error.h"
+#include "mtl/vision/faces.h"
 #include "mtl/vision/image.h"
 
 using namespace mtl;
@@ -72,3 +73,86 @@ BOOST_AUTO_TEST_CASE(undecodable_image_names_the_file) {
   BOOST_CHECK_THROW(load_preprocessed(path, p, out.data()), InputError);
 }
 
+
+// ----------------------------------------------------------------------------- faces
+BOOST_AUTO_TEST_CASE(box_iou_and_largest_face_hand_worked) {
+  BOOST_TEST(std::abs(box_iou({0, 0, 2, 2}, {1, 1, 3, 3}) - 1.0f / 7) < 1e-7);
+  BOOST_TEST(box_iou({0, 0, 2, 2}, {2, 0, 4, 2}) == 0.0f);  // touching edges
+  BOOST_TEST(box_iou({0, 0, 2, 2}, {0, 0, 2, 2}) == 1.0f);
+  std::vector<Detection> faces(3);
+  faces[0].box = {0, 0, 10, 10};
+  faces[1].box = {0, 0, 5, 30};   // 150 > 100
+  faces[2].box = {0, 0, 15, 10};  // 150 too: the first of equal ones stays
+  BOOST_TEST(largest_face(faces) == 1);
+  BOOST_TEST(largest_face({}) == -1);
+}
+
+BOOST_AUTO_TEST_CASE(similarity_recovers_a_known_transform) {
+  // The template moved by x -> s R x + t (s = 2.5, 30 degrees, t = (100, 50)); the transform that
+  // maps those points back onto the template is the inverse: R^T / s, and -R^T t / s.
+  const FaceTemplate t = arcface_template();
+  const double s = 2.5, a = M_PI / 6, c = std::cos(a), n = std::sin(a), tx = 100, ty = 50;
+  std::array<Point2, kFaceLandmarks> moved;
+  for (int i = 0; i < kFaceLandmarks; ++i)
+    moved[i] = {float(s * (c * t.points[i].x - n * t.points[i].y) + tx), float(s * (n * t.points[i].x + c * t.points[i].y) + ty)};
+  const auto m = similarity_transform(moved, t.points);
+  const double expect[6] = {c / s, n / s, -(c * tx + n * ty) / s, -n / s, c / s, -(-n * tx + c * ty) / s};
+  for (int k = 0; k < 6; ++k) BOOST_TEST(std::abs(m[k] - expect[k]) < 1e-4, "m[" << k << "] = " << m[k] << ", expected " << expect[k]);
+  // Mirrored landmarks give a rotation, never a reflection (positive determinant).
+  std::array<Point2, kFaceLandmarks> mirrored = t.points;
+  for (auto& p : mirrored) p.x = 112 - p.x;
+  const auto r = similarity_transform(mirrored, t.points);
+  BOOST_TEST(r[0] * r[4] - r[1] * r[3] > 0);
+}
+
+BOOST_AUTO_TEST_CASE(aligned_crop_puts_the_landmarks_on_the_template) {
+  // A 300x200 black image with a white 3x3 dot at each of five landmarks (the template scaled by
+  // 1.5 and shifted): in the crop, each template point must be white, and the crop elsewhere black.
+  const FaceTemplate t = arcface_template();
+  const int h = 200, w = 300;
+  std::vector<uint8_t> img(static_cast<size_t>(h) * w * 3, 0);
+  std::array<Point2, kFaceLandmarks> lm;
+  for (int i = 0; i < kFaceLandmarks; ++i) {
+    lm[i] = {std::round(1.5f * t.points[i].x + 80), std::round(1.5f * t.points[i].y + 10)};
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx)
+        for (int ch = 0; ch < 3; ++ch) img[((int(lm[i].y) + dy) * w + int(lm[i].x) + dx) * 3 + ch] = 255;
+  }
+  const std::vector<uint8_t> crop = align_face(img.data(), h, w, static_cast<size_t>(w) * 3, lm, t);
+  BOOST_TEST(crop.size() == 112u * 112 * 3);
+  int white = 0;
+  for (size_t i = 0; i < crop.size(); i += 3) white += crop[i] > 100;
+  for (int i = 0; i < kFaceLandmarks; ++i) {
+    // The dot's centre lands within a pixel of the template point (rounded landmarks).
+    int best = 0;
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx) {
+        const int x = int(std::lround(t.points[i].x)) + dx, y = int(std::lround(t.points[i].y)) + dy;
+        best = std::max(best, int(crop[(y * 112 + x) * 3]));
+      }
+    BOOST_TEST(best > 200, "landmark " << i);
+  }
+  BOOST_TEST(white < 5 * 9, "the five 2x2 dots and their blur only");  // a 3x3 dot shrinks to 2x2
+}
+
+BOOST_AUTO_TEST_CASE(tracker_follows_faces_by_overlap) {
+  FaceTracker tr(/*max_gap=*/2, /*min_iou=*/0.3f);
+  auto det = [](float x) {
+    Detection d;
+    d.box = {x, 0, x + 10, 10};
+    return d;
+  };
+  BOOST_TEST((tr.assign({det(0), det(100)}, 1) == std::vector<int>{1, 2}));
+  // Listed in the other order and moved a little: the ids follow the boxes.
+  BOOST_TEST((tr.assign({det(102), det(1)}, 2) == std::vector<int>{2, 1}));
+  // A third face: a new id; face 2 is missing this frame.
+  BOOST_TEST((tr.assign({det(2), det(50)}, 3) == std::vector<int>{1, 3}));
+  // Face 2 back within the gap (last seen at 2, now 4): its id again.
+  BOOST_TEST((tr.assign({det(101)}, 4) == std::vector<int>{2}));
+  // Face 1 back after more than the gap (last seen at 3, now 6): a new track.
+  BOOST_TEST((tr.assign({det(3)}, 6) == std::vector<int>{4}));
+  // Two faces on one old track: the better overlap keeps it.
+  FaceTracker one;
+  one.assign({det(0)}, 1);
+  BOOST_TEST((one.assign({det(5), det(1)}, 2) == std::vector<int>{2, 1}));
+}
