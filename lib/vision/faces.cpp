@@ -56,33 +56,22 @@ std::vector<int> FaceTracker::assign(const std::vector<Detection>& faces, long f
 
 std::array<double, 6> similarity_transform(const std::array<Point2, kFaceLandmarks>& from,
                                            const std::array<Point2, kFaceLandmarks>& to) {
+  // In the plane, a similarity without reflection is [[a, -b], [b, a]] plus a shift; with both
+  // point sets centred, the least-squares a and b are the projections below (Umeyama's solution,
+  // which needs no SVD in 2-D and can never come out as a reflection).
   const int n = kFaceLandmarks;
-  double ms[2] = {0, 0}, md[2] = {0, 0};
+  double msx = 0, msy = 0, mdx = 0, mdy = 0;
+  for (int i = 0; i < n; ++i) msx += from[i].x, msy += from[i].y, mdx += to[i].x, mdy += to[i].y;
+  msx /= n, msy /= n, mdx /= n, mdy /= n;
+  double na = 0, nb = 0, den = 0;
   for (int i = 0; i < n; ++i) {
-    ms[0] += from[i].x / n, ms[1] += from[i].y / n;
-    md[0] += to[i].x / n, md[1] += to[i].y / n;
+    const double sx = from[i].x - msx, sy = from[i].y - msy, dx = to[i].x - mdx, dy = to[i].y - mdy;
+    na += sx * dx + sy * dy;
+    nb += sx * dy - sy * dx;
+    den += sx * sx + sy * sy;
   }
-  // Covariance of the centred points (to x from) / n, and the variance of `from`.
-  cv::Matx22d cov = cv::Matx22d::zeros();
-  double var = 0;
-  for (int i = 0; i < n; ++i) {
-    const double sx = from[i].x - ms[0], sy = from[i].y - ms[1];
-    const double dx = to[i].x - md[0], dy = to[i].y - md[1];
-    cov(0, 0) += dx * sx / n, cov(0, 1) += dx * sy / n;
-    cov(1, 0) += dy * sx / n, cov(1, 1) += dy * sy / n;
-    var += (sx * sx + sy * sy) / n;
-  }
-  cv::Mat w, u, vt;
-  cv::SVD::compute(cv::Mat(cov), w, u, vt);
-  // A reflection is turned into the nearest rotation.
-  const double d = cv::determinant(cov) < 0 ? -1.0 : 1.0;
-  const cv::Matx22d U(u), Vt(vt);
-  const cv::Matx22d D(1, 0, 0, d);
-  const cv::Matx22d R = U * D * Vt;
-  const double scale = var > 0 ? (w.at<double>(0) + d * w.at<double>(1)) / var : 1.0;
-  const double tx = md[0] - scale * (R(0, 0) * ms[0] + R(0, 1) * ms[1]);
-  const double ty = md[1] - scale * (R(1, 0) * ms[0] + R(1, 1) * ms[1]);
-  return {scale * R(0, 0), scale * R(0, 1), tx, scale * R(1, 0), scale * R(1, 1), ty};
+  const double a = den > 0 ? na / den : 1.0, b = den > 0 ? nb / den : 0.0;
+  return {a, -b, mdx - (a * msx - b * msy), b, a, mdy - (b * msx + a * msy)};
 }
 
 std::vector<uint8_t> align_face(const uint8_t* bgr, int h, int w, size_t stride,

@@ -49,7 +49,8 @@ class FaceTracker {
 };
 
 // The 2 x 3 similarity (rotation, uniform scale, translation; no reflection) that maps `from`
-// onto `to` with the least squared error over the five points (Umeyama's solution), row-major.
+// onto `to` with the least squared error over the five points (Umeyama's solution, in its closed
+// 2-D form), row-major, computed in double from the float points.
 std::array<double, 6> similarity_transform(const std::array<Point2, kFaceLandmarks>& from,
                                            const std::array<Point2, kFaceLandmarks>& to);
 
