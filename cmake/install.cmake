@@ -1,8 +1,8 @@
 # What `cmake --install` puts in place (the autotools build's `make install` installs the same):
 #   bin/                       the programs (tools/CMakeLists.txt) and mtl-gen-demo, the demo data generator
 #   share/man/man1, man5       the manual
-#   share/mtl/                 AU and class names, convert_hsemotion.py (executable)
-#   share/doc/mtl-toolkit/examples   pipeline.sh, ablation.sh, slurm/ (run them with BUILD_DIR "installed")
+#   share/mtl/                 AU and class names, convert_hsemotion.py and convert_retinaface.py (executable)
+#   share/doc/mtl-toolkit/examples   pipeline.sh, ablation.sh, video.sh, slurm/ (run them with BUILD_DIR "installed")
 #   lib/libmtl_*.a, include/mtl/     the four library layers and their public headers
 #   lib/cmake/mtl-toolkit/     the CMake package: find_package(mtl-toolkit) gives mtl::core, mtl::vision,
 #                              mtl::model and mtl::pipeline

@@ -1,6 +1,7 @@
 # The figures: mtl-score --plot and mtl-plot write valid PNG files of a sensible size whose pixels
 # match numbers computed independently (tests/python/check_plots.py: bar heights against F1, the
-# mean line, the confusion cells' shading against the row shares, the direction of the curves),
+# mean line, the confusion cells' shading against the row shares, the direction of the curves;
+# tests/python/check_timeline.py: mtl-plot --timeline's CSV against its own join, the figure's gaps),
 # and refuse bad input with the documented messages and exit codes, leaving no file behind.
 . "$(dirname "$0")/common.sh"
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -115,5 +116,82 @@ expect_grep "running.log: line 7 has no end yet (invalid JSON" "$WORK/err" "the 
 cp "$WORK/curves.png" "$WORK/keep.png"
 mtl-plot -q -o "$WORK/curves.png" "$WORK/cut.log" 2>/dev/null
 cmp -s "$WORK/curves.png" "$WORK/keep.png" && pass "a failed run leaves the old figure" || fail "the old figure changed"
+
+# mtl-plot --timeline: mtl-faces' frames of a video joined with predictions by the face's crop and
+# the prediction's image. tests/python/check_timeline.py makes the inputs (40 frames at 25 fps,
+# frames 11-15 and 36-37 without a face, two tracks, a face without a prediction) and checks the CSV
+# cell by cell against a join of its own, and the figure's size and its shaded gaps (runs of frames
+# without a face or a prediction, in proportion and in place: nothing interpolated over them).
+TL="$SRC/python/check_timeline.py"
+T="$WORK/t"
+mkdir "$T"
+if [ $have_py -eq 1 ]; then
+  "$PY" "$TL" make "$T"
+  timeline() { "$PY" "$TL" "$@" || fail "check_timeline.py $*"; }
+  expect_exit 0 "mtl-plot --timeline, with --csv" -- mtl-plot --timeline "$T/faces.jsonl" "$T/pred.jsonl" -o "$T/tl.png" \
+    --csv "$T/tl.csv"
+  expect_grep "warning: video 'clip': 1 of its 33 faces has no prediction in .*pred.jsonl (the first: 'clip_t1/00020.jpg'" \
+    "$WORK/err" "it warns of the face without a prediction"
+  timeline check-csv "$T/tl.csv" "$T/faces.jsonl" "$T/pred.jsonl" clip 0
+  timeline check-png "$T/tl.png" 1000 522 5,2:1 11,20,36
+  no_part "$T" "mtl-plot --timeline"
+  # Track 2 only (frames 25-33), the predictions from stdin.
+  expect_exit 0 "--track 2, PRED from stdin" -- sh -c 'mtl-plot -q --timeline --track 2 -o "$1/t2.png" --csv "$1/t2.csv" \
+    "$1/faces.jsonl" - < "$1/pred.jsonl"' sh "$T"
+  timeline check-csv "$T/t2.csv" "$T/faces.jsonl" "$T/pred.jsonl" clip 2
+  timeline check-png "$T/t2.png" 1000 522 24,7: 1,34
+  # Valence and arousal only: the expression and the AUs are left out, their cells empty.
+  expect_exit 0 "predictions of valence and arousal only" -- mtl-plot -q --timeline "$T/faces.jsonl" "$T/pred-va.jsonl" \
+    -o "$T/va.png" --csv "$T/va.csv"
+  timeline check-csv "$T/va.csv" "$T/faces.jsonl" "$T/pred-va.jsonl" clip 0
+  timeline check-png "$T/va.png" 1000 294 5,2:1 11,20,36
+  # Frames without times (a folder of images): the x axis is the frame number, the time cells empty.
+  expect_exit 0 "frames without times" -- mtl-plot -q --timeline "$T/faces-notime.jsonl" "$T/pred.jsonl" -o "$T/nt.png" \
+    --csv "$T/nt.csv"
+  timeline check-csv "$T/nt.csv" "$T/faces-notime.jsonl" "$T/pred.jsonl" clip 0
+  timeline check-png "$T/nt.png" 1000 522 5,2:1 11,20,36
+  # Two videos: --video picks one; "other" has no face at all (a warning, an empty figure).
+  expect_exit 0 "--video clip of two" -- mtl-plot -q --timeline --video clip "$T/faces-two.jsonl" "$T/pred.jsonl" \
+    -o "$T/v1.png" --csv "$T/v1.csv"
+  timeline check-csv "$T/v1.csv" "$T/faces-two.jsonl" "$T/pred.jsonl" clip 0
+  cmp -s "$T/v1.png" "$T/tl.png" && pass "the same figure as from clip's lines alone" || fail "v1.png differs from tl.png"
+  expect_exit 0 "--video other, without faces" -- mtl-plot --timeline --video other "$T/faces-two.jsonl" "$T/pred.jsonl" \
+    -o "$T/v2.png" --csv "$T/v2.csv"
+  expect_grep "warning: video 'other': no face in any of its 3 frames" "$WORK/err" "it says the video has no face"
+  timeline check-csv "$T/v2.csv" "$T/faces-two.jsonl" "$T/pred.jsonl" other 0
+fi
+# Bad inputs and options: the message names what is wrong (a file and its line), nothing is written.
+printf '{"video":"clip","frame":1,"time":0,"faces":[]}\n{"video":"clip","frame":2,"time":0.04,"faces":[{"track":1}]}\n' \
+  > "$T/faces-noface.jsonl"
+if [ -s "$T/faces.jsonl" ]; then
+  { cat "$T/faces.jsonl"; sed -n 5p "$T/faces.jsonl"; } > "$T/faces-dup.jsonl"
+  { cat "$T/pred.jsonl"; grep '"clip_t1/00001.jpg"' "$T/pred.jsonl"; } > "$T/pred-dup.jsonl"
+  grep '"other_t1/' "$T/pred.jsonl" > "$T/pred-other.jsonl"
+  { head -2 "$T/pred.jsonl"; echo '{"image": "clip_t1/00003.jpg", "va": [0.1'; } > "$T/pred-bad.jsonl"
+  : > "$T/empty.jsonl"
+  run_table <<'CASES'
+2 | faces-two.jsonl holds 2 videos \('clip', 'other'\): choose one with --video | mtl-plot --timeline $WORK/t/faces-two.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+2 | --video 'nope': .*faces-two.jsonl has no such video; it holds 'clip', 'other' | mtl-plot --timeline --video nope $WORK/t/faces-two.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+2 | --track 3: video 'clip' of .*faces.jsonl has no such track; its tracks are 1, 2$ | mtl-plot --timeline --track 3 $WORK/t/faces.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png --csv $WORK/t/x.csv | $WORK/t/x.csv
+2 | --track 1: video 'other' of .*faces-two.jsonl has no faces | mtl-plot --timeline --video other --track 1 $WORK/t/faces-two.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+2 | --track must be a track id from 1 | mtl-plot --timeline --track 0 $WORK/t/faces.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+2 | --timeline takes two files, FACES.jsonl \(mtl-faces\) and PRED.jsonl \(mtl-predict\), not 1 | mtl-plot --timeline $WORK/t/faces.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+2 | only one of FACES and PRED can be read from stdin | mtl-plot --timeline - - -o $WORK/t/x.png | $WORK/t/x.png
+2 | --csv goes with --timeline | mtl-plot --csv $WORK/t/x.csv -o $WORK/t/x.png $WORK/au.log | $WORK/t/x.png
+2 | --label names training runs | mtl-plot --timeline --label a $WORK/t/faces.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+2 | --csv and -o name the same file | mtl-plot --timeline $WORK/t/faces.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png --csv $WORK/t/x.png | $WORK/t/x.png
+2 | --csv .*/pred.jsonl is also an input | mtl-plot --timeline $WORK/t/faces.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png --csv $WORK/t/pred.jsonl | $WORK/t/x.png
+4 | ^mtl-plot: .*/nowhere/x.csv: cannot write: folder .* does not exist | mtl-plot --timeline $WORK/t/faces.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png --csv $WORK/t/nowhere/x.csv | $WORK/t/x.png
+3 | ^mtl-plot: .*/faces-bad.jsonl:3: invalid JSON | mtl-plot --timeline $WORK/t/faces-bad.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png --csv $WORK/t/x.csv | $WORK/t/x.png
+3 | ^mtl-plot: .*/faces-noface.jsonl:2: a face has no "box" | mtl-plot --timeline $WORK/t/faces-noface.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+3 | ^mtl-plot: .*/faces-dup.jsonl:41: frame 5 of video 'clip' again \(also on line 5\) | mtl-plot --timeline $WORK/t/faces-dup.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+3 | ^mtl-plot: .*/pred-bad.jsonl:3: invalid JSON | mtl-plot --timeline $WORK/t/faces.jsonl $WORK/t/pred-bad.jsonl -o $WORK/t/x.png --csv $WORK/t/x.csv | $WORK/t/x.csv
+3 | ^mtl-plot: .*/pred-dup.jsonl:[0-9]+: image 'clip_t1/00001.jpg' again \(also on line [0-9]+\) | mtl-plot --timeline $WORK/t/faces.jsonl $WORK/t/pred-dup.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+3 | ^mtl-plot: .*/pred-other.jsonl: no prediction for any face of video 'clip' in .*faces.jsonl: no line's "image" is one of its crops \(such as 'clip_t1/00001.jpg'; its images are such as 'other_t1/ | mtl-plot --timeline $WORK/t/faces.jsonl $WORK/t/pred-other.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+3 | ^mtl-plot: .*/empty.jsonl: no frames | mtl-plot --timeline $WORK/t/empty.jsonl $WORK/t/pred.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+3 | ^mtl-plot: .*/missing.jsonl: cannot | mtl-plot --timeline $WORK/t/faces.jsonl $WORK/t/missing.jsonl -o $WORK/t/x.png | $WORK/t/x.png
+CASES
+  no_part "$T" "failed --timeline runs"
+fi
 [ $have_py -eq 1 ] || { [ $FAILED -eq 0 ] && exit 77; }
 finish

@@ -1,6 +1,6 @@
 // Unit tests of the plot layer and of what it reads from the core: the confusion counts, the
-// training-log reader, nice ticks, the colour scale and the PNG encoder (decoded back with
-// OpenCV's imgcodecs, an independent decoder, which only this test links).
+// training-log reader, nice ticks, the colour scale, the PNG encoder (decoded back with OpenCV's
+// imgcodecs, an independent decoder, which only this test links) and the timeline's join.
 #define BOOST_TEST_MODULE mtl_plot
 #include <boost/test/unit_test.hpp>
 #include <cmath>
@@ -173,4 +173,77 @@ BOOST_AUTO_TEST_CASE(default_labels_are_file_names_unless_they_collide) {
   BOOST_TEST(l[1] == "b/au.log");
   BOOST_TEST(l[2] == "ex.log");
   BOOST_TEST(l[3] == "va.log");
+}
+
+namespace {
+FaceFrame frame_of_faces(long frame, std::vector<int> tracks, int line) {
+  FaceFrame f;
+  f.video = "v";
+  f.frame = frame;
+  f.time = (frame - 1) / 10.0;
+  f.line = line;
+  for (int k : tracks) {
+    FaceRecord r;
+    r.track = k;
+    r.crop = "v_t" + std::to_string(k) + "/" + std::to_string(frame) + ".jpg";
+    f.faces.push_back(r);
+  }
+  return f;
+}
+Prediction prediction_of(const std::string& image, float v, int line) {
+  Prediction p;
+  p.image = image;
+  p.va = std::array<float, 2>{v, -v};
+  p.ex_prob = std::array<float, kNumEX>{0.1f, 0.1f, 0.1f, 0.3f, 0.1f, 0.1f, 0.1f, 0.1f};
+  p.line = line;
+  return p;
+}
+std::string join_error(const std::vector<FaceFrame>& f, const std::vector<Prediction>& p, const std::string& video,
+                       std::optional<int> track) {
+  try {
+    plot::join_timeline(f, "f.jsonl", p, "p.jsonl", video, track);
+  } catch (const Error& e) {
+    return std::to_string(e.code()) + " " + e.what();
+  }
+  return "";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(timeline_joins_faces_and_predictions_by_crop) {
+  // Frames given out of order; frame 2 without a face; track 2 listed first in frame 3.
+  const std::vector<FaceFrame> f = {frame_of_faces(3, {2, 1}, 1), frame_of_faces(1, {1}, 2), frame_of_faces(2, {}, 3),
+                                    frame_of_faces(4, {2}, 4)};
+  const std::vector<Prediction> p = {prediction_of("v_t1/3.jpg", 0.3f, 1), prediction_of("v_t1/1.jpg", 0.1f, 2),
+                                     prediction_of("v_t2/4.jpg", 0.4f, 3), prediction_of("other/1.jpg", 0.9f, 4)};
+  const plot::Timeline t = plot::join_timeline(f, "f.jsonl", p, "p.jsonl", "", std::nullopt);
+  BOOST_TEST(t.video == "v");
+  BOOST_REQUIRE(t.frames.size() == 4u);
+  BOOST_TEST(t.frames[0].frame == 1);
+  BOOST_TEST(t.frames[2].crop == "v_t1/3.jpg");  // the lowest track, not the first listed
+  BOOST_TEST(!t.frames[1].face);
+  BOOST_TEST(t.frames[3].crop == "v_t2/4.jpg");  // track 2 where it is the only one
+  BOOST_TEST((t.faces == 3 && t.predicted == 3 && t.va && t.ex && !t.au && t.timed));
+  BOOST_TEST((*t.frames[2].pred->va)[0] == 0.3f);
+  BOOST_TEST(*plot::timeline_expression(*t.frames[0].pred) == 3);  // the argmax of ex_prob
+  const std::string csv = plot::timeline_csv(t);
+  BOOST_TEST(csv.find("\nv,2,0.1,,,,,,,,,,,,,,,,\n") != std::string::npos);
+  BOOST_TEST(csv.find("\nv,3,0.2,v_t1/3.jpg,,,,,,,,,,,,,Fear,0.3,-0.3\n") != std::string::npos);
+  // Track 2: frames 1 and 2 without its face.
+  const plot::Timeline t2 = plot::join_timeline(f, "f.jsonl", p, "p.jsonl", "v", 2);
+  BOOST_TEST((!t2.frames[0].face && t2.frames[2].crop == "v_t2/3.jpg" && !t2.frames[2].pred && t2.predicted == 1));
+  // Refusals, with their exit codes.
+  BOOST_TEST(join_error(f, p, "w", std::nullopt) == "2 --video 'w': f.jsonl has no such video; it holds 'v'");
+  BOOST_TEST(join_error(f, p, "", 3) == "2 --track 3: video 'v' of f.jsonl has no such track; its tracks are 1, 2");
+  auto two = f;
+  two.push_back(frame_of_faces(1, {}, 5));
+  two.back().video = "w";
+  BOOST_TEST(join_error(two, p, "", std::nullopt) == "2 f.jsonl holds 2 videos ('v', 'w'): choose one with --video");
+  auto dup = f;
+  dup.push_back(frame_of_faces(3, {}, 5));
+  BOOST_TEST(join_error(dup, p, "", std::nullopt) == "3 f.jsonl:5: frame 3 of video 'v' again (also on line 1)");
+  auto pdup = p;
+  pdup.push_back(prediction_of("v_t1/1.jpg", 0.5f, 5));
+  BOOST_TEST(join_error(f, pdup, "", std::nullopt) == "3 p.jsonl:5: image 'v_t1/1.jpg' again (also on line 2)");
+  BOOST_TEST(join_error(f, {p[3]}, "", std::nullopt).rfind("3 p.jsonl: no prediction for any face of video 'v'", 0) == 0);
+  BOOST_TEST(join_error({}, p, "", std::nullopt) == "3 f.jsonl: no frames (mtl-faces writes one line per frame)");
 }
