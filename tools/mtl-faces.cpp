@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
       ("nms", "drop a face that overlaps a better one by more than this IoU", cxxopts::value(o.detect.nms)->default_value("0.4"), "X")
       ("size", "the detector's input side: frames are scaled to fit it (0: the detector's own, 640)",
        cxxopts::value(o.detect.size)->default_value("0"), "S")
-      ("batch", "frames per forward of the detector (0: 1 on the CPU, where larger batches are slower, 16 on CUDA)",
+      ("batch", "frames per forward of the detector (0: one per thread on the CPU, at most 4, where larger batches "
+                "measured slower; 16 on CUDA)",
        cxxopts::value(o.batch)->default_value("0"), "N")
       ("format", "crop image format", cxxopts::value(o.ext)->default_value("jpg"), "jpg|png")
       ("quality", "JPEG quality of the crops", cxxopts::value(o.quality)->default_value("95"), "Q")
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
     if (o.inputs.empty()) throw mtl::UsageError("no input: give video files, images, folders of images, or - (paths on stdin)");
     if (tmpl != "arcface") o.face_template = mtl::read_face_template(tmpl);
     o.check();
-    mtl::set_threads(o.threads);
+    o.threads = mtl::set_threads(o.threads);
     mtl::install_stop_signals();
     const mtl::FacesResult res = mtl::run_faces(o, std::cout);
     mtl::logging::info(std::to_string(res.videos) + " inputs, " + std::to_string(res.frames) + " frames, " +

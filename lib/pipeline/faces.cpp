@@ -399,7 +399,10 @@ FacesResult run_faces(const FacesOptions& o, std::ostream& lines) {
   for (const Source& s : sources) inputs.push_back(s.path);
   const std::string device = resolve_device(o.device);
   FaceDetector detector(o.detector, device);
-  const int batch_size = o.batch > 0 ? o.batch : device == "cuda" ? 16 : 1;
+  // On the CPU a batch of one frame per thread was fastest (2 threads: 39 frames/s at 2, 29 at 1, 26 at
+  // 4; 1 thread: 28 at 1, 23 at 8).
+  const int threads = o.threads > 0 ? o.threads : available_cpus().count;
+  const int batch_size = o.batch > 0 ? o.batch : device == "cuda" ? 16 : std::clamp(threads, 1, 4);
   std::error_code ec;
   fs::create_directories(o.output, ec);
   if (ec || !fs::is_directory(o.output)) throw OutputError(o.output + ": cannot make the output folder: " + ec.message());
@@ -409,7 +412,7 @@ FacesResult run_faces(const FacesOptions& o, std::ostream& lines) {
   if (ec) throw OutputError(records + ": cannot make the folder: " + ec.message());
   OutputLock lock(records + "/run", "-o");
   check_settings(o, records, run_settings(o, sha256_file(o.detector)));
-  cv::setNumThreads(o.threads > 0 ? o.threads : available_cpus().count);
+  cv::setNumThreads(threads);
 
   FacesResult result;
   std::vector<std::string> listed;  // crop paths, relative to the output folder

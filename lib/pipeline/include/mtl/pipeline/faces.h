@@ -20,8 +20,8 @@ struct FacesOptions {
   FaceTemplate face_template = arcface_template();
   long every = 1;                   // keep frames 1, 1 + every, ...
   DetectOptions detect;
-  int batch = 0;                    // frames per forward of the detector (0: 1 on the CPU, 16 on CUDA)
-  int threads = 0;                  // crop writing (0: the CPUs this process may use)
+  int batch = 0;                    // frames per forward of the detector (0: one per thread on the CPU, at most 4; 16 on CUDA)
+  int threads = 0;                  // the detector's and the crop writing's (0: the CPUs this process may use)
   std::string device = "auto";
   bool skip_bad = false;            // go on past unreadable inputs and undecodable frames
   std::string ext = "jpg";          // crop format: jpg or png
