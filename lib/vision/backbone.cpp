@@ -4,7 +4,6 @@
 #include <torch/script.h>
 
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "mtl/core/error.h"
@@ -107,15 +106,9 @@ void BackboneOptions::check() const {
 Backbone::Backbone(const std::string& path, const BackboneOptions& o) : impl_(new Impl), path_(path), opt_(o) {
   o.check();
   impl_->device = o.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  torch::jit::ExtraFilesMap extra{{"mtl_backbone.json", ""}};
-  try {
-    impl_->module = torch::jit::load(path, impl_->device, extra);
-  } catch (const std::exception& e) {
-    const std::string why = std::ifstream(path) ? not_torchscript(path) : "";
-    if (!why.empty()) throw InputError(path + ": " + why + kConvertHint);
-    throw InputError(path + ": cannot load TorchScript backbone: " + first_line(e));
-  }
-  record_ = parse_record(extra["mtl_backbone.json"], path);
+  std::string record;
+  impl_->module = load_torchscript(path, impl_->device, "mtl_backbone.json", record, "backbone", kConvertHint);
+  record_ = parse_record(record, path);
   opt_.input_size = choose_size(o, record_, path);
   prepare(impl_->module, o, path);
   std::vector<float> f, l;

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <opencv2/core.hpp>
@@ -109,15 +108,9 @@ void DetectOptions::check() const {
 
 FaceDetector::FaceDetector(const std::string& path, const std::string& device) : impl_(new Impl), path_(path) {
   impl_->device = device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  torch::jit::ExtraFilesMap extra{{"mtl_detector.json", ""}};
-  try {
-    impl_->module = torch::jit::load(path, impl_->device, extra);
-  } catch (const std::exception& e) {
-    const std::string why = std::ifstream(path) ? not_torchscript(path) : "";
-    if (!why.empty()) throw InputError(path + ": " + why + kConvertHint);
-    throw InputError(path + ": cannot load the TorchScript detector: " + first_line(e));
-  }
-  record_ = parse_record(extra["mtl_detector.json"], path);
+  std::string record;
+  impl_->module = load_torchscript(path, impl_->device, "mtl_detector.json", record, "detector", kConvertHint);
+  record_ = parse_record(record, path);
   impl_->module.eval();
   try {
     impl_->module = torch::jit::freeze(impl_->module);

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include "mtl/core/error.h"
+
 namespace mtl {
 
 std::string first_line(const std::exception& e) {
@@ -42,6 +44,21 @@ std::string not_torchscript(const std::string& path) {
   if (names.find("data.pkl") != std::string::npos)
     return "a model or state dict saved with torch.save (a zip without TorchScript code), not TorchScript";
   return "not a TorchScript file (a zip archive without TorchScript code)";
+}
+
+torch::jit::Module load_torchscript(const std::string& path, const torch::Device& device, const std::string& record_name,
+                                    std::string& record, const std::string& what, const std::string& hint) {
+  torch::jit::ExtraFilesMap extra{{record_name, ""}};
+  torch::jit::Module m;
+  try {
+    m = torch::jit::load(path, device, extra);
+  } catch (const std::exception& e) {
+    const std::string why = std::ifstream(path) ? not_torchscript(path) : "";
+    if (!why.empty()) throw InputError(path + ": " + why + hint);
+    throw InputError(path + ": cannot load TorchScript " + what + ": " + first_line(e));
+  }
+  record = extra[record_name];
+  return m;
 }
 
 }  // namespace mtl
