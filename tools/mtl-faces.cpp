@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
        cxxopts::value(o.batch)->default_value("0"), "N")
       ("format", "crop image format", cxxopts::value(o.ext)->default_value("jpg"), "jpg|png")
       ("quality", "JPEG quality of the crops", cxxopts::value(o.quality)->default_value("95"), "Q")
-      ("track-gap", "frames a face may be missing before its track ends (--faces all)",
+      ("track-gap", "frames looked at that a face may be missing from before its track ends (--faces all)",
        cxxopts::value(o.track_gap)->default_value("30"), "N")
       ("skip-bad", "go on past an unreadable input or a frame that cannot be decoded (reported on stderr)")
       ("no-resume", "make every video again, even those an earlier run of the same settings finished")
@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (r.count("fit-template")) {
       if (r.count("input")) throw mtl::UsageError("--fit-template takes no other inputs than its folder");
+      for (const char* other : {"faces", "template", "every", "list", "track-gap", "format", "quality", "skip-bad", "no-resume"})
+        if (r.count(other))
+          throw mtl::UsageError(std::string("--") + other + " does not apply to --fit-template (it reads the crops and writes a template)");
       mtl::FitTemplateOptions f;
       f.detector = o.detector;
       f.crops = fit;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include "json_document.h"
@@ -40,9 +41,16 @@ double number(const json& j, const std::string& where, const char* key) {
   return j.get<double>();
 }
 
+// A number that a float holds (coordinates, scores), or InputError as above.
+float single(const json& j, const std::string& where, const char* key) {
+  const double v = number(j, where, key);
+  if (std::abs(v) > std::numeric_limits<float>::max()) throw InputError(where + ": \"" + key + "\" holds a number past a float's range");
+  return static_cast<float>(v);
+}
+
 Point2 point(const json& j, const std::string& where, const char* key) {
   if (!j.is_array() || j.size() != 2) throw InputError(where + ": each of \"" + key + "\" must be a pair [x, y]");
-  return {float(number(j[0], where, key)), float(number(j[1], where, key))};
+  return {single(j[0], where, key), single(j[1], where, key)};
 }
 
 std::array<Point2, kFaceLandmarks> five_points(const json& j, const std::string& where, const char* key) {
@@ -63,8 +71,8 @@ FaceRecord parse_face(const json& j, const std::string& where) {
   f.track = int(j["track"].get<int64_t>());
   const json& box = j["box"];
   if (!box.is_array() || box.size() != 4) throw InputError(where + ": \"box\" must be [x1, y1, x2, y2]");
-  for (int i = 0; i < 4; ++i) f.box[i] = float(number(box[i], where, "box"));
-  f.score = float(number(j["score"], where, "score"));
+  for (int i = 0; i < 4; ++i) f.box[i] = single(box[i], where, "box");
+  f.score = single(j["score"], where, "score");
   f.landmarks = five_points(j["landmarks"], where, "landmarks");
   if (j.contains("crop")) {
     if (!j["crop"].is_string()) throw InputError(where + ": \"crop\" must be a string");

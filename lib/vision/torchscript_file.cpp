@@ -4,6 +4,8 @@
 #include <torch/script.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "mtl/core/error.h"
@@ -48,6 +50,7 @@ std::string not_torchscript(const std::string& path) {
 
 torch::jit::Module load_torchscript(const std::string& path, const torch::Device& device, const std::string& record_name,
                                     std::string& record, const std::string& what, const std::string& hint) {
+  if (!std::ifstream(path)) throw InputError(path + ": cannot open: " + std::strerror(errno));
   torch::jit::ExtraFilesMap extra{{record_name, ""}};
   torch::jit::Module m;
   try {

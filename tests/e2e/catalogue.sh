@@ -155,7 +155,7 @@ run_catalogue <<ROWS
 3 | ^mtl-extract: $W/bb_text.pt: not a TorchScript file \(not a zip archive\); convert it with share/mtl/convert_hsemotion\.py | $B --backbone $W/bb_text.pt $W/good.txt | $W/x.h5
 3 | ^mtl-extract: $W/bb_logitsonly.pt: the backbone returns 8 values per image: class logits, not features .*convert_hsemotion\.py | $B --backbone $W/bb_logitsonly.pt $W/good.txt | $W/x.h5
 3 | ^mtl-extract: $W/bb_narrowtuple.pt: the backbone returns 8 features \(and logits\) per image: class logits | $B --backbone $W/bb_narrowtuple.pt $W/good.txt | $W/x.h5
-3 | ^mtl-extract: $W/none.pt: cannot load TorchScript backbone                            | $B --backbone $W/none.pt $W/good.txt | $W/x.h5
+3 | ^mtl-extract: $W/none.pt: cannot open: No such file or directory$                     | $B --backbone $W/none.pt $W/good.txt | $W/x.h5
 3 | ^mtl-predict: $W/bb_logitsbatchone.pt: the backbone returned a batch of 4 features and 1 logits | mtl-predict --batch 4 --va $W/va.pt --backbone $W/bb_logitsbatchone.pt --image-root $IMG $W/good.txt
 3 | ^mtl-predict: $W/bb_nansecond.pt: the backbone gave non-finite features             | mtl-predict --batch 4 --va $W/va.pt --backbone $W/bb_nansecond.pt --image-root $IMG $W/good.txt
 # --- mtl-extract: options and outputs ---

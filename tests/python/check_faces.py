@@ -138,6 +138,8 @@ def main():
                 crops += 1
                 if diff > 1:
                     problems.append("%s frame %d: the crop is %d grey levels from the one made here" % (name, n, diff))
+    if crops == 0:
+        problems.append("no crop was compared (give the inputs, and mtl-faces --format png)")
     if worst_m > 1e-9:
         problems.append("the closed form and the SVD differ by %g" % worst_m)
     if worst_t > 1e-6:
