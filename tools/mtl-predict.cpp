@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
        cxxopts::value(o.thresholds), "FILE")
       ("untuned", "ignore thresholds stored in the checkpoints: each AU at its head's threshold, EX argmax",
        cxxopts::value(o.untuned))
+      ("chunk-rows", "store rows predicted at a time; heads with temporal context read the frames of these "
+                     "rows' windows with them (memory grows with it, the lines do not change)",
+       cxxopts::value(o.chunk_rows)->default_value("4096"), "N")
       ("inputs", "feature stores, or image lists with --backbone", cxxopts::value(o.inputs));
     p.add("Image input")("backbone", "TorchScript backbone: read images from lists instead of feature stores",
                          cxxopts::value(o.images.backbone));

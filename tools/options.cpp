@@ -24,46 +24,57 @@ std::string upper(Task task) {
   return g;
 }
 
-// The head's own option group, made from the settings of its kind (HeadSetting: each head file
-// lists its own), after the checkpoints of the heads it reads (EX: --au). Bound to nothing:
-// finish_head_options sets the values.
+// One option per setting in `group`, bound to nothing (finish_settings sets the values).
+void add_settings(Parser& p, const std::string& group, const std::vector<HeadSetting>& settings, const HeadOptions& head) {
+  for (const HeadSetting& s : settings) {
+    const std::string name = setting_option(s.name);  // "node-dim", "k"
+    switch (s.type) {
+      case HeadSetting::Type::Int:
+        p.add(group)(name, s.help, cxxopts::value<int>()->default_value(default_text(static_cast<int>(s.number(head)))));
+        break;
+      case HeadSetting::Type::Real:
+        p.add(group)(name, s.help, cxxopts::value<double>()->default_value(default_text(s.number(head))));
+        break;
+      case HeadSetting::Type::Choice:
+        p.add(group)(name, s.help, cxxopts::value<std::string>()->default_value(s.text(head)));
+        break;
+    }
+  }
+}
+
+void finish_settings(const cxxopts::ParseResult& r, const std::vector<HeadSetting>& settings, HeadOptions& head) {
+  for (const HeadSetting& s : settings) {
+    const std::string name = setting_option(s.name), option = option_spelling(s.name);
+    switch (s.type) {
+      case HeadSetting::Type::Int: s.set_number(head, r[name].as<int>()); break;
+      case HeadSetting::Type::Real: s.set_number(head, r[name].as<double>()); break;
+      case HeadSetting::Type::Choice: {
+        const auto text = r[name].as<std::string>();
+        if (std::find(s.choices.begin(), s.choices.end(), text) == s.choices.end())
+          throw UsageError(option + " must be " + choices_text(s) + ", not '" + text + "'");
+        s.set_text(head, text);
+        break;
+      }
+    }
+  }
+}
+
+// The head's own option group, made from the settings of its task's default kind (HeadSetting:
+// each head file lists its own), after the checkpoints of the heads it reads (EX: --au); then the
+// temporal context's group (--context > 0 makes the task's temporal kind).
 void add_head_options(Parser& p, TrainOptions& o) {
   const std::string group = upper(o.task) + " head";
   for (Task up : upstream_tasks(o.task, HeadOptions{}))
     p.add(group)(task_name(up),
                  "trained " + upper(up) + " checkpoint, frozen while the " + group + " trains (required with attention)",
                  cxxopts::value(o.upstream[up]));
-  for (const HeadSetting& s : *head_settings(o.task, "")) {
-    const std::string name = setting_option(s.name);  // "node-dim", "k"
-    switch (s.type) {
-      case HeadSetting::Type::Int:
-        p.add(group)(name, s.help, cxxopts::value<int>()->default_value(default_text(static_cast<int>(s.number(o.head)))));
-        break;
-      case HeadSetting::Type::Real:
-        p.add(group)(name, s.help, cxxopts::value<double>()->default_value(default_text(s.number(o.head))));
-        break;
-      case HeadSetting::Type::Choice:
-        p.add(group)(name, s.help, cxxopts::value<std::string>()->default_value(s.text(o.head)));
-        break;
-    }
-  }
+  add_settings(p, group, *head_settings(o.task, ""), o.head);
+  add_settings(p, "Temporal context", temporal_settings(), o.head);
 }
 
 void finish_head_options(const cxxopts::ParseResult& r, TrainOptions& o) {
-  for (const HeadSetting& s : *head_settings(o.task, "")) {
-    const std::string name = setting_option(s.name), option = option_spelling(s.name);
-    switch (s.type) {
-      case HeadSetting::Type::Int: s.set_number(o.head, r[name].as<int>()); break;
-      case HeadSetting::Type::Real: s.set_number(o.head, r[name].as<double>()); break;
-      case HeadSetting::Type::Choice: {
-        const auto text = r[name].as<std::string>();
-        if (std::find(s.choices.begin(), s.choices.end(), text) == s.choices.end())
-          throw UsageError(option + " must be " + choices_text(s) + ", not '" + text + "'");
-        s.set_text(o.head, text);
-        break;
-      }
-    }
-  }
+  finish_settings(r, *head_settings(o.task, ""), o.head);
+  finish_settings(r, temporal_settings(), o.head);
 }
 
 }  // namespace

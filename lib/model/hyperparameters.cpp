@@ -8,6 +8,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "mtl/core/frame_windows.h"
 #include "mtl/core/labels.h"
 #include "mtl/core/setting_error.h"
 
@@ -81,6 +82,38 @@ AuHeadOptions AuHeadOptions::resolved(int in_dim) const {
   return r;
 }
 
+const char* temporal_encoder_name(TemporalEncoder e) {
+  switch (e) {
+    case TemporalEncoder::Conv: return "conv";
+    case TemporalEncoder::Gru: return "gru";
+    case TemporalEncoder::Transformer: return "transformer";
+  }
+  return "?";
+}
+
+void TemporalOptions::check() const {
+  require(context >= 0 && context <= kMaxContext, "context",
+          "must be between 0 (each frame alone) and " + std::to_string(kMaxContext), context);
+  require(depth >= 0 && depth <= 64, "temporal_depth", "must be between 0 (automatic) and 64", depth);
+  require(width >= 2 && width <= 65536, "temporal_width", "must be between 2 and 65536", width);
+  require(heads >= 1 && heads <= width, "temporal_heads", "must be between 1 and the width", heads);
+  if (encoder == TemporalEncoder::Gru)
+    require(width % 2 == 0, "temporal_width", "must be even for the gru encoder (half a direction)", width);
+  if (encoder == TemporalEncoder::Transformer)
+    require(width % heads == 0, "temporal_width", "must be a multiple of --temporal-heads " + std::to_string(heads),
+            width);
+}
+
+TemporalOptions TemporalOptions::resolved() const {
+  TemporalOptions r = *this;
+  if (r.depth == 0) {
+    r.depth = 1;
+    if (encoder == TemporalEncoder::Conv)  // dilations 1, 2, 4, ...: layer l sees 2^l frames further
+      while ((1 << r.depth) - 1 < context) ++r.depth;
+  }
+  return r;
+}
+
 double head_training_bytes(Task task, int in_dim, const HeadOptions& o, int batch) {
   const double d = in_dim, au = kNumAU, ex = kNumEX;
   double params = 0, per_row = 0;  // floats
@@ -102,6 +135,12 @@ double head_training_bytes(Task task, int in_dim, const HeadOptions& o, int batc
       per_row = d + 8;
       break;
   }
+  if (o.temporal.context > 0) {  // the encoder: its layers, and a window of activations per row
+    const TemporalOptions t = o.temporal.resolved();
+    const double h = t.width, w = 2.0 * t.context + 1;
+    params += d * h * 2 + t.depth * h * h * 8;
+    per_row += w * (d + h * (4 + 2.0 * t.depth)) + (t.encoder == TemporalEncoder::Transformer ? t.depth * w * w * t.heads * 3 : 0);
+  }
   return 4.0 * (5 * params + 2 * per_row * std::max(batch, 1));
 }
 
@@ -110,6 +149,7 @@ void ExHeadOptions::check() const {
 }
 
 void HeadOptions::check(Task task) const {
+  temporal.check();
   switch (task) {
     case Task::AU: au.check(); break;
     case Task::EX: ex.check(); break;
@@ -120,6 +160,7 @@ void HeadOptions::check(Task task) const {
 HeadOptions HeadOptions::resolved(Task task, int in_dim) const {
   HeadOptions r = *this;
   if (task == Task::AU) r.au = au.resolved(in_dim);
+  if (temporal.context > 0) r.temporal = temporal.resolved();
   return r;
 }
 
@@ -170,6 +211,51 @@ const std::vector<HeadSetting>& va_linear_settings() {  // none of its own
   return s;
 }
 
+// The temporal kinds' own settings (TemporalOptions), after their task's.
+const std::vector<HeadSetting>& temporal_settings() {
+  static const std::vector<HeadSetting> s = {
+      number_setting("context", "frames seen on each side of a frame (0: each frame alone, the paper's head)",
+                     &HeadOptions::temporal, &TemporalOptions::context),
+      choice_setting("temporal", "the encoder over a window of frames: conv, gru or transformer", &HeadOptions::temporal,
+                     &TemporalOptions::encoder,
+                     {TemporalEncoder::Conv, TemporalEncoder::Gru, TemporalEncoder::Transformer}, temporal_encoder_name),
+      number_setting("temporal_depth", "the encoder's layers (0: conv as many as see the whole window, else 1)",
+                     &HeadOptions::temporal, &TemporalOptions::depth),
+      number_setting("temporal_width", "the encoder's width", &HeadOptions::temporal, &TemporalOptions::width),
+      number_setting("temporal_heads", "attention heads of the transformer encoder", &HeadOptions::temporal,
+                     &TemporalOptions::heads),
+  };
+  return s;
+}
+
+namespace {
+
+std::vector<HeadSetting> joined(const std::vector<HeadSetting>& a, const std::vector<HeadSetting>& b) {
+  std::vector<HeadSetting> s = a;
+  s.insert(s.end(), b.begin(), b.end());
+  return s;
+}
+
+}  // namespace
+
+const std::vector<HeadSetting>& au_temporal_settings() {
+  static const std::vector<HeadSetting> s = joined(anfl_settings(), temporal_settings());
+  return s;
+}
+const std::vector<HeadSetting>& ex_temporal_settings() {
+  static const std::vector<HeadSetting> s = joined(ex_attention_settings(), temporal_settings());
+  return s;
+}
+const std::vector<HeadSetting>& va_temporal_settings() {
+  static const std::vector<HeadSetting> s = joined(va_linear_settings(), temporal_settings());
+  return s;
+}
+
+std::string head_kind_name(Task task, const HeadOptions& o) {
+  if (o.temporal.context == 0) return "";
+  return std::string(task_name(task)) + "-temporal";
+}
+
 namespace {
 
 // The settings of each head kind by its name, each task's default kind first, as head_kinds()
@@ -183,6 +269,9 @@ constexpr KindSettings kKindSettings[] = {
     {"anfl", Task::AU, anfl_settings},
     {"ex-attention", Task::EX, ex_attention_settings},
     {"va-linear", Task::VA, va_linear_settings},
+    {"au-temporal", Task::AU, au_temporal_settings},
+    {"ex-temporal", Task::EX, ex_temporal_settings},
+    {"va-temporal", Task::VA, va_temporal_settings},
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "mtl/core/error.h"
 #include "mtl/model/au_head.h"
 #include "mtl/model/ex_head.h"
+#include "mtl/model/temporal_head.h"
 #include "mtl/model/va_head.h"
 
 namespace mtl {
@@ -11,7 +12,8 @@ namespace mtl {
 Task TaskHead::task() const { return kind().task; }
 
 const std::vector<const HeadKind*>& head_kinds() {
-  static const std::vector<const HeadKind*> kinds = {&kAnflHead, &kExHead, &kVaHead};
+  static const std::vector<const HeadKind*> kinds = {&kAnflHead, &kExHead, &kVaHead, &kAuTemporalHead, &kExTemporalHead,
+                                                      &kVaTemporalHead};
   return kinds;
 }
 
@@ -28,7 +30,8 @@ const HeadKind* find_head_kind(const std::string& name) {
 }
 
 std::unique_ptr<TaskHead> make_head(Task task, int in_dim, const HeadOptions& o) {
-  return default_head_kind(task).make(in_dim, o);
+  const std::string kind = head_kind_name(task, o);
+  return (kind.empty() ? default_head_kind(task) : *find_head_kind(kind)).make(in_dim, o);
 }
 
 std::string script_batch_norm(const std::string& x, const std::string& bn) {
@@ -40,6 +43,13 @@ std::string script_batch_norm(const std::string& x, const std::string& bn) {
 std::vector<float> float_values(const torch::Tensor& t) {
   auto c = t.to(torch::kCPU, torch::kFloat32).contiguous();
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+std::pair<torch::Tensor, torch::Tensor> gather_windows(const torch::Tensor& frames, const torch::Tensor& window) {
+  const int64_t n = window.size(0), w = window.size(1);
+  const auto mask = (window >= 0).to(frames.scalar_type());
+  auto x = frames.index_select(0, window.clamp_min(0).reshape({-1})).view({n, w, frames.size(1)});
+  return {x * mask.unsqueeze(-1), mask};
 }
 
 torch::Tensor head_input(const FeatureRows& rows, bool with_logits, int in_dim, const std::string& source,

@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "mtl/core/checksum.h"
 #include "mtl/core/error.h"
+#include "mtl/core/frame_windows.h"
 #include "mtl/core/log.h"
 #include "mtl/core/predictions.h"
 #include "mtl/core/signals.h"
@@ -40,9 +42,36 @@ class Predictor {
     redecide_ = file || (!untuned && ((au && au->meta.au_thresholds) || (ex && ex->meta.ex_offsets)));
   }
 
+  // Frames each side the heads see (the largest of their contexts; 0: every head is per-frame).
+  int context() const {
+    int t = 0;
+    for (const auto& h : set_.heads()) t = std::max(t, h.head->context());
+    return t;
+  }
+
   // Predicts the rows of `source` and writes their JSON lines.
   void predict(const FeatureRows& rows, const std::string& source, std::ostream& out) {
-    if (rows.size() == 0) return;
+    write(rows.image, source, out, [&](LoadedHead& h, const UpstreamOutputs& up) {
+      return h.head->forward(head_input(rows, h.meta.with_logits, h.meta.in_dim, source, h.path).to(device_), up);
+    });
+  }
+
+  // Predicts the rows whose windows `window` [n,W] (rows of `frames`, -1 none) gives, named
+  // `images`, and writes their JSON lines.
+  void predict_windows(const FeatureRows& frames, const torch::Tensor& window, const std::vector<std::string>& images,
+                       const std::string& source, std::ostream& out) {
+    const auto w = window.to(device_);
+    write(images, source, out, [&](LoadedHead& h, const UpstreamOutputs& up) {
+      auto [x, mask] = gather_windows(head_input(frames, h.meta.with_logits, h.meta.in_dim, source, h.path).to(device_), w);
+      return h.head->forward_window(x, mask, up);
+    });
+  }
+
+ private:
+  // Runs each head (`forward` gives its raw output) and writes a line per image.
+  void write(const std::vector<std::string>& images, const std::string& source, std::ostream& out,
+             const std::function<torch::Tensor(LoadedHead&, const UpstreamOutputs&)>& forward) {
+    if (images.empty()) return;
     torch::NoGradGuard ng;
     UpstreamOutputs outputs;
     struct Rows {
@@ -51,18 +80,17 @@ class Predictor {
     };
     std::vector<Rows> preds;
     for (auto& h : set_.heads()) {
-      auto x = head_input(rows, h.meta.with_logits, h.meta.in_dim, source, h.path).to(device_);
-      auto o = h.head->forward(x, outputs);
+      auto o = forward(h, outputs);
       auto p = h.head->prediction(o);
       outputs[h.meta.task] = p;
       auto cpu = [](const torch::Tensor& t) { return t.to(torch::kCPU, torch::kFloat32).contiguous(); };
       preds.push_back({h.head.get(), cpu(o), cpu(p)});
-      refuse_nonfinite(preds.back().pred, rows, source, h);
+      refuse_nonfinite(preds.back().pred, images, source, h);
     }
     std::string buf;
-    for (size_t i = 0; i < rows.size(); ++i) {
+    for (size_t i = 0; i < images.size(); ++i) {
       Prediction line;
-      line.image = rows.image[i];
+      line.image = images[i];
       for (const auto& r : preds)
         r.head->fill(r.out.data_ptr<float>() + i * r.out.size(1), r.pred.data_ptr<float>() + i * r.pred.size(1), line);
       if (redecide_) apply_thresholds(line, thresholds_);
@@ -74,15 +102,14 @@ class Predictor {
     if (!out) throw OutputError("error writing predictions to standard output");
   }
 
- private:
   // NaN is not JSON, and a NaN probability would print as a confident class: an error, exit 1.
-  static void refuse_nonfinite(const torch::Tensor& p, const FeatureRows& rows, const std::string& source,
-                               const LoadedHead& h) {
+  static void refuse_nonfinite(const torch::Tensor& p, const std::vector<std::string>& images,
+                               const std::string& source, const LoadedHead& h) {
     const float* v = p.data_ptr<float>();
     for (int64_t i = 0; i < p.numel(); ++i)
       if (!std::isfinite(v[i])) {
         const size_t row = static_cast<size_t>(i / std::max<int64_t>(p.size(1), 1));
-        throw NotFinite(source + ": " + rows.image[row] + ": the " + task_name(h.meta.task) + " head (" + h.path +
+        throw NotFinite(source + ": " + images[row] + ": the " + task_name(h.meta.task) + " head (" + h.path +
                         ") gave NaN or infinity");
       }
   }
@@ -93,6 +120,86 @@ class Predictor {
   bool redecide_ = false;
 };
 
+// The rows `rows` (sorted, of one store) read in runs of nearby rows, in that order.
+FeatureRows read_rows(const FeatureStoreReader& store, const std::vector<size_t>& rows) {
+  FeatureRows out;
+  for (size_t a = 0; a < rows.size();) {
+    size_t b = a + 1;
+    while (b < rows.size() && rows[b] - rows[b - 1] <= 64) ++b;  // a gap this small is read through
+    const FeatureRows run = store.read(rows[a], rows[b - 1] + 1 - rows[a]);
+    FeatureRows keep;
+    keep.dim = run.dim, keep.logits_dim = run.logits_dim;
+    for (size_t k = a; k < b; ++k) {
+      const size_t i = rows[k] - rows[a];
+      keep.image.push_back(run.image[i]);
+      keep.labels.push_back(run.labels[i]);
+      keep.features.insert(keep.features.end(), run.features.begin() + i * run.dim, run.features.begin() + (i + 1) * run.dim);
+      if (run.logits_dim)
+        keep.logits.insert(keep.logits.end(), run.logits.begin() + i * run.logits_dim,
+                           run.logits.begin() + (i + 1) * run.logits_dim);
+    }
+    if (a == 0) out = std::move(keep);
+    else out.append(keep);
+    a = b;
+  }
+  return out;
+}
+
+// Prediction with heads that see windows of frames: the stores' image paths are indexed first (a
+// video split over several stores is joined); then each store's rows, a chunk at a time in store
+// order, are predicted from their windows, read for the chunk alone. Memory holds the paths and
+// one chunk's windows, whatever the length of a video; the lines come in store order, as without
+// context, and do not depend on the chunk size.
+void predict_windows(const PredictOptions& o, Predictor& predictor, std::ostream& out) {
+  const int context = predictor.context();
+  std::vector<std::string> images;
+  std::vector<size_t> first;  // each store's first row in `images`
+  std::vector<std::unique_ptr<FeatureStoreReader>> stores;
+  for (const auto& path : o.inputs) {
+    stores.push_back(std::make_unique<FeatureStoreReader>(path));
+    predictor.heads().warn_other_backbone(stores.back()->info().backbone_sha256, path);
+    first.push_back(images.size());
+    for (size_t start = 0; start < stores.back()->rows(); start += kStoreChunk) {
+      FeatureRows r = stores.back()->read(start, std::min(kStoreChunk, stores.back()->rows() - start), false);
+      images.insert(images.end(), std::make_move_iterator(r.image.begin()), std::make_move_iterator(r.image.end()));
+    }
+  }
+  std::string source = o.inputs.front();
+  if (o.inputs.size() > 1) source += " (and " + std::to_string(o.inputs.size() - 1) + " more)";
+  const FrameIndex index(images, source);
+  const int64_t width = 2 * context + 1;
+  for (size_t s = 0; s < stores.size(); ++s) {
+    const size_t rows = stores[s]->rows();
+    for (size_t start = 0; start < rows; start += o.chunk_rows) {
+      if (int sig = stop_signal()) throw Interrupted(sig);
+      std::vector<int64_t> centres;
+      for (size_t r = start; r < std::min(rows, start + o.chunk_rows); ++r) centres.push_back(static_cast<int64_t>(first[s] + r));
+      std::vector<int64_t> w = index.windows(centres, context);
+      std::vector<int64_t> need;  // the frames of the chunk's windows, in row order over the stores
+      for (int64_t r : w)
+        if (r >= 0) need.push_back(r);
+      std::sort(need.begin(), need.end());
+      need.erase(std::unique(need.begin(), need.end()), need.end());
+      FeatureRows frames;
+      for (size_t t = 0, k = 0; t < stores.size(); ++t) {
+        std::vector<size_t> here;
+        for (; k < need.size() && (t + 1 == stores.size() || static_cast<size_t>(need[k]) < first[t + 1]); ++k)
+          here.push_back(static_cast<size_t>(need[k]) - first[t]);
+        if (here.empty()) continue;
+        FeatureRows part = read_rows(*stores[t], here);
+        if (frames.size() == 0) frames = std::move(part);
+        else frames.append(part);
+      }
+      for (int64_t& r : w)  // rows of the stores -> rows of `frames`
+        if (r >= 0) r = std::lower_bound(need.begin(), need.end(), r) - need.begin();
+      std::vector<std::string> names;
+      for (int64_t c : centres) names.push_back(images[static_cast<size_t>(c)]);
+      const auto window = torch::from_blob(w.data(), {static_cast<int64_t>(centres.size()), width}, torch::kInt64);
+      predictor.predict_windows(frames, window, names, o.inputs[s], out);
+    }
+  }
+}
+
 }  // namespace
 
 void PredictOptions::check() const {
@@ -102,6 +209,7 @@ void PredictOptions::check() const {
   if (inputs.empty()) throw UsageError(images.backbone.empty() ? "no feature store given" : "no image list given");
   if (!images.backbone.empty()) images.check();
   if (untuned && !thresholds.empty()) throw UsageError("--thresholds and --untuned exclude each other");
+  if (chunk_rows < 1) throw UsageError("--chunk-rows must be at least 1");
 }
 
 void run_predict(const PredictOptions& o, std::ostream& out) {
@@ -120,16 +228,24 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
       for (size_t i = 1; i < o.inputs.size(); ++i)
         check_same_features(FeatureStoreReader(o.inputs[i]).info(), o.inputs[i], first, o.inputs[0]);
     }
+    if (predictor.context() > 0) {
+      predict_windows(o, predictor, out);
+      return;
+    }
     for (const auto& path : o.inputs) {
       FeatureStoreReader store(path);
       predictor.heads().warn_other_backbone(store.info().backbone_sha256, path);
-      for (size_t start = 0; start < store.rows(); start += kStoreChunk) {
+      for (size_t start = 0; start < store.rows(); start += o.chunk_rows) {
         if (int sig = stop_signal()) throw Interrupted(sig);
-        predictor.predict(store.read(start, std::min(kStoreChunk, store.rows() - start)), path, out);
+        predictor.predict(store.read(start, std::min(o.chunk_rows, store.rows() - start)), path, out);
       }
     }
     return;
   }
+  if (predictor.context() > 0)
+    throw UsageError("a head with temporal context (--context " + std::to_string(predictor.context()) + ") reads " +
+                     "feature stores, whose image paths give each frame's video and number: extract the frames " +
+                     "with mtl-extract, then predict from the store");
   Backbone backbone(o.images.backbone, net);
   const std::string backbone_sha256 = sha256_file(o.images.backbone);
   bool checked_backbone = false;  // after the first batch, so that a broken backbone's error comes first

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <iostream>
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 
@@ -107,6 +108,23 @@ std::pair<std::unique_ptr<TrainingData>, std::unique_ptr<TrainingData>> make_dat
     const TrainOptions& o, const TaskRows& train, const TaskRows* val, const RowFormat& format,
     const CheckpointMeta& m) {
   const size_t budget = o.memory_budget ? o.memory_budget : available_memory() / 2;
+  if (format.context > 0) {
+    // Windows read every frame of their stores, labelled or not, and keep them in memory.
+    size_t frames = 0;
+    for (const auto& s : train.stores) frames += s.rows;
+    if (val)
+      for (const auto& s : val->stores) frames += s.rows;
+    const size_t rows = train.rows.size() + (val ? val->rows.size() : 0);
+    const size_t need = frames * bytes_per_row(m) + rows * (2 * static_cast<size_t>(format.context) + 1) * 8;
+    if (need > budget)
+      throw UsageError("a head with temporal context keeps every frame of its stores in memory: " + format_size(need) +
+                       ", more than the memory budget of " + format_size(budget) + " (--memory-budget); streaming " +
+                       "windows from the stores is not implemented yet: raise the budget, or train on fewer videos");
+    logging::debug("training frames in memory (" + format_size(need) + "), windows of " +
+                   std::to_string(2 * format.context + 1) + " frames");
+    auto t = in_memory_windows(o.train, o.task, format);
+    return {std::move(t), val ? in_memory_windows(o.val, o.task, format) : nullptr};
+  }
   const size_t rows = train.rows.size() + (val ? val->rows.size() : 0);
   const size_t need = rows * bytes_per_row(m);
   if (need <= budget) {
@@ -228,10 +246,13 @@ void run_train(const TrainOptions& o) {
   check_head_fits(o, meta.in_dim, device.is_cuda());
   const auto upstream = load_upstream(o, meta, device);
   auto head = make_head(o.task, meta.in_dim, o.head);
+  meta.head_kind = head_kind_name(o.task, o.head);
   meta.head = head->options();
   head->module().to(device);
-  const RowFormat format{meta.with_logits, meta.in_dim, "the " + std::string(task_name(o.task)) + " head",
-                         head.get(), &upstream, device};
+  RowFormat format{meta.with_logits, meta.in_dim, "the " + std::string(task_name(o.task)) + " head",
+                   head.get(), &upstream, device};
+  format.context = head->context();
+  for (const auto& up : upstream) format.context = std::max(format.context, up.head->context());
   auto [train_data, val_data] = make_data(o, train, val ? &*val : nullptr, format, meta);
   meta.data_sha256 = train_data->sha256();
   meta.loss_weights = head->fit_loss_weights(train_data->targets());

@@ -129,7 +129,7 @@ double Trainer::train_epoch(TrainingData& train, int epoch, logging::EpochProgre
   batches = 0;
   train.for_each_batch(recipe_.batch, [&](const TrainingSplit& b) {
     if ((stopped_ = stop_signal())) return false;
-    auto loss = sam_.step([&] { return head_.loss(head_.forward(b.x, b.upstream), b.y); }).to(torch::kFloat64) * b.size();
+    auto loss = sam_.step([&] { return head_.loss(b.forward(head_), b.y); }).to(torch::kFloat64) * b.size();
     loss_sum = loss_sum.defined() ? loss_sum + loss : loss;
     seen += b.size();
     ++batches;

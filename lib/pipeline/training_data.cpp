@@ -55,7 +55,7 @@ class BlockedRows : public TrainingData {
     std::vector<torch::Tensor> outs, ys;
     for (size_t b = 0; b < blocks(); ++b) {
       TrainingSplit s = block(b);
-      outs.push_back(head.forward(s.x, s.upstream));
+      outs.push_back(s.forward(head));
       ys.push_back(s.y);
     }
     return {torch::cat(outs), torch::cat(ys)};
@@ -76,6 +76,7 @@ class InMemory : public BlockedRows {
   std::string sha256() override {
     Sha256 h;
     hash_tensor(h, s_.x);
+    if (s_.window.defined()) hash_tensor(h, s_.window);
     hash_tensor(h, s_.y);
     return h.hex();
   }
@@ -176,13 +177,29 @@ class Streamed : public BlockedRows {
 
 }  // namespace
 
+torch::Tensor TrainingSplit::forward(TaskHead& head) const {
+  if (!window.defined()) return head.forward(x, upstream);
+  auto [xw, mask] = gather_windows(x, window);
+  return head.forward_window(xw, mask, upstream);
+}
+
 TrainingSplit TrainingSplit::select(const torch::Tensor& idx) const {
+  if (window.defined()) {
+    TrainingSplit s{x, y.index_select(0, idx), {}, window.index_select(0, idx)};
+    for (const auto& [task, out] : upstream) s.upstream[task] = out.index_select(0, idx);
+    return s;
+  }
   TrainingSplit s{x.index_select(0, idx), y.index_select(0, idx), {}};
   for (const auto& [task, out] : upstream) s.upstream[task] = out.index_select(0, idx);
   return s;
 }
 
 TrainingSplit TrainingSplit::rows(int64_t start, int64_t count) const {
+  if (window.defined()) {
+    TrainingSplit s{x, y.narrow(0, start, count), {}, window.narrow(0, start, count)};
+    for (const auto& [task, out] : upstream) s.upstream[task] = out.narrow(0, start, count);
+    return s;
+  }
   TrainingSplit s{x.narrow(0, start, count), y.narrow(0, start, count), {}};
   for (const auto& [task, out] : upstream) s.upstream[task] = out.narrow(0, start, count);
   return s;
@@ -190,14 +207,22 @@ TrainingSplit TrainingSplit::rows(int64_t start, int64_t count) const {
 
 TrainingSplit TrainingSplit::cat(const std::vector<TrainingSplit>& parts) {
   if (parts.size() == 1) return parts[0];
-  std::vector<torch::Tensor> xs, ys;
+  std::vector<torch::Tensor> xs, ys, ws;
   std::map<Task, std::vector<torch::Tensor>> ups;
   for (const auto& p : parts) {
     xs.push_back(p.x);
     ys.push_back(p.y);
+    if (p.window.defined()) ws.push_back(p.window);
     for (const auto& [task, out] : p.upstream) ups[task].push_back(out);
   }
-  TrainingSplit s{torch::cat(xs), torch::cat(ys), {}};
+  TrainingSplit s;
+  if (!ws.empty()) {  // windowed splits of one source share its frames
+    s.x = parts.front().x;
+    s.window = torch::cat(ws);
+  } else {
+    s.x = torch::cat(xs);
+  }
+  s.y = torch::cat(ys);
   for (const auto& [task, outs] : ups) s.upstream[task] = torch::cat(outs);
   return s;
 }
@@ -218,6 +243,51 @@ TrainingSplit RowFormat::split(const FeatureRows& rows, const std::string& sourc
     s.upstream[up.meta.task] = parts.empty() ? up.head->prediction(up.head->forward(x, {})) : torch::cat(parts);
   }
   return s;
+}
+
+TrainingSplit RowFormat::window_split(const FeatureRows& all, const FrameIndex& index,
+                                      const std::vector<int64_t>& centres, const std::string& source) const {
+  const int64_t n = static_cast<int64_t>(centres.size()), width = 2 * context + 1;
+  TrainingSplit s;
+  s.x = head_input(all, with_logits, in_dim, source, head_name).to(device);
+  std::vector<int64_t> w = index.windows(centres, context);
+  s.window = torch::from_blob(w.data(), {n, width}, torch::kInt64).clone().to(device);
+  FeatureRows labelled;
+  for (int64_t c : centres) {
+    labelled.image.push_back(all.image[static_cast<size_t>(c)]);
+    labelled.labels.push_back(all.labels[static_cast<size_t>(c)]);
+  }
+  s.y = head->targets(labelled).to(device);
+  torch::NoGradGuard ng;
+  for (const auto& up : *upstream) {
+    // A block at a time, as in split().
+    auto frames = head_input(all, up.meta.with_logits, up.meta.in_dim, source, up.path).to(device);
+    std::vector<torch::Tensor> parts;
+    for (int64_t at = 0; at < n; at += kBlockRows) {
+      auto [xw, mask] = gather_windows(frames, s.window.slice(0, at, std::min(at + kBlockRows, n)));
+      parts.push_back(up.head->prediction(up.head->forward_window(xw, mask, {})));
+    }
+    s.upstream[up.meta.task] = torch::cat(parts);
+  }
+  return s;
+}
+
+std::unique_ptr<TrainingData> in_memory_windows(const std::vector<std::string>& paths, Task task,
+                                                const RowFormat& format) {
+  FeatureRows all;
+  for (size_t s = 0; s < paths.size(); ++s) {
+    FeatureRows r = FeatureStoreReader(paths[s]).read_all();
+    if (s == 0) all = std::move(r);
+    else all.append(r);  // the stores' sizes were checked when their labels were read
+  }
+  std::string source = paths.front();
+  if (paths.size() > 1) source += " (and " + std::to_string(paths.size() - 1) + " more)";
+  const FrameIndex index(all.image, source);
+  check_context(index, format.context, source);
+  std::vector<int64_t> centres;
+  for (size_t i = 0; i < all.size(); ++i)
+    if (has_label(task, all.labels[i])) centres.push_back(static_cast<int64_t>(i));
+  return std::make_unique<InMemory>(format.window_split(all, index, centres, source));
 }
 
 std::unique_ptr<TrainingData> in_memory(const TaskRows& rows, const RowFormat& format) {

@@ -64,12 +64,28 @@ struct VaHeadOptions {
   void check() const {}
 };
 
+// Temporal context (the temporal head kinds, temporal_head.h): an encoder over the window of
+// frames t-T ... t+T of a frame's video, whose output for frame t feeds the task's own head.
+enum class TemporalEncoder { Conv, Gru, Transformer };
+const char* temporal_encoder_name(TemporalEncoder e);  // "conv", "gru", "transformer"
+
+struct TemporalOptions {
+  int context = 0;  // T, frames on each side; 0: the per-frame head (the task's default kind)
+  TemporalEncoder encoder = TemporalEncoder::Conv;
+  int depth = 0;    // layers; 0: conv as many as see the whole window (ceil(log2(T+1))), else 1
+  int width = 128;  // the encoder's width H
+  int heads = 4;    // transformer: attention heads (H a multiple of them)
+  void check() const;
+  TemporalOptions resolved() const;  // depth 0 replaced by what it means
+};
+
 // The hyperparameters of all heads; a head reads its own part.
 struct HeadOptions {
   AuHeadOptions au;
   ExHeadOptions ex;
   VaHeadOptions va;
-  // Checks the part of `task`.
+  TemporalOptions temporal;  // read by the temporal kinds only
+  // Checks the part of `task` (and the temporal part).
   void check(Task task) const;
   // A copy with the part of `task` resolved for an input of in_dim values (AuHeadOptions::resolved).
   HeadOptions resolved(Task task, int in_dim) const;
@@ -132,10 +148,19 @@ HeadSetting choice_setting(const char* name, const char* help, Part HeadOptions:
 // the order --help shows them; null for a kind this toolkit does not know, or one of another task.
 const std::vector<HeadSetting>* head_settings(Task task, const std::string& kind);
 
-// Each head kind's settings (HeadKind::settings): the ANFL AU head, the EX head, the VA head.
+// Each head kind's settings (HeadKind::settings): the ANFL AU head, the EX head, the VA head, and
+// their temporal kinds (the task's settings, then temporal_settings()).
 const std::vector<HeadSetting>& anfl_settings();
 const std::vector<HeadSetting>& ex_attention_settings();
 const std::vector<HeadSetting>& va_linear_settings();
+const std::vector<HeadSetting>& temporal_settings();  // context, temporal, temporal_depth, ...
+const std::vector<HeadSetting>& au_temporal_settings();
+const std::vector<HeadSetting>& ex_temporal_settings();
+const std::vector<HeadSetting>& va_temporal_settings();
+
+// The name of the head kind a trainer makes for `task` with options `o`: "" (the task's default
+// kind) for a per-frame head, "au-temporal", "ex-temporal" or "va-temporal" with --context > 0.
+std::string head_kind_name(Task task, const HeadOptions& o);
 
 // The tasks whose trained heads a head of `task` reads (EX with attention: the AU head).
 std::vector<Task> upstream_tasks(Task task, const HeadOptions& o);

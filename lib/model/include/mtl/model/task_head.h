@@ -39,8 +39,19 @@ class TaskHead {
   // Fixes the loss weights from the training targets and returns them (empty when the loss has none).
   virtual std::vector<float> fit_loss_weights(const torch::Tensor& targets) { return {}; }
 
-  // The head's raw output for inputs x [B,D] (what the loss reads).
+  // The head's raw output for inputs x [B,D] (what the loss reads). A temporal head sees each
+  // frame alone here (a window of one frame).
   virtual torch::Tensor forward(const torch::Tensor& x, const UpstreamOutputs& upstream) = 0;
+  // Frames the head sees on each side of a frame (--context T); 0 for a per-frame head.
+  virtual int context() const { return 0; }
+  // The raw output for the centre frames of windows x [B,W,D] (W odd; a frame's video around it,
+  // see frame_windows.h) with mask [B,W] (1 a frame, 0 none, whose x is 0). A head of context T
+  // reads the 2T+1 frames in the middle (a narrower window is padded with missing frames); a
+  // per-frame head reads the centre alone. `upstream` holds the other heads' centre outputs.
+  virtual torch::Tensor forward_window(const torch::Tensor& x, const torch::Tensor& mask,
+                                       const UpstreamOutputs& upstream) {
+    return forward(x.select(1, x.size(1) / 2), upstream);
+  }
   // The training loss of a raw output against targets.
   virtual torch::Tensor loss(const torch::Tensor& out, const torch::Tensor& targets) const = 0;
   // What a prediction line reports, from a raw output: AU and EX probabilities, VA values [B,K].
@@ -68,7 +79,7 @@ std::string script_batch_norm(const std::string& x, const std::string& bn);
 std::vector<float> float_values(const torch::Tensor& t);
 
 // A kind of head: an architecture for one task. Each head file defines its own (kAnflHead in
-// au_head.cpp, kExHead, kVaHead) and head_kinds() lists them; a new kind is a new file, one line
+// au_head.cpp, kExHead, kVaHead, the temporal kinds in temporal_head.cpp) and head_kinds() lists them; a new kind is a new file, one line
 // there, and its options struct and settings in hyperparameters.{h,cpp}.
 struct HeadKind {
   const char* name;         // recorded in a checkpoint whose head is not its task's default kind
@@ -87,9 +98,14 @@ const HeadKind& default_head_kind(Task task);
 // The kind called `name`, or null.
 const HeadKind* find_head_kind(const std::string& name);
 
-// Builds an untrained head of `task`'s default kind for inputs of in_dim values. Throws
+// Builds an untrained head of `task` for inputs of in_dim values: of the task's default kind, or of
+// its temporal kind when options.temporal.context > 0 (head_kind_name). Throws
 // std::invalid_argument for hyperparameters that fail HeadOptions::check.
 std::unique_ptr<TaskHead> make_head(Task task, int in_dim, const HeadOptions& options);
+
+// Windows of frames for forward_window: the rows of `frames` [F,D] that `window` [n,W] names
+// (-1: no frame) as x [n,W,D], zero where there is no frame, and the mask [n,W] (1 a frame, 0 none).
+std::pair<torch::Tensor, torch::Tensor> gather_windows(const torch::Tensor& frames, const torch::Tensor& window);
 
 // The head input for rows of a store: the features, with the logits appended when `with_logits`.
 // Throws InputError naming `source` and `checkpoint` when the rows lack logits or give another

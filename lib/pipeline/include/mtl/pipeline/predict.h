@@ -19,6 +19,7 @@ struct PredictOptions {
   std::string device = "auto";
   std::string thresholds;  // thresholds file to decide with ("": those stored in the checkpoints)
   bool untuned = false;    // ignore thresholds stored in the checkpoints (AU at the head's own, EX argmax)
+  size_t chunk_rows = 4096;  // store rows predicted at a time (with temporal heads: their windows' frames read for them)
   // Checks what needs no file: a checkpoint and an input are given, the image options. Throws UsageError.
   void check() const;
 };

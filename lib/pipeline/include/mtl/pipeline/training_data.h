@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "mtl/core/frame_windows.h"
 #include "mtl/model/checkpoint.h"
 #include "mtl/model/task_head.h"
 #include "mtl/pipeline/task_rows.h"
@@ -17,7 +18,14 @@ namespace mtl {
 struct TrainingSplit {
   torch::Tensor x, y;
   UpstreamOutputs upstream;
-  int64_t size() const { return x.defined() ? x.size(0) : 0; }
+  // Rows in windows of frames, when the head or one it reads sees temporal context: x then holds
+  // every frame of the source [F,D] (shared by all the source's splits) and `window` [n,2T+1] the
+  // rows of x in each row's window, -1 where its video has no such frame. Undefined for per-frame
+  // rows, whose x is [n,D].
+  torch::Tensor window;
+  int64_t size() const { return y.defined() ? y.size(0) : 0; }
+  // The head's raw output for these rows (forward, or forward_window on the gathered windows).
+  torch::Tensor forward(TaskHead& head) const;
   // The rows at `idx` (an int64 index tensor on the same device).
   TrainingSplit select(const torch::Tensor& idx) const;
   // Rows [start, start + count), as views.
@@ -34,8 +42,15 @@ struct RowFormat {
   const TaskHead* head = nullptr;          // makes the targets
   const std::vector<LoadedHead>* upstream = nullptr;  // frozen heads whose outputs the head reads
   torch::Device device{torch::kCPU};
+  // Frames each side that the head and the heads it reads see (the largest of their contexts);
+  // 0: per-frame rows.
+  int context = 0;
   // The split of `rows` (all labelled), read from `source`.
   TrainingSplit split(const FeatureRows& rows, const std::string& source) const;
+  // The windowed split of the rows `centres` (all labelled) of `all`, every frame of `source`,
+  // whose windows `index` (made from all.image) gives.
+  TrainingSplit window_split(const FeatureRows& all, const FrameIndex& index, const std::vector<int64_t>& centres,
+                             const std::string& source) const;
 };
 
 // The row order, the same for both sources. The labelled rows, in store order, are cut into blocks
@@ -67,6 +82,13 @@ class TrainingData {
 
 // All rows in memory.
 std::unique_ptr<TrainingData> in_memory(const TaskRows& rows, const RowFormat& format);
+
+// Every frame of the stores in memory, the labelled ones in windows of format.context frames each
+// side (format.context > 0). Frames without the task's label serve as context; a video split over
+// several stores (shards) is joined, its windows whole. Throws InputError for stores whose paths
+// name no videos and frames, or whose videos hold one frame each (check_context).
+std::unique_ptr<TrainingData> in_memory_windows(const std::vector<std::string>& paths, Task task,
+                                                const RowFormat& format);
 
 // Rows streamed from the stores, a pool of blocks at a time: memory is bounded by the pool, not
 // by the stores.

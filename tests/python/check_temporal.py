@@ -1,0 +1,164 @@
+"""Parity of mtl-predict with heads that see temporal context (--context T) against a plain PyTorch
+forward written here from the equations in temporal_head.h: the windows are made here from the
+store's image paths (a video is a path's folder, frames its numbered file names; frames that are
+not there, at the edges and in gaps, are masked), the conv, GRU and transformer encoders are
+written out step by step, and the task heads are parity.py's. Only the checkpoints' weights are
+loaded (torch.jit.load(...).state_dict()).
+
+Usage: check_temporal.py FEATS.h5 PRED.jsonl [--au AU.pt] [--ex EX.pt] [--va VA.pt]
+Exits 77 (skipped) without torch or h5py; 1 when a value differs by more than 1e-5.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+try:
+    import h5py
+    import numpy as np
+    import torch
+except ImportError:
+    print("python3-torch, python3-h5py or numpy is missing: skipped")
+    sys.exit(77)
+from parity import au_forward, ex_forward, va_forward, load, head_input, linear  # noqa: E402
+
+
+def windows(images, t):
+    """[N, 2t+1] rows of each row's window (frame f-t first), -1 where the video has no such frame."""
+    where = {}
+    for i, p in enumerate(images):
+        video, name = p.rsplit("/", 1)
+        where[(video, int(name.rsplit(".", 1)[0]))] = i
+    w = []
+    for p in images:
+        video, name = p.rsplit("/", 1)
+        f = int(name.rsplit(".", 1)[0])
+        w.append([where.get((video, f + k), -1) for k in range(-t, t + 1)])
+    return torch.tensor(w, dtype=torch.long)
+
+
+def layer_norm(x, sd, name, eps=1e-5):
+    mean = x.mean(-1, keepdim=True)
+    var = ((x - mean) ** 2).mean(-1, keepdim=True)
+    return (x - mean) / torch.sqrt(var + eps) * sd[name + ".weight"] + sd[name + ".bias"]
+
+
+def conv_encoder(sd, h, m, depth):
+    b, w, hid = h.shape
+    for layer in range(depth):
+        wt, bias, d = sd[f"encoder.convs.{layer}.weight"], sd[f"encoder.convs.{layer}.bias"], 2 ** layer
+        out = bias.expand(b, w, hid).clone()
+        for j in range(3):  # tap j reads frame t + (j - 1) d
+            shift = (j - 1) * d
+            src = torch.zeros_like(h)
+            for t in range(w):
+                if 0 <= t + shift < w:
+                    src[:, t] = h[:, t + shift]
+            out = out + src @ wt[:, :, j].T
+        h = (h + torch.relu(out)) * m[..., None]
+    return h
+
+
+def gru_direction(sd, x, layer, suffix):
+    wi, wh = sd[f"encoder.gru.weight_ih_l{layer}{suffix}"], sd[f"encoder.gru.weight_hh_l{layer}{suffix}"]
+    bi, bh = sd[f"encoder.gru.bias_ih_l{layer}{suffix}"], sd[f"encoder.gru.bias_hh_l{layer}{suffix}"]
+    n = wh.shape[1]
+    state = torch.zeros(x.shape[0], n)
+    steps = range(x.shape[1]) if suffix == "" else range(x.shape[1] - 1, -1, -1)
+    out = [None] * x.shape[1]
+    for t in steps:
+        gi, gh = x[:, t] @ wi.T + bi, state @ wh.T + bh
+        r = torch.sigmoid(gi[:, :n] + gh[:, :n])
+        z = torch.sigmoid(gi[:, n:2 * n] + gh[:, n:2 * n])
+        c = torch.tanh(gi[:, 2 * n:] + r * gh[:, 2 * n:])
+        state = (1 - z) * c + z * state
+        out[t] = state
+    return torch.stack(out, 1)
+
+
+def gru_encoder(sd, h, depth):
+    for layer in range(depth):
+        h = torch.cat([gru_direction(sd, h, layer, ""), gru_direction(sd, h, layer, "_reverse")], -1)
+    return h
+
+
+def transformer_encoder(sd, h, m, depth, heads):
+    b, w, hid = h.shape
+    hd = hid // heads
+    h = h + sd["encoder.position"][None]
+    for layer in range(depth):
+        qkv = linear(h, sd, f"encoder.qkv.{layer}")
+        q, k, v = qkv[..., :hid], qkv[..., hid:2 * hid], qkv[..., 2 * hid:]
+        att_out = torch.zeros(b, w, hid)
+        for i in range(heads):
+            s = slice(i * hd, (i + 1) * hd)
+            scores = q[..., s] @ k[..., s].transpose(1, 2) / math.sqrt(hd)       # [B, query, key]
+            scores = scores.masked_fill(m[:, None, :] == 0, float("-inf"))
+            att_out[..., s] = torch.softmax(scores, -1) @ v[..., s]
+        h = layer_norm(h + linear(att_out, sd, f"encoder.proj.{layer}"), sd, f"encoder.ln1.{layer}")
+        f = linear(torch.relu(linear(h, sd, f"encoder.ff1.{layer}")), sd, f"encoder.ff2.{layer}")
+        h = layer_norm(h + f, sd, f"encoder.ln2.{layer}")
+    return h
+
+
+def head_in(sd, meta, frames, images):
+    """The task head's input: the centre frame, plus the encoder's output when the head has context."""
+    t = meta.get("context", 0)
+    if t == 0:
+        return frames, {k: v for k, v in sd.items()}
+    w = windows(images, t)
+    m = (w >= 0).float()
+    x = frames[w.clamp_min(0)] * m[..., None]
+    h = torch.relu(linear(x, sd, "encoder.in_fc")) * m[..., None]
+    kind, depth = meta["temporal"], meta["temporal_depth"]
+    if kind == "conv":
+        h = conv_encoder(sd, h, m, depth)
+    elif kind == "gru":
+        h = gru_encoder(sd, h, depth)
+    else:
+        h = transformer_encoder(sd, h, m, depth, meta["temporal_heads"])
+    y = x[:, t] + linear(h[:, t], sd, "encoder.out_fc")
+    return y, {k[len("head."):]: v for k, v in sd.items() if k.startswith("head.")}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("feats")
+    ap.add_argument("pred")
+    for task in ("au", "ex", "va"):
+        ap.add_argument("--" + task)
+    a = ap.parse_args()
+    f = h5py.File(a.feats, "r")
+    images = [s.decode() if isinstance(s, bytes) else s for s in f["image"][:]]
+    preds = [json.loads(line) for line in open(a.pred)]
+    assert [p["image"] for p in preds] == images, "mtl-predict's rows are not the store's rows"
+    worst, contexts = {}, {}
+    with torch.no_grad():
+        p_au = None
+        if a.au:
+            sd, meta = load(a.au)
+            x, hsd = head_in(sd, meta, head_input(f, meta), images)
+            p_au = au_forward(hsd, meta, x)
+            worst["au_prob"] = (torch.tensor([p["au_prob"] for p in preds]) - p_au).abs().max().item()
+            contexts["au"] = (meta.get("context", 0), meta.get("temporal"))
+        if a.ex:
+            sd, meta = load(a.ex)
+            x, hsd = head_in(sd, meta, head_input(f, meta), images)
+            ex_prob = torch.softmax(ex_forward(hsd, meta, x, p_au), dim=-1)
+            worst["ex_prob"] = (torch.tensor([p["ex_prob"] for p in preds]) - ex_prob).abs().max().item()
+            contexts["ex"] = (meta.get("context", 0), meta.get("temporal"))
+        if a.va:
+            sd, meta = load(a.va)
+            x, hsd = head_in(sd, meta, head_input(f, meta), images)
+            va = va_forward(hsd, meta, x)
+            worst["va"] = (torch.tensor([p["va"] for p in preds]) - va).abs().max().item()
+            contexts["va"] = (meta.get("context", 0), meta.get("temporal"))
+    masked = int((windows(images, max(c for c, _ in contexts.values())) < 0).sum())
+    print(f"{len(preds)} rows, heads {contexts}, {masked} masked window slots; largest differences:", worst)
+    sys.exit(0 if worst and all(v <= 1e-5 for v in worst.values()) else 1)
+
+
+if __name__ == "__main__":
+    main()
