@@ -73,6 +73,11 @@ void check_feature_sizes(Parts& p) {
 
 void load_heads(const ExportOptions& o, Parts& p) {
   p.set.emplace(o.checkpoints);  // an EX head with attention needs the AU head it was trained with
+  for (const auto& h : p.heads())
+    if (h.head->context() > 0)
+      throw UsageError(h.path + ": a head with temporal context (--context " + std::to_string(h.head->context()) +
+                       ") cannot be exported yet: mtl-export writes models of per-frame heads; predict with " +
+                       "mtl-predict from a feature store");
   check_feature_sizes(p);
   // What a thresholds file leaves untuned (null AUs, no offsets) keeps the heads' own.
   const LoadedHead *au = p.find(Task::AU), *ex = p.find(Task::EX);

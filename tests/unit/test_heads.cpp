@@ -7,6 +7,9 @@
 #include "mtl/model/ex_head.h"
 #include "mtl/model/losses.h"
 #include "mtl/model/sam.h"
+#include "mtl/model/task_head.h"
+#include "mtl/model/temporal_head.h"
+#include "mtl/core/frame_windows.h"
 #include "mtl/model/va_head.h"
 
 using namespace mtl;
@@ -313,4 +316,113 @@ BOOST_AUTO_TEST_CASE(head_kinds_and_their_settings_agree) {
   }
   for (Task t : kAllTasks) BOOST_TEST(head_settings(t, "") == &default_head_kind(t).settings());
   BOOST_TEST(!head_settings(Task::AU, "no-such-kind"));
+}
+
+// ------------------------------------------------------------------------------ temporal heads
+// --context 0 makes the task's own kind; --context T its temporal kind, which starts as the
+// per-frame head: its output projection is zero, and its task head is built first, from the same
+// random draws. So an untrained temporal head's output for a window is the per-frame head's for
+// the centre frame, whatever the other frames hold, for every encoder.
+BOOST_AUTO_TEST_CASE(untrained_temporal_head_is_its_per_frame_head) {
+  for (Task task : kAllTasks)
+    for (auto enc : {TemporalEncoder::Conv, TemporalEncoder::Gru, TemporalEncoder::Transformer}) {
+      BOOST_TEST_CONTEXT(task_name(task) << " " << temporal_encoder_name(enc)) {
+        HeadOptions o;
+        o.au.node_dim = 8;
+        o.ex.attention = Attention::None;
+        torch::manual_seed(5);
+        auto frame = make_head(task, 16, o);
+        BOOST_TEST(frame->context() == 0);
+        BOOST_TEST(frame->kind().name == default_head_kind(task).name);
+        o.temporal.context = 3;
+        o.temporal.encoder = enc;
+        o.temporal.width = 8;
+        o.temporal.heads = 2;
+        torch::manual_seed(5);
+        auto temporal = make_head(task, 16, o);
+        BOOST_TEST(temporal->context() == 3);
+        BOOST_TEST(temporal->kind().name == head_kind_name(task, o));
+        frame->module().eval();
+        temporal->module().eval();
+        torch::NoGradGuard ng;
+        auto x = torch::randn({5, 7, 16});
+        auto mask = torch::ones({5, 7});
+        mask.index_put_({0, 0}, 0);
+        mask.index_put_({1, 6}, 0);
+        x = x * mask.unsqueeze(-1);
+        auto want = frame->forward(x.select(1, 3), {});
+        BOOST_TEST(max_abs(temporal->forward_window(x, mask, {}) - want) == 0.0);
+        BOOST_TEST(max_abs(temporal->forward(x.select(1, 3), {}) - want) == 0.0);  // a window of one frame
+        // A wider window is cut to the head's own 2T+1 frames in its middle; a narrower one padded.
+        auto wide = torch::constant_pad_nd(x, {0, 0, 2, 2}), wide_mask = torch::constant_pad_nd(mask, {2, 2});
+        BOOST_TEST(max_abs(temporal->forward_window(wide, wide_mask, {}) - want) == 0.0);
+        BOOST_TEST(max_abs(frame->forward_window(wide, wide_mask, {}) - want) == 0.0);
+      }
+    }
+}
+
+// Once the output projection is not zero, the encoder reads the window: the other frames change
+// the output, a missing frame's values do not (its mask is 0), and gradients reach every encoder
+// parameter.
+BOOST_AUTO_TEST_CASE(temporal_head_reads_the_window_and_ignores_missing_frames) {
+  for (auto enc : {TemporalEncoder::Conv, TemporalEncoder::Gru, TemporalEncoder::Transformer}) {
+    BOOST_TEST_CONTEXT(temporal_encoder_name(enc)) {
+      HeadOptions o;
+      o.temporal.context = 2;
+      o.temporal.encoder = enc;
+      o.temporal.width = 8;
+      o.temporal.heads = 2;
+      torch::manual_seed(3);
+      auto head = make_head(Task::VA, 6, o);
+      head->module().eval();
+      {
+        torch::NoGradGuard ng;
+        for (auto& p : head->module().named_parameters())
+          if (p.key().find("out_fc") != std::string::npos) p.value().normal_(0, 0.5);
+      }
+      auto x = torch::randn({4, 5, 6});
+      auto mask = torch::ones({4, 5});
+      mask.index_put_({torch::indexing::Slice(), 4}, 0);
+      auto base = head->forward_window(x * mask.unsqueeze(-1), mask, {});
+      auto other = x.clone();
+      other.index_put_({torch::indexing::Slice(), 1}, torch::randn({4, 6}));
+      BOOST_TEST(max_abs(head->forward_window(other * mask.unsqueeze(-1), mask, {}) - base) > 1e-4);
+      // The missing frame's features: for conv and transformer they are never read; the GRU reads
+      // the zeros that gather_windows leaves there, so a caller must zero them (as it does).
+      auto junk = x * mask.unsqueeze(-1);
+      if (enc != TemporalEncoder::Gru) {
+        junk.index_put_({torch::indexing::Slice(), 4}, 100.0);
+        BOOST_TEST(max_abs(head->forward_window(junk, mask, {}) - base) < 1e-6);
+      }
+      head->module().train();
+      head->forward_window(x * mask.unsqueeze(-1), mask, {}).sum().backward();
+      for (auto& p : head->module().named_parameters())
+        if (p.key().rfind("encoder.", 0) == 0 && p.key().find("position") == std::string::npos)
+          BOOST_TEST_CONTEXT(p.key()) { BOOST_TEST(p.value().grad().defined()); }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(temporal_settings_are_checked) {
+  TemporalOptions t;
+  t.context = -1;
+  BOOST_CHECK_THROW(t.check(), std::invalid_argument);
+  t.context = kMaxContext + 1;
+  BOOST_CHECK_THROW(t.check(), std::invalid_argument);
+  t.context = 4;
+  t.encoder = TemporalEncoder::Gru;
+  t.width = 7;
+  BOOST_CHECK_THROW(t.check(), std::invalid_argument);
+  t.encoder = TemporalEncoder::Transformer;
+  t.width = 8;
+  t.heads = 3;
+  BOOST_CHECK_THROW(t.check(), std::invalid_argument);
+  t.encoder = TemporalEncoder::Conv;
+  BOOST_CHECK_NO_THROW(t.check());
+  BOOST_TEST(t.resolved().depth == 3);  // dilations 1, 2, 4 see 7 frames each side: T = 4 needs 3
+  t.context = 3;
+  BOOST_TEST(t.resolved().depth == 2);
+  t.encoder = TemporalEncoder::Gru;
+  t.width = 8;
+  BOOST_TEST(t.resolved().depth == 1);
 }
