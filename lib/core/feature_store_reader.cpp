@@ -98,6 +98,28 @@ void FeatureStoreReader::check_sizes(hid_t f) {
 
 FeatureStoreReader::~FeatureStoreReader() = default;
 
+FeatureRows FeatureStoreReader::read_selected(const std::vector<size_t>& rows) const {
+  FeatureRows out;
+  out.dim = info_.feature_dim;
+  out.logits_dim = info_.logits_dim;
+  for (size_t a = 0; a < rows.size();) {
+    size_t b = a + 1;
+    while (b < rows.size() && rows[b] > rows[b - 1] && rows[b] - rows[b - 1] <= 64) ++b;
+    const FeatureRows run = read(rows[a], rows[b - 1] + 1 - rows[a]);
+    for (size_t k = a; k < b; ++k) {
+      const size_t i = rows[k] - rows[a];
+      out.image.push_back(run.image[i]);
+      out.labels.push_back(run.labels[i]);
+      out.features.insert(out.features.end(), run.features.begin() + i * run.dim, run.features.begin() + (i + 1) * run.dim);
+      if (run.logits_dim)
+        out.logits.insert(out.logits.end(), run.logits.begin() + i * run.logits_dim,
+                          run.logits.begin() + (i + 1) * run.logits_dim);
+    }
+    a = b;
+  }
+  return out;
+}
+
 FeatureRows FeatureStoreReader::read(size_t start, size_t count, bool with_features) const {
   if (start > rows() || count > rows() - start)
     throw std::out_of_range(path_ + ": rows " + std::to_string(start) + "+" + std::to_string(count) +

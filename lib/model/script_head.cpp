@@ -23,6 +23,7 @@ torch::jit::Module mirror(torch::nn::Module& m, const std::string& cls, const st
 torch::jit::Module script_head(TaskHead& head, const std::string& cls,
                                const std::shared_ptr<torch::jit::CompilationUnit>& cu) {
   torch::jit::Module j = mirror(head.module(), cls, cu);
+  for (const auto& [child, source] : head.script_children()) j.attr(child).toModule().define(source);
   j.define(head.script_forward());
   j.eval();
   return j;

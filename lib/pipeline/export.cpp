@@ -47,6 +47,7 @@ struct Parts {
   torch::jit::Module backbone;
   bool has_backbone = false, backbone_tuple = false;
   int feature_dim = 0, logits_dim = 0;  // logits_dim: what the heads that read logits need (0: none do)
+  int context = 0;  // the largest context of the heads: > 0, the model reads windows of 2 context + 1 frames
   std::vector<LoadedHead>& heads() { return set->heads(); }
   const std::vector<LoadedHead>& heads() const { return set->heads(); }
   const LoadedHead* find(Task t) const { return set->find(t); }
@@ -73,11 +74,7 @@ void check_feature_sizes(Parts& p) {
 
 void load_heads(const ExportOptions& o, Parts& p) {
   p.set.emplace(o.checkpoints);  // an EX head with attention needs the AU head it was trained with
-  for (const auto& h : p.heads())
-    if (h.head->context() > 0)
-      throw UsageError(h.path + ": a head with temporal context (--context " + std::to_string(h.head->context()) +
-                       ") cannot be exported yet: mtl-export writes models of per-frame heads; predict with " +
-                       "mtl-predict from a feature store");
+  for (const auto& h : p.heads()) p.context = std::max(p.context, h.head->context());
   check_feature_sizes(p);
   // What a thresholds file leaves untuned (null AUs, no offsets) keeps the heads' own.
   const LoadedHead *au = p.find(Task::AU), *ex = p.find(Task::EX);
@@ -106,6 +103,9 @@ Backbone toolkit_backbone(const ExportOptions& o, bool optimize) {
 }
 
 void load_backbone(ExportOptions& o, Parts& p) {
+  if (p.context > 0)
+    throw UsageError("a model of heads with temporal context (--context " + std::to_string(p.context) + ") reads " +
+                     "windows of a video's features, not images: export it without --backbone");
   // First as the toolkit loads it: its checks and messages (not TorchScript, logits only, a --size
   // against the recorded one), and the recorded input size.
   Backbone probe = toolkit_backbone(o, false);
@@ -143,6 +143,18 @@ int input_dim(const Parts& p) { return p.feature_dim + p.logits_dim; }
 // The first lines of the model's forward: check the input and turn it into h [B, feature_dim + logits_dim].
 std::string input_source(const Parts& p, const Preprocess& pre) {
   const std::string S = std::to_string(pre.size), D = std::to_string(input_dim(p));
+  if (p.context > 0) {
+    const std::string W = std::to_string(2 * p.context + 1);
+    return "def forward(self, x: Tensor, mask: Tensor) -> Dict[str, Tensor]:\n"
+           "    assert x.dim() == 3 and x.size(1) == " + W + " and x.size(2) == " + D +
+           ", \"mtl model: the input must be windows of features [B," + W + "," + D + "] (" + input_name(p) + ")\"\n"
+           "    assert mask.dim() == 2 and mask.size(0) == x.size(0) and mask.size(1) == " + W +
+           ", \"mtl model: the mask must be [B," + W + "], 1 for a frame and 0 for none\"\n"
+           "    assert x.is_floating_point(), \"mtl model: the input must be a float batch\"\n"
+           "    mask = mask.float()\n"
+           "    h = x.float() * mask.unsqueeze(-1)\n"
+           "    hc = h.select(1, " + std::to_string(p.context) + ")\n";
+  }
   std::string s = "def forward(self, x: Tensor) -> Dict[str, Tensor]:\n";
   if (!p.has_backbone)
     return s + "    assert x.dim() == 2 and x.size(1) == " + D + ", \"mtl model: the input must be a float batch [B," + D +
@@ -166,7 +178,12 @@ std::string model_source(const Parts& p, const Preprocess& pre) {
                   "    assert bool(torch.isfinite(h).all()), \"mtl model: a row's features are NaN or infinite\"\n"
                   "    res: Dict[str, Tensor] = {}\n";
   for (const auto& h : p.heads()) {
-    const std::string x = h.meta.with_logits || p.logits_dim == 0 ? "h" : "h.narrow(1, 0, " + std::to_string(p.feature_dim) + ")";
+    // Its input: the centre frames [B,D] (per-frame heads), or the windows and the mask.
+    const bool windows = h.head->context() > 0;
+    const std::string all = p.context == 0 ? "h" : windows ? "h" : "hc", dim = p.context > 0 && windows ? "2" : "1";
+    const std::string x = (h.meta.with_logits || p.logits_dim == 0 ? all : all + ".narrow(" + dim + ", 0, " +
+                                                                                std::to_string(p.feature_dim) + ")") +
+                          (windows ? ", mask" : "");
     switch (h.meta.task) {
       case Task::AU:
         s += "    p_au = self.au.forward(" + x + ")\n    res[\"au_prob\"] = p_au\n    res[\"au\"] = (p_au >= self.au_thresholds).long()\n";
@@ -222,6 +239,7 @@ void register_attributes(torch::jit::Module& m, const ExportOptions& o, const Pa
   num("input_dim", p.has_backbone ? 0 : input_dim(p));
   num("feature_dim", p.feature_dim);
   num("logits_dim", p.logits_dim);
+  num("context", p.context);  // > 0: forward(x [B,2 context+1,input_dim], mask [B,2 context+1])
   const std::vector<double> mean(o.pre.mean.begin(), o.pre.mean.end()), sd(o.pre.std.begin(), o.pre.std.end());
   m.register_attribute("mean", c10::ListType::ofFloats(), list_of(mean));
   m.register_attribute("std", c10::ListType::ofFloats(), list_of(sd));
@@ -263,7 +281,8 @@ torch::jit::Module build_model(const ExportOptions& o, Parts& p) {
 
 // The toolkit's own outputs for the model input x (images or features): the backbone as mtl-predict
 // runs it (frozen and optimised), then the heads, under the JSONL's keys.
-std::map<std::string, torch::Tensor> reference(const ExportOptions& o, Parts& p, const torch::Tensor& x) {
+std::map<std::string, torch::Tensor> reference(const ExportOptions& o, Parts& p, const torch::Tensor& x,
+                                               const torch::Tensor& mask) {
   torch::NoGradGuard ng;
   torch::Tensor h = x;
   if (p.has_backbone) {
@@ -279,8 +298,8 @@ std::map<std::string, torch::Tensor> reference(const ExportOptions& o, Parts& p,
   UpstreamOutputs up;
   std::map<std::string, torch::Tensor> out;
   for (auto& head : p.heads()) {
-    auto xi = head.meta.with_logits || p.logits_dim == 0 ? h : h.narrow(1, 0, p.feature_dim);
-    auto y = head.head->prediction(head.head->forward(xi, up));
+    auto xi = head.meta.with_logits || p.logits_dim == 0 ? h : h.narrow(-1, 0, p.feature_dim);
+    auto y = head.head->prediction(p.context > 0 ? head.head->forward_window(xi, mask, up) : head.head->forward(xi, up));
     up[head.meta.task] = y;
     out[head.meta.task == Task::AU ? "au_prob" : head.meta.task == Task::EX ? "ex_prob" : "va"] = y;
   }
@@ -294,19 +313,33 @@ double self_check(const std::string& bytes, const std::string& file, const Expor
   torch::jit::Module m;
   c10::IValue out;
   torch::manual_seed(1);
-  const auto x = p.has_backbone ? torch::rand({2, 3, o.pre.size, o.pre.size}) : torch::randn({4, input_dim(p)});
+  // Windows: each row has the first or the last frames missing, and a gap beside the centre.
+  const int64_t W = 2 * p.context + 1;
+  torch::Tensor x = p.has_backbone ? torch::rand({2, 3, o.pre.size, o.pre.size})
+                    : p.context > 0 ? torch::randn({4, W, input_dim(p)})
+                                    : torch::randn({4, input_dim(p)});
+  torch::Tensor mask;
+  if (p.context > 0) {
+    mask = torch::ones({4, W});
+    for (int64_t r = 0; r < 4; ++r) {
+      const int64_t k = std::min<int64_t>(r, p.context);
+      mask.index_put_({r, torch::indexing::Slice(r % 2 ? W - k : 0, r % 2 ? W : k)}, 0);
+      mask.index_put_({r, p.context + 1}, 0);
+    }
+    x = x * mask.unsqueeze(-1);
+  }
   try {
     std::istringstream in(bytes);
     m = torch::jit::load(in, torch::kCPU);
     c10::InferenceMode guard;
-    out = m.forward({x});
+    out = p.context > 0 ? m.forward({x, mask}) : m.forward({x});
     if (!out.isGenericDict()) throw std::runtime_error("forward does not return a dict");
   } catch (const std::exception& e) {
     throw Error(file + ": self-check: the written model does not run: " + first_line(e), kExitFailure);
   }
   auto fail = [&](const std::string& what) { throw Error(file + ": self-check: " + what, kExitFailure); };
   const auto got = out.toGenericDict();
-  const auto want = reference(o, p, x);
+  const auto want = reference(o, p, x, mask);
   double worst = 0;
   for (const auto& [key, ref] : want) {
     if (!got.contains(key)) fail("the model gives no \"" + key + "\"");
@@ -352,8 +385,11 @@ ExportResult export_model(const ExportOptions& o, Parts& p) {
   r.self_check_max_diff = self_check(bytes, o.output, o, p);
   if (int sig = stop_signal()) throw Interrupted(sig);
   write_atomically(o.output, [&](const std::string& tmp) { write_bytes(tmp, bytes); });
-  r.input = p.has_backbone ? "images [B,3," + std::to_string(o.pre.size) + "," + std::to_string(o.pre.size) + "]"
-                           : input_name(p) + " [B," + std::to_string(input_dim(p)) + "]";
+  r.input = p.has_backbone  ? "images [B,3," + std::to_string(o.pre.size) + "," + std::to_string(o.pre.size) + "]"
+            : p.context > 0 ? "windows of " + input_name(p) + " [B," + std::to_string(2 * p.context + 1) + "," +
+                                  std::to_string(input_dim(p)) + "] and their mask [B," +
+                                  std::to_string(2 * p.context + 1) + "]"
+                            : input_name(p) + " [B," + std::to_string(input_dim(p)) + "]";
   for (const auto& h : p.heads()) r.tasks += (r.tasks.empty() ? "" : " ") + std::string(task_name(h.meta.task));
   return r;
 }

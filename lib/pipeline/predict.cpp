@@ -120,31 +120,6 @@ class Predictor {
   bool redecide_ = false;
 };
 
-// The rows `rows` (sorted, of one store) read in runs of nearby rows, in that order.
-FeatureRows read_rows(const FeatureStoreReader& store, const std::vector<size_t>& rows) {
-  FeatureRows out;
-  for (size_t a = 0; a < rows.size();) {
-    size_t b = a + 1;
-    while (b < rows.size() && rows[b] - rows[b - 1] <= 64) ++b;  // a gap this small is read through
-    const FeatureRows run = store.read(rows[a], rows[b - 1] + 1 - rows[a]);
-    FeatureRows keep;
-    keep.dim = run.dim, keep.logits_dim = run.logits_dim;
-    for (size_t k = a; k < b; ++k) {
-      const size_t i = rows[k] - rows[a];
-      keep.image.push_back(run.image[i]);
-      keep.labels.push_back(run.labels[i]);
-      keep.features.insert(keep.features.end(), run.features.begin() + i * run.dim, run.features.begin() + (i + 1) * run.dim);
-      if (run.logits_dim)
-        keep.logits.insert(keep.logits.end(), run.logits.begin() + i * run.logits_dim,
-                           run.logits.begin() + (i + 1) * run.logits_dim);
-    }
-    if (a == 0) out = std::move(keep);
-    else out.append(keep);
-    a = b;
-  }
-  return out;
-}
-
 // Prediction with heads that see windows of frames: the stores' image paths are indexed first (a
 // video split over several stores is joined); then each store's rows, a chunk at a time in store
 // order, are predicted from their windows, read for the chunk alone. Memory holds the paths and
@@ -186,7 +161,7 @@ void predict_windows(const PredictOptions& o, Predictor& predictor, std::ostream
         for (; k < need.size() && (t + 1 == stores.size() || static_cast<size_t>(need[k]) < first[t + 1]); ++k)
           here.push_back(static_cast<size_t>(need[k]) - first[t]);
         if (here.empty()) continue;
-        FeatureRows part = read_rows(*stores[t], here);
+        FeatureRows part = stores[t]->read_selected(here);
         if (frames.size() == 0) frames = std::move(part);
         else frames.append(part);
       }

@@ -116,14 +116,17 @@ std::pair<std::unique_ptr<TrainingData>, std::unique_ptr<TrainingData>> make_dat
       for (const auto& s : val->stores) frames += s.rows;
     const size_t rows = train.rows.size() + (val ? val->rows.size() : 0);
     const size_t need = frames * bytes_per_row(m) + rows * (2 * static_cast<size_t>(format.context) + 1) * 8;
-    if (need > budget)
-      throw UsageError("a head with temporal context keeps every frame of its stores in memory: " + format_size(need) +
-                       ", more than the memory budget of " + format_size(budget) + " (--memory-budget); streaming " +
-                       "windows from the stores is not implemented yet: raise the budget, or train on fewer videos");
-    logging::debug("training frames in memory (" + format_size(need) + "), windows of " +
-                   std::to_string(2 * format.context + 1) + " frames");
-    auto t = in_memory_windows(o.train, o.task, format);
-    return {std::move(t), val ? in_memory_windows(o.val, o.task, format) : nullptr};
+    if (need <= budget) {
+      logging::debug("training frames in memory (" + format_size(need) + "), windows of " +
+                     std::to_string(2 * format.context + 1) + " frames");
+      auto t = in_memory_windows(o.train, o.task, format);
+      return {std::move(t), val ? in_memory_windows(o.val, o.task, format) : nullptr};
+    }
+    logging::info("streaming the windows from the stores: every frame needs " + format_size(need) + ", more than " +
+                  "the memory budget of " + format_size(budget) + "; reading " + std::to_string(kBlockRows * kPoolBlocks) +
+                  " rows and their windows' frames at a time, in the same order as in memory");
+    auto t = streamed_windows(o.train, o.task, format);
+    return {std::move(t), val ? streamed_windows(o.val, o.task, format) : nullptr};
   }
   const size_t rows = train.rows.size() + (val ? val->rows.size() : 0);
   const size_t need = rows * bytes_per_row(m);

@@ -175,6 +175,104 @@ class Streamed : public BlockedRows {
   std::string sha_;
 };
 
+// The labelled rows' windows streamed from the stores (streamed_windows): the image paths and
+// labels are read once and indexed; a block is its kBlockRows labelled rows (in store order, as in
+// memory), read with the frames of their windows.
+class StreamedWindows : public BlockedRows {
+ public:
+  StreamedWindows(const std::vector<std::string>& paths, Task task, const RowFormat& f) : format_(f) {
+    constexpr size_t kChunk = 4096;
+    std::vector<std::string> images;
+    for (const auto& p : paths) {
+      stores_.push_back(std::make_unique<FeatureStoreReader>(p));
+      first_.push_back(images.size());
+      const auto& store = *stores_.back();
+      for (size_t start = 0; start < store.rows(); start += kChunk) {
+        FeatureRows r = store.read(start, std::min(kChunk, store.rows() - start), /*with_features=*/false);
+        for (size_t i = 0; i < r.size(); ++i)
+          if (has_label(task, r.labels[i])) centres_.push_back(static_cast<int64_t>(images.size() + i));
+        images.insert(images.end(), std::make_move_iterator(r.image.begin()), std::make_move_iterator(r.image.end()));
+      }
+    }
+    source_ = paths.front();
+    if (paths.size() > 1) source_ += " (and " + std::to_string(paths.size() - 1) + " more)";
+    index_ = std::make_unique<FrameIndex>(images, source_);
+    check_context(*index_, format_.context, source_);
+  }
+  int64_t size() const override { return static_cast<int64_t>(centres_.size()); }
+
+  torch::Tensor targets() override {
+    summarize();
+    return y_;
+  }
+  std::string sha256() override {
+    summarize();
+    return sha_;
+  }
+
+ private:
+  size_t blocks() const override { return (centres_.size() + kBlockRows - 1) / kBlockRows; }
+
+  std::vector<int64_t> centres_of(size_t b) const {
+    const auto from = centres_.begin() + static_cast<int64_t>(b) * kBlockRows;
+    return std::vector<int64_t>(from, from + std::min<int64_t>(kBlockRows, centres_.end() - from));
+  }
+
+  // Rows of the stores (numbered over all of them) -> the block's frames, and its split.
+  TrainingSplit block(size_t b) const override {
+    const std::vector<int64_t> centres = centres_of(b);
+    std::vector<int64_t> w = index_->windows(centres, format_.context);
+    std::vector<int64_t> need;  // every frame of the block's windows (its centres among them), ascending
+    for (int64_t r : w)
+      if (r >= 0) need.push_back(r);
+    std::sort(need.begin(), need.end());
+    need.erase(std::unique(need.begin(), need.end()), need.end());
+    FeatureRows frames;
+    for (size_t s = 0, k = 0; s < stores_.size(); ++s) {
+      std::vector<size_t> here;
+      for (; k < need.size() && (s + 1 == stores_.size() || static_cast<size_t>(need[k]) < first_[s + 1]); ++k)
+        here.push_back(static_cast<size_t>(need[k]) - first_[s]);
+      if (!here.empty()) frames.append(stores_[s]->read_selected(here));
+    }
+    const auto local = [&](int64_t r) { return std::lower_bound(need.begin(), need.end(), r) - need.begin(); };
+    for (int64_t& r : w)
+      if (r >= 0) r = local(r);
+    std::vector<int64_t> at;
+    for (int64_t c : centres) at.push_back(local(c));
+    return format_.window_split(frames, w, at, source_);
+  }
+
+  // The checksum of in_memory_windows: every row's head input in store order, the windows (rows
+  // numbered over the stores), the targets.
+  void summarize() {
+    if (!sha_.empty()) return;
+    constexpr size_t kChunk = 4096;
+    Sha256 h;
+    for (const auto& store : stores_)
+      for (size_t start = 0; start < store->rows(); start += kChunk)
+        hash_tensor(h, head_input(store->read(start, std::min(kChunk, store->rows() - start)), format_.with_logits,
+                                  format_.in_dim, store->path(), format_.head_name));
+    std::vector<torch::Tensor> ys;
+    for (size_t b = 0; b < blocks(); ++b) {
+      std::vector<int64_t> w = index_->windows(centres_of(b), format_.context);
+      h.update(w.data(), w.size() * sizeof(int64_t));
+      ys.push_back(block(b).y);
+    }
+    y_ = torch::cat(ys);
+    hash_tensor(h, y_);
+    sha_ = h.hex();
+  }
+
+  RowFormat format_;
+  std::vector<std::unique_ptr<FeatureStoreReader>> stores_;
+  std::vector<size_t> first_;     // each store's first row, numbered over the stores
+  std::vector<int64_t> centres_;  // the labelled rows, numbered over the stores
+  std::unique_ptr<FrameIndex> index_;
+  std::string source_;
+  torch::Tensor y_;
+  std::string sha_;
+};
+
 }  // namespace
 
 torch::Tensor TrainingSplit::forward(TaskHead& head) const {
@@ -189,7 +287,7 @@ TrainingSplit TrainingSplit::select(const torch::Tensor& idx) const {
     for (const auto& [task, out] : upstream) s.upstream[task] = out.index_select(0, idx);
     return s;
   }
-  TrainingSplit s{x.index_select(0, idx), y.index_select(0, idx), {}};
+  TrainingSplit s{x.index_select(0, idx), y.index_select(0, idx), {}, {}};
   for (const auto& [task, out] : upstream) s.upstream[task] = out.index_select(0, idx);
   return s;
 }
@@ -200,7 +298,7 @@ TrainingSplit TrainingSplit::rows(int64_t start, int64_t count) const {
     for (const auto& [task, out] : upstream) s.upstream[task] = out.narrow(0, start, count);
     return s;
   }
-  TrainingSplit s{x.narrow(0, start, count), y.narrow(0, start, count), {}};
+  TrainingSplit s{x.narrow(0, start, count), y.narrow(0, start, count), {}, {}};
   for (const auto& [task, out] : upstream) s.upstream[task] = out.narrow(0, start, count);
   return s;
 }
@@ -216,8 +314,18 @@ TrainingSplit TrainingSplit::cat(const std::vector<TrainingSplit>& parts) {
     for (const auto& [task, out] : p.upstream) ups[task].push_back(out);
   }
   TrainingSplit s;
-  if (!ws.empty()) {  // windowed splits of one source share its frames
+  bool shared = true;  // windowed splits of one source in memory share its frames
+  for (const auto& p : parts) shared = shared && p.x.is_same(parts.front().x);
+  if (!ws.empty() && shared) {
     s.x = parts.front().x;
+    s.window = torch::cat(ws);
+  } else if (!ws.empty()) {  // streamed blocks, each with its frames: their tables one after the other
+    int64_t offset = 0;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      ws[i] = torch::where(ws[i] >= 0, ws[i] + offset, ws[i]);
+      offset += parts[i].x.size(0);
+    }
+    s.x = torch::cat(xs);
     s.window = torch::cat(ws);
   } else {
     s.x = torch::cat(xs);
@@ -245,13 +353,12 @@ TrainingSplit RowFormat::split(const FeatureRows& rows, const std::string& sourc
   return s;
 }
 
-TrainingSplit RowFormat::window_split(const FeatureRows& all, const FrameIndex& index,
+TrainingSplit RowFormat::window_split(const FeatureRows& all, const std::vector<int64_t>& windows,
                                       const std::vector<int64_t>& centres, const std::string& source) const {
   const int64_t n = static_cast<int64_t>(centres.size()), width = 2 * context + 1;
   TrainingSplit s;
   s.x = head_input(all, with_logits, in_dim, source, head_name).to(device);
-  std::vector<int64_t> w = index.windows(centres, context);
-  s.window = torch::from_blob(w.data(), {n, width}, torch::kInt64).clone().to(device);
+  s.window = torch::from_blob(const_cast<int64_t*>(windows.data()), {n, width}, torch::kInt64).clone().to(device);
   FeatureRows labelled;
   for (int64_t c : centres) {
     labelled.image.push_back(all.image[static_cast<size_t>(c)]);
@@ -287,7 +394,12 @@ std::unique_ptr<TrainingData> in_memory_windows(const std::vector<std::string>& 
   std::vector<int64_t> centres;
   for (size_t i = 0; i < all.size(); ++i)
     if (has_label(task, all.labels[i])) centres.push_back(static_cast<int64_t>(i));
-  return std::make_unique<InMemory>(format.window_split(all, index, centres, source));
+  return std::make_unique<InMemory>(format.window_split(all, index.windows(centres, format.context), centres, source));
+}
+
+std::unique_ptr<TrainingData> streamed_windows(const std::vector<std::string>& paths, Task task,
+                                               const RowFormat& format) {
+  return std::make_unique<StreamedWindows>(paths, task, format);
 }
 
 std::unique_ptr<TrainingData> in_memory(const TaskRows& rows, const RowFormat& format) {

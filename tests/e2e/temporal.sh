@@ -77,6 +77,28 @@ for moment in KILL:2 TERM:4; do
   expect_true "resumed = uninterrupted (SIG$sig)" -- cmp -s "$WORK/t_full.pt" "$WORK/t_$sig.pt"
 done
 
+# Streamed: a memory budget too small for every frame streams the windows, a block of rows and
+# their frames at a time, and trains the same model, byte for byte; on two shards that cut videos
+# and a store with gaps, too. A killed streamed run resumes to the same bytes.
+TM="--batch 16 --seed 5 --threads 2 -q --epochs 3 --lr 0.05 --context 4 --temporal gru --temporal-width 16"
+expect_exit 0 "temporal VA in memory, on two shards" -- mtl-train-va $TM --train "$WORK/s1.h5" --train "$WORK/s2.h5" \
+  --val "$WORK/gaps.h5" -o "$WORK/vm.pt"
+expect_exit 0 "the same, streamed (--memory-budget 20K)" -- mtl-train-va $TM --train "$WORK/s1.h5" --train "$WORK/s2.h5" \
+  --val "$WORK/gaps.h5" --memory-budget 20K -v -o "$WORK/vs.pt"
+expect_grep "streaming the windows from the stores" "$WORK/err" "it streams"
+expect_true "streamed = in memory, byte for byte" -- cmp -s "$WORK/vm.pt" "$WORK/vs.pt"
+TK="$TA --memory-budget 50K"
+expect_exit 0 "an uninterrupted streamed temporal training" -- mtl-train-au $TK -o "$WORK/tk_full.pt"
+expect_true "streamed AU = in memory AU" -- cmp -s "$WORK/t_full.pt" "$WORK/tk_full.pt"
+mtl-train-au $TK -o "$WORK/tk.pt" --log "$WORK/tk.log" 2>/dev/null &
+pid=$!
+for _ in $(seq 1500); do [ "$(lines "$WORK/tk.log.part")" -ge 3 ] && [ -e "$WORK/tk.pt.resume" ] && break; sleep 0.02; done
+kill -9 $pid; wait $pid 2>/dev/null
+kill -0 $pid 2>/dev/null && fail "the streamed trainer did not stop on SIGKILL"
+expect_exit 0 "the rerun of the killed streamed training" -- mtl-train-au $TK -v -o "$WORK/tk.pt" --log "$WORK/tk.log"
+expect_grep "resuming .*tk.pt.resume after epoch" "$WORK/err" "it goes on after the last epoch"
+expect_true "resumed streamed = uninterrupted" -- cmp -s "$WORK/t_full.pt" "$WORK/tk.pt"
+
 # Bad input.
 expect_exit 2 "--context -1" -- mtl-train-va $P --context -1 -o "$WORK/bad.pt"
 expect_grep "context must be between 0" "$WORK/err" "it names the option"
@@ -102,10 +124,28 @@ expect_grep "has no video folder" "$WORK/err" "it names the image"
 expect_exit 2 "a temporal head on images" -- mtl-predict --va "$WORK/va_conv.pt" --backbone "$DATA/backbone.pt" \
   --image-root "$DATA/cropped_aligned" "$WORK/gaps.txt"
 expect_grep "extract the frames" "$WORK/err" "it says what to do"
-expect_exit 2 "a memory budget too small for the frames" -- mtl-train-va $P --context 2 --memory-budget 100K -o "$WORK/bad.pt"
-expect_grep "not implemented yet" "$WORK/err" "it says that windows are not streamed"
 [ -e "$WORK/bad.pt" ] && fail "a refused run wrote a checkpoint"
-expect_exit 2 "exporting a temporal head" -- mtl-export --va "$WORK/va_conv.pt" -o "$WORK/model.pt"
-expect_grep "cannot be exported yet" "$WORK/err" "it says so"
+
+# Export: the model takes windows and their mask; it equals mtl-predict's lines (the windows made
+# in Python from the store's paths), for temporal heads alone and beside a per-frame one.
+for set in "au_gru ex_tr va_conv" "au_conv ex_frame va_gru"; do
+  set -- $set
+  expect_exit 0 "export $*" -- mtl-export --au "$WORK/$1.pt" --ex "$WORK/$2.pt" --va "$WORK/$3.pt" -o "$WORK/m_$1.pt"
+  expect_grep "windows of features+logits \[B,1[13],264\]" "$WORK/err" "it says what the model takes"
+  expect_exit 0 "the exported model equals mtl-predict ($*)" -- "$PY" "$(dirname "$0")/../python/check_temporal.py" \
+    "$WORK/gaps.h5" "$WORK/p_$1.jsonl" --au "$WORK/$1.pt" --ex "$WORK/$2.pt" --va "$WORK/$3.pt" --model "$WORK/m_$1.pt"
+  cat "$WORK/out"
+done
+expect_exit 2 "a temporal model with a backbone" -- mtl-export --backbone "$DATA/backbone.pt" --va "$WORK/va_conv.pt" -o "$WORK/model.pt"
+expect_grep "export it without --backbone" "$WORK/err" "it says why"
 [ -e "$WORK/model.pt" ] && fail "a refused export wrote a model"
+# README's snippet, as written, in a folder holding val.h5 and model-temporal.pt.
+mkdir -p "$WORK/readme"
+cp "$WORK/gaps.h5" "$WORK/readme/val.h5"; cp "$WORK/m_au_gru.pt" "$WORK/readme/model-temporal.pt"
+awk '/^<!-- python-temporal -->$/ { on = 1; next } on && /^```python$/ { code = 1; next }
+     code && /^```$/ { exit } code { print }' "$(dirname "$0")/../../README.md" > "$WORK/readme/snippet.py"
+expect_true "README's temporal snippet is there" -- [ -s "$WORK/readme/snippet.py" ]
+(cd "$WORK/readme" && "$PY" snippet.py > out.txt 2> err.txt)
+expect_grep "'au_prob': (219, 12)" "$WORK/readme/out.txt" "README's temporal snippet runs on the store"
+expect_grep "'va': (219, 2)" "$WORK/readme/out.txt" "and gives every row"
 finish

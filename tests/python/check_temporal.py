@@ -5,8 +5,10 @@ not there, at the edges and in gaps, are masked), the conv, GRU and transformer 
 written out step by step, and the task heads are parity.py's. Only the checkpoints' weights are
 loaded (torch.jit.load(...).state_dict()).
 
-Usage: check_temporal.py FEATS.h5 PRED.jsonl [--au AU.pt] [--ex EX.pt] [--va VA.pt]
-Exits 77 (skipped) without torch or h5py; 1 when a value differs by more than 1e-5.
+Usage: check_temporal.py FEATS.h5 PRED.jsonl [--au AU.pt] [--ex EX.pt] [--va VA.pt] [--model MODEL.pt]
+With --model (an mtl-export of the same heads), also runs the model on the windows made here
+and compares its outputs with the lines. Exits 77 (skipped) without torch or h5py; 1 when a value
+differs by more than 1e-5 or a decision differs.
 """
 import argparse
 import json
@@ -48,7 +50,7 @@ def layer_norm(x, sd, name, eps=1e-5):
 def conv_encoder(sd, h, m, depth):
     b, w, hid = h.shape
     for layer in range(depth):
-        wt, bias, d = sd[f"encoder.convs.{layer}.weight"], sd[f"encoder.convs.{layer}.bias"], 2 ** layer
+        wt, bias, d = sd[f"encoder.conv{layer}.weight"], sd[f"encoder.conv{layer}.bias"], 2 ** layer
         out = bias.expand(b, w, hid).clone()
         for j in range(3):  # tap j reads frame t + (j - 1) d
             shift = (j - 1) * d
@@ -89,7 +91,7 @@ def transformer_encoder(sd, h, m, depth, heads):
     hd = hid // heads
     h = h + sd["encoder.position"][None]
     for layer in range(depth):
-        qkv = linear(h, sd, f"encoder.qkv.{layer}")
+        qkv = linear(h, sd, f"encoder.qkv{layer}")
         q, k, v = qkv[..., :hid], qkv[..., hid:2 * hid], qkv[..., 2 * hid:]
         att_out = torch.zeros(b, w, hid)
         for i in range(heads):
@@ -97,9 +99,9 @@ def transformer_encoder(sd, h, m, depth, heads):
             scores = q[..., s] @ k[..., s].transpose(1, 2) / math.sqrt(hd)       # [B, query, key]
             scores = scores.masked_fill(m[:, None, :] == 0, float("-inf"))
             att_out[..., s] = torch.softmax(scores, -1) @ v[..., s]
-        h = layer_norm(h + linear(att_out, sd, f"encoder.proj.{layer}"), sd, f"encoder.ln1.{layer}")
-        f = linear(torch.relu(linear(h, sd, f"encoder.ff1.{layer}")), sd, f"encoder.ff2.{layer}")
-        h = layer_norm(h + f, sd, f"encoder.ln2.{layer}")
+        h = layer_norm(h + linear(att_out, sd, f"encoder.attn_out{layer}"), sd, f"encoder.norm_a{layer}")
+        f = linear(torch.relu(linear(h, sd, f"encoder.ff_in{layer}")), sd, f"encoder.ff_out{layer}")
+        h = layer_norm(h + f, sd, f"encoder.norm_f{layer}")
     return h
 
 
@@ -129,6 +131,7 @@ def main():
     ap.add_argument("pred")
     for task in ("au", "ex", "va"):
         ap.add_argument("--" + task)
+    ap.add_argument("--model")
     a = ap.parse_args()
     f = h5py.File(a.feats, "r")
     images = [s.decode() if isinstance(s, bytes) else s for s in f["image"][:]]
@@ -155,6 +158,23 @@ def main():
             va = va_forward(hsd, meta, x)
             worst["va"] = (torch.tensor([p["va"] for p in preds]) - va).abs().max().item()
             contexts["va"] = (meta.get("context", 0), meta.get("temporal"))
+    if a.model:
+        model = torch.jit.load(a.model)
+        t = model.context
+        w = windows(images, t)
+        m = (w >= 0).float()
+        x = torch.from_numpy(f["features"][:].astype(np.float32))
+        if model.input == "features+logits":
+            x = torch.cat([x, torch.from_numpy(f["logits"][:].astype(np.float32))], 1)
+        with torch.no_grad():
+            out = model(x[w.clamp_min(0)] * m[..., None], m)
+        for key in ("au_prob", "ex_prob", "va"):
+            if key in out:
+                worst["model " + key] = (torch.tensor([p[key] for p in preds]) - out[key]).abs().max().item()
+        for key in ("au", "ex"):
+            if key in out and out[key].tolist() != [p[key] for p in preds]:
+                print(f"the model's {key} decisions differ from the lines")
+                worst["model " + key] = 1.0
     masked = int((windows(images, max(c for c, _ in contexts.values())) < 0).sum())
     print(f"{len(preds)} rows, heads {contexts}, {masked} masked window slots; largest differences:", worst)
     sys.exit(0 if worst and all(v <= 1e-5 for v in worst.values()) else 1)

@@ -426,3 +426,50 @@ BOOST_AUTO_TEST_CASE(temporal_settings_are_checked) {
   t.width = 8;
   BOOST_TEST(t.resolved().depth == 1);
 }
+
+// The temporal kinds' script (the encoder's, then the task head's) gives forward_window, for each
+// encoder, on windows as wide as the head's, wider, and narrower, with frames missing.
+BOOST_AUTO_TEST_CASE(temporal_script_forward_equals_the_module) {
+  torch::manual_seed(13);
+  for (Task task : kAllTasks)
+    for (auto enc : {TemporalEncoder::Conv, TemporalEncoder::Gru, TemporalEncoder::Transformer}) {
+      HeadOptions o;
+      o.au.node_dim = 8;
+      o.ex.attention = Attention::Additive;
+      o.temporal.context = 3;
+      o.temporal.encoder = enc;
+      o.temporal.width = 12;
+      o.temporal.heads = 3;
+      o.temporal.depth = 2;
+      auto head = make_head(task, 10, o);
+      UpstreamOutputs up;
+      const auto p_au = torch::rand({5, kNumAU});
+      if (!head->needs().empty()) up[Task::AU] = p_au;
+      head->module().train();
+      for (int i = 0; i < 2; ++i) head->forward_window(torch::randn({5, 7, 10}), torch::ones({5, 7}), up);
+      {  // an output projection that is not zero, so that the encoder counts
+        torch::NoGradGuard ng;
+        for (auto& p : head->module().named_parameters())
+          if (p.key().find("out_fc") != std::string::npos) p.value().normal_(0, 0.3);
+      }
+      head->module().eval();
+      torch::NoGradGuard ng;
+      auto cu = std::make_shared<torch::jit::CompilationUnit>();
+      auto scripted = script_head(*head, "temporal_head", cu);
+      for (int64_t width : {7, 11, 3}) {
+        BOOST_TEST_CONTEXT(task_name(task) << " " << temporal_encoder_name(enc) << ", window " << width) {
+          auto mask = torch::ones({5, width});
+          mask.index_put_({0, 0}, 0);
+          mask.index_put_({1, width - 1}, 0);
+          mask.index_put_({2, width / 2 + 1}, 0);
+          const auto x = torch::randn({5, width, 10}) * mask.unsqueeze(-1);
+          const auto want = head->forward_window(x, mask, up);
+          std::vector<c10::IValue> in{x, mask};
+          if (!head->needs().empty()) in.push_back(p_au);
+          const auto got = scripted.forward(in).toTensor();
+          BOOST_TEST(got.sizes() == want.sizes());
+          BOOST_TEST(max_abs(got - want) < 1e-5);
+        }
+      }
+    }
+}

@@ -122,6 +122,9 @@ class FeatureStoreReader {
   // Reads rows [start, start+count); with_features false skips features and logits.
   FeatureRows read(size_t start, size_t count, bool with_features = true) const;
   FeatureRows read_all(bool with_features = true) const { return read(0, rows(), with_features); }
+  // Reads the rows `rows` (ascending), in that order: runs of nearby rows are read as one range
+  // (a gap of up to 64 rows is read through), so that the rows of a few videos cost few reads.
+  FeatureRows read_selected(const std::vector<size_t>& rows) const;
   std::vector<std::string> skipped() const;
   const std::string& path() const { return path_; }
 

@@ -8,6 +8,8 @@
 
 #include <map>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "mtl/core/feature_store.h"
@@ -65,10 +67,14 @@ class TaskHead {
   virtual void fill(const float* out, const float* pred, Prediction& p) const = 0;
 
   // forward() in evaluation mode as TorchScript source: one "def forward(self, x: Tensor) -> Tensor"
-  // (EX with attention: also "p_au: Tensor", the AU probabilities) over the parameters and
+  // (a head with context: "x: Tensor, mask: Tensor", its forward_window; EX with attention: also
+  // "p_au: Tensor", the AU probabilities) over the parameters and
   // submodules of module() under their names; a batch norm's epsilon is its attribute "eps"
   // (see script_head.h). mtl-export compiles it into the model; test_heads holds it equal to forward().
   virtual std::string script_forward() const = 0;
+  // Submodules of module() whose forward the head's script calls (self.NAME.forward), each with its
+  // TorchScript source, compiled before script_forward(): the temporal kinds' encoder and task head.
+  virtual std::vector<std::pair<std::string, std::string>> script_children() const { return {}; }
 };
 
 // TorchScript text of a batch norm in evaluation mode on `x` with the statistics of submodule `bn`,

@@ -13,12 +13,15 @@
 //                (MHA: `heads` heads of H/heads, scaled dot products, one output projection; W_1 H -> 2H)
 //   y = x_t + W_out g + b_out, g the encoder's output at the centre frame t;   y [B,D]
 // W_out and b_out start at zero, so that an untrained temporal head is its per-frame head; y is
-// the task head's input. Its parameters are saved as "encoder.*" (in_fc, out_fc, convs.L, gru,
-// position, qkv.L, proj.L, ff1.L, ff2.L, ln1.L, ln2.L) and "head.*" (the task head's names).
+// the task head's input. Its parameters are saved as "encoder.*" (in_fc, out_fc, convL, gru,
+// position, qkvL, attn_outL, ff_inL, ff_outL, norm_aL, norm_fL with L the layer from 0) and
+// "head.*" (the task head's names).
 #pragma once
 #include <torch/torch.h>
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "mtl/model/hyperparameters.h"
 
@@ -34,13 +37,17 @@ class WindowEncoderImpl : public torch::nn::Module {
   // x [B,2T+1,D], mask [B,2T+1] -> y [B,D] (the task head's input for the centre frames).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask);
   const TemporalOptions& options() const { return opt_; }
+  // forward() as TorchScript source over the submodules' names (for mtl-export's model).
+  std::string script_forward() const;
 
+  // Submodules under their saved names; L counts layers from 0.
   torch::nn::Linear in_fc{nullptr}, out_fc{nullptr};  // W_in, W_out
-  torch::nn::ModuleList convs{nullptr};               // conv: Conv1d per layer
-  torch::nn::GRU gru{nullptr};                        // gru
-  torch::Tensor position;                             // transformer: [W,H]
-  torch::nn::ModuleList qkv{nullptr}, proj{nullptr};  // transformer: per layer H -> 3H, H -> H
-  torch::nn::ModuleList ff1{nullptr}, ff2{nullptr}, ln1{nullptr}, ln2{nullptr};
+  std::vector<torch::nn::Conv1d> conv;                // conv: "convL"
+  torch::nn::GRU gru{nullptr};                        // gru: "gru"
+  torch::Tensor position;                             // transformer: "position" [W,H]
+  // transformer, per layer: "qkvL" H -> 3H, "attn_outL" H -> H, "ff_inL" H -> 2H, "ff_outL" 2H -> H
+  std::vector<torch::nn::Linear> qkv, attn_out, ff_in, ff_out;
+  std::vector<torch::nn::LayerNorm> norm_a, norm_f;  // "norm_aL" after attention, "norm_fL" after the feed-forward
 
  private:
   TemporalOptions opt_;

@@ -47,10 +47,10 @@ struct RowFormat {
   int context = 0;
   // The split of `rows` (all labelled), read from `source`.
   TrainingSplit split(const FeatureRows& rows, const std::string& source) const;
-  // The windowed split of the rows `centres` (all labelled) of `all`, every frame of `source`,
-  // whose windows `index` (made from all.image) gives.
-  TrainingSplit window_split(const FeatureRows& all, const FrameIndex& index, const std::vector<int64_t>& centres,
-                             const std::string& source) const;
+  // The windowed split of the rows `centres` (all labelled) of `frames`, read from `source`, whose
+  // windows are `windows` (centres.size() x (2 context + 1) rows of `frames`, -1 for none).
+  TrainingSplit window_split(const FeatureRows& frames, const std::vector<int64_t>& windows,
+                             const std::vector<int64_t>& centres, const std::string& source) const;
 };
 
 // The row order, the same for both sources. The labelled rows, in store order, are cut into blocks
@@ -83,12 +83,17 @@ class TrainingData {
 // All rows in memory.
 std::unique_ptr<TrainingData> in_memory(const TaskRows& rows, const RowFormat& format);
 
-// Every frame of the stores in memory, the labelled ones in windows of format.context frames each
-// side (format.context > 0). Frames without the task's label serve as context; a video split over
-// several stores (shards) is joined, its windows whole. Throws InputError for stores whose paths
-// name no videos and frames, or whose videos hold one frame each (check_context).
+// The labelled rows in windows of format.context frames each side (format.context > 0): frames
+// without the task's label serve as context; a video split over several stores (shards) is
+// joined, its windows whole. in_memory_windows holds every frame of the stores in memory;
+// streamed_windows the image paths, and a pool of blocks with the frames of their windows (read a
+// block at a time, in runs of nearby rows). Both give the same batches, bit for bit, and the same
+// checksum. Throw InputError for stores whose paths name no videos and frames, or whose videos hold
+// one frame each (check_context).
 std::unique_ptr<TrainingData> in_memory_windows(const std::vector<std::string>& paths, Task task,
                                                 const RowFormat& format);
+std::unique_ptr<TrainingData> streamed_windows(const std::vector<std::string>& paths, Task task,
+                                               const RowFormat& format);
 
 // Rows streamed from the stores, a pool of blocks at a time: memory is bounded by the pool, not
 // by the stores.
