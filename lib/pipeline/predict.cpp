@@ -175,6 +175,58 @@ void predict_windows(const PredictOptions& o, Predictor& predictor, std::ostream
   }
 }
 
+// Prediction with heads that see windows of frames, from a list of images: the list's paths are
+// indexed (a video is a path's folder), then a chunk of images at a time is run through the backbone
+// with the frames of its windows (those past the chunk's ends run again with the next chunk). An
+// image skipped (--skip-bad) is a missing frame in its neighbours' windows and has no line.
+void predict_image_windows(const InputList& list, const PredictOptions& o, const ExtractOptions& eo, Backbone& backbone,
+                           Predictor& predictor, std::ostream& out) {
+  const int context = predictor.context();
+  std::vector<std::string> paths;
+  for (const auto& im : list.images) paths.push_back(im.path);
+  const FrameIndex index(paths, list.name);
+  const int64_t width = 2 * context + 1;
+  size_t skipped = 0;
+  for (size_t start = 0; start < paths.size(); start += o.chunk_rows) {
+    std::vector<int64_t> centres;
+    for (size_t r = start; r < std::min(paths.size(), start + o.chunk_rows); ++r) centres.push_back(static_cast<int64_t>(r));
+    std::vector<int64_t> w = index.windows(centres, context);
+    std::vector<int64_t> need;
+    for (int64_t r : w)
+      if (r >= 0) need.push_back(r);
+    std::sort(need.begin(), need.end());
+    need.erase(std::unique(need.begin(), need.end()), need.end());
+    InputList sub;
+    sub.labelled = list.labelled;
+    sub.name = list.name;
+    for (int64_t r : need) sub.images.push_back(list.images[static_cast<size_t>(r)]);
+    FeatureRows frames;
+    extract_rows(sub, eo, backbone, [&](const FeatureRows& r, size_t, const std::vector<std::string>&) { frames.append(r); });
+    // Rows of the list -> rows of `frames` (-1: skipped); the images come back in list order.
+    std::vector<int64_t> at(need.size(), -1);
+    for (size_t k = 0, f = 0; k < need.size() && f < frames.size(); ++k)
+      if (frames.image[f] == paths[static_cast<size_t>(need[k])]) at[k] = static_cast<int64_t>(f++);
+    const auto local = [&](int64_t r) { return at[std::lower_bound(need.begin(), need.end(), r) - need.begin()]; };
+    std::vector<int64_t> kept;  // the windows of the centres that were not skipped
+    std::vector<std::string> names;
+    for (size_t c = 0; c < centres.size(); ++c) {
+      if (local(centres[c]) < 0) {
+        ++skipped;
+        continue;
+      }
+      names.push_back(paths[static_cast<size_t>(centres[c])]);
+      for (int64_t k = 0; k < width; ++k) {
+        const int64_t r = w[c * width + k];
+        kept.push_back(r < 0 ? -1 : local(r));
+      }
+    }
+    if (names.empty()) continue;
+    const auto window = torch::from_blob(kept.data(), {static_cast<int64_t>(names.size()), width}, torch::kInt64);
+    predictor.predict_windows(frames, window, names, o.images.backbone, out);
+  }
+  if (skipped > 0) logging::warn(std::to_string(skipped) + " of " + std::to_string(paths.size()) + " images skipped");
+}
+
 }  // namespace
 
 void PredictOptions::check() const {
@@ -217,10 +269,7 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
     }
     return;
   }
-  if (predictor.context() > 0)
-    throw UsageError("a head with temporal context (--context " + std::to_string(predictor.context()) + ") reads " +
-                     "feature stores, whose image paths give each frame's video and number: extract the frames " +
-                     "with mtl-extract, then predict from the store");
+
   Backbone backbone(o.images.backbone, net);
   const std::string backbone_sha256 = sha256_file(o.images.backbone);
   bool checked_backbone = false;  // after the first batch, so that a broken backbone's error comes first
@@ -229,6 +278,12 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   predictor.heads().warn_other_resize(resize_name(eo.pre.resize));
   for (const auto& path : o.inputs) {
     InputList list = read_input_list(path);
+    if (predictor.context() > 0) {
+      predict_image_windows(list, o, eo, backbone, predictor, out);
+      if (!checked_backbone) predictor.heads().warn_other_backbone(backbone_sha256, o.images.backbone);
+      checked_backbone = true;
+      continue;
+    }
     auto res = extract_rows(list, eo, backbone, [&](const FeatureRows& r, size_t, const std::vector<std::string>&) {
       predictor.predict(r, o.images.backbone, out);
       if (!checked_backbone) predictor.heads().warn_other_backbone(backbone_sha256, o.images.backbone);

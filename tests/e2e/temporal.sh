@@ -16,7 +16,7 @@ expect_exit 0 "a store with gaps" -- mtl-extract -q --backbone "$DATA/backbone.p
 
 T="--train $DATA/train.h5 --val $DATA/val.h5 --batch 64 --seed 3 --threads 2 -q --epochs 2"
 expect_exit 0 "AU head, gru, T = 4" -- mtl-train-au $T --lr 0.1 --node-dim 16 --context 4 --temporal gru -o "$WORK/au_gru.pt"
-expect_exit 0 "AU head, conv, T = 5" -- mtl-train-au $T --lr 0.1 --node-dim 16 --context 5 -o "$WORK/au_conv.pt"
+expect_exit 0 "AU head, conv, T = 5" -- mtl-train-au $T --lr 0.1 --node-dim 16 --context 5 --temporal-width 32 -o "$WORK/au_conv.pt"
 expect_exit 0 "EX head, transformer, T = 3, on the gru AU head" -- mtl-train-ex $T --lr 0.3 --au "$WORK/au_gru.pt" \
   --context 3 --temporal transformer --temporal-width 32 --temporal-depth 2 -o "$WORK/ex_tr.pt"
 expect_exit 0 "EX head, per-frame, on the conv AU head" -- mtl-train-ex $T --lr 0.3 --au "$WORK/au_conv.pt" \
@@ -36,7 +36,7 @@ for set in "au_gru ex_tr va_conv" "au_conv ex_frame va_gru"; do
 done
 # The lines do not depend on the chunk size, but for the last bits of float sums (as per-frame
 # heads, whose matrix products group their sums by the size of the batch).
-for c in 1 7 50; do
+for c in 3 7 50; do
   expect_exit 0 "predict in chunks of $c rows" -- mtl-predict --chunk-rows $c --au "$WORK/au_gru.pt" --ex "$WORK/ex_tr.pt" \
     --va "$WORK/va_conv.pt" "$WORK/gaps.h5"
   expect_true "chunks of $c rows give the whole-store lines" -- numeric_match "$WORK/p_au_gru.jsonl" "$WORK/out" 1e-6
@@ -50,6 +50,14 @@ expect_exit 0 "predict from two shards that cut a video" -- mtl-predict --au "$W
   --va "$WORK/va_conv.pt" "$WORK/s1.h5" "$WORK/s2.h5"
 expect_true "the shards give the whole store's lines" -- numeric_match "$WORK/p_au_gru.jsonl" "$WORK/out" 1e-6
 
+# From images: the list's paths give the windows; a chunk of images and their windows' frames at a
+# time through the backbone. The lines are those from the store of the same list.
+for c in 4096 9; do
+  expect_exit 0 "predict from images (chunks of $c)" -- mtl-predict --chunk-rows $c --au "$WORK/au_gru.pt" --ex "$WORK/ex_tr.pt" \
+    --va "$WORK/va_conv.pt" --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" "$WORK/gaps.txt"
+  expect_true "images give the store's lines (chunks of $c)" -- numeric_match "$WORK/p_au_gru.jsonl" "$WORK/out" 1e-5
+done
+
 # --context 0 is the per-frame head: the same checkpoint, byte for byte.
 P="--train $DATA/train.h5 --batch 64 --seed 3 --threads 2 -q --epochs 2 --lr 0.05"
 expect_exit 0 "VA without --context" -- mtl-train-va $P -o "$WORK/va_plain.pt"
@@ -58,12 +66,15 @@ expect_true "--context 0 writes the per-frame checkpoint" -- cmp -s "$WORK/va_pl
 grep -q head_kind "$WORK/va_zero.pt" && fail "a per-frame checkpoint records a head kind"
 
 # Determinism and resume: a rerun gives the same bytes; a run stopped by SIGKILL or SIGTERM goes
-# on when rerun and ends with the bytes of an uninterrupted one.
-TA="--train $DATA/train.h5 --val $DATA/val.h5 --batch 64 --seed 5 --threads 2 -q --epochs 8 --lr 0.1 --node-dim 16 --context 3 --temporal transformer --temporal-width 16"
+# on when rerun and ends with the bytes of an uninterrupted one. (MTL_TEMPORAL_TESTS=quick, as CI's
+# sanitizer and LibTorch 2.x legs run it, leaves these out: the trainer's resume is the per-frame
+# heads', which e2e.resume holds.)
+if [ "${MTL_TEMPORAL_TESTS:-all}" = all ]; then
+TA="--train $DATA/train.h5 --val $DATA/val.h5 --batch 64 --seed 5 --threads 2 -q --epochs 6 --lr 0.1 --node-dim 16 --context 3 --temporal transformer --temporal-width 8 --temporal-heads 2"
 expect_exit 0 "an uninterrupted temporal training" -- mtl-train-au $TA -o "$WORK/t_full.pt" --log "$WORK/t_full.log"
 expect_exit 0 "the same training again" -- mtl-train-au $TA -o "$WORK/t_again.pt"
 expect_true "a rerun gives the same checkpoint" -- cmp -s "$WORK/t_full.pt" "$WORK/t_again.pt"
-for moment in KILL:2 TERM:4; do
+for moment in KILL:2 TERM:3; do
   sig=${moment%:*}; at=${moment#*:}
   mtl-train-au $TA -o "$WORK/t_$sig.pt" --log "$WORK/t_$sig.log" 2>/dev/null &
   pid=$!
@@ -71,11 +82,13 @@ for moment in KILL:2 TERM:4; do
   kill -$sig $pid; wait $pid 2>/dev/null; code=$?
   kill -0 $pid 2>/dev/null && fail "the trainer did not stop on SIG$sig"
   n=$(lines "$WORK/t_$sig.log.part")
-  [ "$n" -ge "$at" ] && [ "$n" -lt 8 ] && pass "SIG$sig after $n epochs (exit $code)" || fail "SIG$sig for $at came after $n epochs"
+  [ "$n" -ge "$at" ] && [ "$n" -lt 6 ] && pass "SIG$sig after $n epochs (exit $code)" || fail "SIG$sig for $at came after $n epochs"
   expect_exit 0 "the rerun after SIG$sig" -- mtl-train-au $TA -v -o "$WORK/t_$sig.pt" --log "$WORK/t_$sig.log"
   expect_grep "resuming .*t_$sig.pt.resume after epoch" "$WORK/err" "it goes on after the last epoch"
   expect_true "resumed = uninterrupted (SIG$sig)" -- cmp -s "$WORK/t_full.pt" "$WORK/t_$sig.pt"
 done
+
+fi
 
 # Streamed: a memory budget too small for every frame streams the windows, a block of rows and
 # their frames at a time, and trains the same model, byte for byte; on two shards that cut videos
@@ -87,6 +100,7 @@ expect_exit 0 "the same, streamed (--memory-budget 20K)" -- mtl-train-va $TM --t
   --val "$WORK/gaps.h5" --memory-budget 20K -v -o "$WORK/vs.pt"
 expect_grep "streaming the windows from the stores" "$WORK/err" "it streams"
 expect_true "streamed = in memory, byte for byte" -- cmp -s "$WORK/vm.pt" "$WORK/vs.pt"
+if [ "${MTL_TEMPORAL_TESTS:-all}" = all ]; then
 TK="$TA --memory-budget 50K"
 expect_exit 0 "an uninterrupted streamed temporal training" -- mtl-train-au $TK -o "$WORK/tk_full.pt"
 expect_true "streamed AU = in memory AU" -- cmp -s "$WORK/t_full.pt" "$WORK/tk_full.pt"
@@ -98,6 +112,7 @@ kill -0 $pid 2>/dev/null && fail "the streamed trainer did not stop on SIGKILL"
 expect_exit 0 "the rerun of the killed streamed training" -- mtl-train-au $TK -v -o "$WORK/tk.pt" --log "$WORK/tk.log"
 expect_grep "resuming .*tk.pt.resume after epoch" "$WORK/err" "it goes on after the last epoch"
 expect_true "resumed streamed = uninterrupted" -- cmp -s "$WORK/t_full.pt" "$WORK/tk.pt"
+fi
 
 # Bad input.
 expect_exit 2 "--context -1" -- mtl-train-va $P --context -1 -o "$WORK/bad.pt"
@@ -121,9 +136,6 @@ expect_exit 3 "a store whose paths name no video" -- mtl-train-va --train "$WORK
 expect_grep "image '00002.jpg' has no video folder" "$WORK/err" "it names the image"
 expect_exit 3 "predicting such a store" -- mtl-predict --va "$WORK/va_conv.pt" "$WORK/flat.h5"
 expect_grep "has no video folder" "$WORK/err" "it names the image"
-expect_exit 2 "a temporal head on images" -- mtl-predict --va "$WORK/va_conv.pt" --backbone "$DATA/backbone.pt" \
-  --image-root "$DATA/cropped_aligned" "$WORK/gaps.txt"
-expect_grep "extract the frames" "$WORK/err" "it says what to do"
 [ -e "$WORK/bad.pt" ] && fail "a refused run wrote a checkpoint"
 
 # Export: the model takes windows and their mask; it equals mtl-predict's lines (the windows made
