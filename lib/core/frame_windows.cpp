@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "mtl/core/error.h"
+#include "mtl/core/log.h"
 #include "mtl/core/predictions.h"
 
 namespace mtl {
@@ -81,6 +82,9 @@ void check_context(const FrameIndex& index, int context, const std::string& sour
     throw InputError(source + ": each of its " + std::to_string(index.videos()) + " videos holds one frame, so a " +
                      "window of --context " + std::to_string(context) + " never holds more than its centre: " +
                      "train a per-frame head (--context 0), or give stores of whole videos");
+  if (context > 0 && index.rows() > 0 && static_cast<size_t>(context) >= index.longest_video())
+    logging::warn(source + ": --context " + std::to_string(context) + " reaches past every video (the longest holds " +
+                  std::to_string(index.longest_video()) + " frames): most of each window is missing frames");
 }
 
 }  // namespace mtl

@@ -127,48 +127,22 @@ class Predictor {
 // context, and do not depend on the chunk size.
 void predict_windows(const PredictOptions& o, Predictor& predictor, std::ostream& out) {
   const int context = predictor.context();
-  std::vector<std::string> images;
-  std::vector<size_t> first;  // each store's first row in `images`
-  std::vector<std::unique_ptr<FeatureStoreReader>> stores;
-  for (const auto& path : o.inputs) {
-    stores.push_back(std::make_unique<FeatureStoreReader>(path));
-    predictor.heads().warn_other_backbone(stores.back()->info().backbone_sha256, path);
-    first.push_back(images.size());
-    for (size_t start = 0; start < stores.back()->rows(); start += kStoreChunk) {
-      FeatureRows r = stores.back()->read(start, std::min(kStoreChunk, stores.back()->rows() - start), false);
-      images.insert(images.end(), std::make_move_iterator(r.image.begin()), std::make_move_iterator(r.image.end()));
-    }
-  }
-  std::string source = o.inputs.front();
-  if (o.inputs.size() > 1) source += " (and " + std::to_string(o.inputs.size() - 1) + " more)";
-  const FrameIndex index(images, source);
+  const StoreSet set(o.inputs);
+  for (size_t s = 0; s < set.stores(); ++s) predictor.heads().warn_other_backbone(set.store(s).info().backbone_sha256, o.inputs[s]);
+  const FrameIndex index(set.images(), set.source());
   const int64_t width = 2 * context + 1;
-  for (size_t s = 0; s < stores.size(); ++s) {
-    const size_t rows = stores[s]->rows();
+  for (size_t s = 0; s < set.stores(); ++s) {
+    const size_t rows = set.store(s).rows(), first = set.first_row(s);
     for (size_t start = 0; start < rows; start += o.chunk_rows) {
       if (int sig = stop_signal()) throw Interrupted(sig);
       std::vector<int64_t> centres;
-      for (size_t r = start; r < std::min(rows, start + o.chunk_rows); ++r) centres.push_back(static_cast<int64_t>(first[s] + r));
-      std::vector<int64_t> w = index.windows(centres, context);
-      std::vector<int64_t> need;  // the frames of the chunk's windows, in row order over the stores
-      for (int64_t r : w)
-        if (r >= 0) need.push_back(r);
-      std::sort(need.begin(), need.end());
-      need.erase(std::unique(need.begin(), need.end()), need.end());
-      FeatureRows frames;
-      for (size_t t = 0, k = 0; t < stores.size(); ++t) {
-        std::vector<size_t> here;
-        for (; k < need.size() && (t + 1 == stores.size() || static_cast<size_t>(need[k]) < first[t + 1]); ++k)
-          here.push_back(static_cast<size_t>(need[k]) - first[t]);
-        if (here.empty()) continue;
-        FeatureRows part = stores[t]->read_selected(here);
-        if (frames.size() == 0) frames = std::move(part);
-        else frames.append(part);
-      }
-      for (int64_t& r : w)  // rows of the stores -> rows of `frames`
-        if (r >= 0) r = std::lower_bound(need.begin(), need.end(), r) - need.begin();
       std::vector<std::string> names;
-      for (int64_t c : centres) names.push_back(images[static_cast<size_t>(c)]);
+      for (size_t r = start; r < std::min(rows, start + o.chunk_rows); ++r) {
+        centres.push_back(static_cast<int64_t>(first + r));
+        names.push_back(set.images()[first + r]);
+      }
+      std::vector<int64_t> w = index.windows(centres, context);
+      const FeatureRows frames = set.window_frames(w);
       const auto window = torch::from_blob(w.data(), {static_cast<int64_t>(centres.size()), width}, torch::kInt64);
       predictor.predict_windows(frames, window, names, o.inputs[s], out);
     }

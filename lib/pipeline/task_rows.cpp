@@ -1,6 +1,7 @@
 // Gathering a task's labelled rows from feature stores.
 #include "mtl/pipeline/task_rows.h"
 
+#include <algorithm>
 #include <functional>
 #include <unordered_map>
 
@@ -84,6 +85,42 @@ TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool w
   out.source = paths.empty() ? std::string("(no stores)") : paths.front();
   if (paths.size() > 1) out.source += " (and " + std::to_string(paths.size() - 1) + " more)";
   return out;
+}
+
+StoreSet::StoreSet(const std::vector<std::string>& paths, std::optional<Task> task) {
+  constexpr size_t kChunk = 4096;
+  for (const auto& p : paths) {
+    stores_.push_back(std::make_unique<FeatureStoreReader>(p));
+    first_.push_back(images_.size());
+    const auto& store = *stores_.back();
+    for (size_t start = 0; start < store.rows(); start += kChunk) {
+      FeatureRows r = store.read(start, std::min(kChunk, store.rows() - start), /*with_features=*/false);
+      if (task)
+        for (size_t i = 0; i < r.size(); ++i)
+          if (has_label(*task, r.labels[i])) labelled_.push_back(static_cast<int64_t>(images_.size() + i));
+      images_.insert(images_.end(), std::make_move_iterator(r.image.begin()), std::make_move_iterator(r.image.end()));
+    }
+  }
+  source_ = paths.empty() ? std::string("(no stores)") : paths.front();
+  if (paths.size() > 1) source_ += " (and " + std::to_string(paths.size() - 1) + " more)";
+}
+
+FeatureRows StoreSet::window_frames(std::vector<int64_t>& windows) const {
+  std::vector<int64_t> need;  // every frame the windows name, ascending
+  for (int64_t r : windows)
+    if (r >= 0) need.push_back(r);
+  std::sort(need.begin(), need.end());
+  need.erase(std::unique(need.begin(), need.end()), need.end());
+  FeatureRows frames;
+  for (size_t s = 0, k = 0; s < stores_.size(); ++s) {
+    std::vector<size_t> here;
+    for (; k < need.size() && (s + 1 == stores_.size() || static_cast<size_t>(need[k]) < first_[s + 1]); ++k)
+      here.push_back(static_cast<size_t>(need[k]) - first_[s]);
+    if (!here.empty()) frames.append(stores_[s]->read_selected(here));
+  }
+  for (int64_t& r : windows)
+    if (r >= 0) r = std::lower_bound(need.begin(), need.end(), r) - need.begin();
+  return frames;
 }
 
 }  // namespace mtl

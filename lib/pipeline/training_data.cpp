@@ -180,26 +180,11 @@ class Streamed : public BlockedRows {
 // memory), read with the frames of their windows.
 class StreamedWindows : public BlockedRows {
  public:
-  StreamedWindows(const std::vector<std::string>& paths, Task task, const RowFormat& f) : format_(f) {
-    constexpr size_t kChunk = 4096;
-    std::vector<std::string> images;
-    for (const auto& p : paths) {
-      stores_.push_back(std::make_unique<FeatureStoreReader>(p));
-      first_.push_back(images.size());
-      const auto& store = *stores_.back();
-      for (size_t start = 0; start < store.rows(); start += kChunk) {
-        FeatureRows r = store.read(start, std::min(kChunk, store.rows() - start), /*with_features=*/false);
-        for (size_t i = 0; i < r.size(); ++i)
-          if (has_label(task, r.labels[i])) centres_.push_back(static_cast<int64_t>(images.size() + i));
-        images.insert(images.end(), std::make_move_iterator(r.image.begin()), std::make_move_iterator(r.image.end()));
-      }
-    }
-    source_ = paths.front();
-    if (paths.size() > 1) source_ += " (and " + std::to_string(paths.size() - 1) + " more)";
-    index_ = std::make_unique<FrameIndex>(images, source_);
-    check_context(*index_, format_.context, source_);
+  StreamedWindows(const std::vector<std::string>& paths, Task task, const RowFormat& f)
+      : format_(f), set_(paths, task), index_(set_.images(), set_.source()) {
+    check_context(index_, format_.context, set_.source());
   }
-  int64_t size() const override { return static_cast<int64_t>(centres_.size()); }
+  int64_t size() const override { return static_cast<int64_t>(set_.labelled().size()); }
 
   torch::Tensor targets() override {
     summarize();
@@ -211,35 +196,23 @@ class StreamedWindows : public BlockedRows {
   }
 
  private:
-  size_t blocks() const override { return (centres_.size() + kBlockRows - 1) / kBlockRows; }
+  size_t blocks() const override { return (set_.labelled().size() + kBlockRows - 1) / kBlockRows; }
 
-  std::vector<int64_t> centres_of(size_t b) const {
-    const auto from = centres_.begin() + static_cast<int64_t>(b) * kBlockRows;
-    return std::vector<int64_t>(from, from + std::min<int64_t>(kBlockRows, centres_.end() - from));
+  // The windows of block b's rows, numbered over the stores.
+  std::vector<int64_t> windows_of(size_t b) const {
+    const auto& all = set_.labelled();
+    const auto from = all.begin() + static_cast<int64_t>(b) * kBlockRows;
+    return index_.windows(std::vector<int64_t>(from, from + std::min<int64_t>(kBlockRows, all.end() - from)),
+                          format_.context);
   }
 
-  // Rows of the stores (numbered over all of them) -> the block's frames, and its split.
   TrainingSplit block(size_t b) const override {
-    const std::vector<int64_t> centres = centres_of(b);
-    std::vector<int64_t> w = index_->windows(centres, format_.context);
-    std::vector<int64_t> need;  // every frame of the block's windows (its centres among them), ascending
-    for (int64_t r : w)
-      if (r >= 0) need.push_back(r);
-    std::sort(need.begin(), need.end());
-    need.erase(std::unique(need.begin(), need.end()), need.end());
-    FeatureRows frames;
-    for (size_t s = 0, k = 0; s < stores_.size(); ++s) {
-      std::vector<size_t> here;
-      for (; k < need.size() && (s + 1 == stores_.size() || static_cast<size_t>(need[k]) < first_[s + 1]); ++k)
-        here.push_back(static_cast<size_t>(need[k]) - first_[s]);
-      if (!here.empty()) frames.append(stores_[s]->read_selected(here));
-    }
-    const auto local = [&](int64_t r) { return std::lower_bound(need.begin(), need.end(), r) - need.begin(); };
-    for (int64_t& r : w)
-      if (r >= 0) r = local(r);
-    std::vector<int64_t> at;
-    for (int64_t c : centres) at.push_back(local(c));
-    return format_.window_split(frames, w, at, source_);
+    std::vector<int64_t> w = windows_of(b);
+    const FeatureRows frames = set_.window_frames(w);  // w now names rows of `frames`
+    const size_t width = 2 * static_cast<size_t>(format_.context) + 1;
+    std::vector<int64_t> centres;
+    for (size_t c = 0; c < w.size() / width; ++c) centres.push_back(w[c * width + format_.context]);
+    return format_.window_split(frames, w, centres, set_.source());
   }
 
   // The checksum of in_memory_windows: every row's head input in store order, the windows (rows
@@ -248,13 +221,15 @@ class StreamedWindows : public BlockedRows {
     if (!sha_.empty()) return;
     constexpr size_t kChunk = 4096;
     Sha256 h;
-    for (const auto& store : stores_)
-      for (size_t start = 0; start < store->rows(); start += kChunk)
-        hash_tensor(h, head_input(store->read(start, std::min(kChunk, store->rows() - start)), format_.with_logits,
-                                  format_.in_dim, store->path(), format_.head_name));
+    for (size_t s = 0; s < set_.stores(); ++s) {
+      const FeatureStoreReader& store = set_.store(s);
+      for (size_t start = 0; start < store.rows(); start += kChunk)
+        hash_tensor(h, head_input(store.read(start, std::min(kChunk, store.rows() - start)), format_.with_logits,
+                                  format_.in_dim, store.path(), format_.head_name));
+    }
     std::vector<torch::Tensor> ys;
     for (size_t b = 0; b < blocks(); ++b) {
-      std::vector<int64_t> w = index_->windows(centres_of(b), format_.context);
+      const std::vector<int64_t> w = windows_of(b);
       h.update(w.data(), w.size() * sizeof(int64_t));
       ys.push_back(block(b).y);
     }
@@ -264,11 +239,8 @@ class StreamedWindows : public BlockedRows {
   }
 
   RowFormat format_;
-  std::vector<std::unique_ptr<FeatureStoreReader>> stores_;
-  std::vector<size_t> first_;     // each store's first row, numbered over the stores
-  std::vector<int64_t> centres_;  // the labelled rows, numbered over the stores
-  std::unique_ptr<FrameIndex> index_;
-  std::string source_;
+  StoreSet set_;
+  FrameIndex index_;
   torch::Tensor y_;
   std::string sha_;
 };

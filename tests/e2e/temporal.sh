@@ -126,6 +126,9 @@ awk -F, 'NR == 1 { print; next } { split($1, a, "/"); if (a[2] + 0 == 2) print }
 mtl-extract -q --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" -o "$WORK/single.h5" "$WORK/single.txt"
 expect_exit 3 "a store of one frame per video" -- mtl-train-va --train "$WORK/single.h5" --batch 4 --epochs 1 --context 2 -q -o "$WORK/bad.pt"
 expect_grep "videos holds one frame" "$WORK/err" "it says why"
+expect_exit 0 "a context longer than every video" -- mtl-train-va --train "$DATA/val.h5" --batch 16 --epochs 1 --context 100 \
+  --temporal-width 8 -o "$WORK/long.pt"
+expect_grep "context 100 reaches past every video (the longest holds 80 frames)" "$WORK/err" "it warns"
 # Image paths without a video folder.
 mkdir -p "$WORK/flat"
 { head -1 "$DATA/train.txt"; for f in 00002 00003 00004; do

@@ -38,7 +38,8 @@ class FrameIndex {
 };
 
 // Checks that `context` can give a head of `index` any context: InputError naming `source` when
-// every video holds one frame (a window would only ever hold its centre).
+// every video holds one frame (a window would only ever hold its centre); a warning when the
+// context reaches past the longest video.
 void check_context(const FrameIndex& index, int context, const std::string& source);
 
 }  // namespace mtl

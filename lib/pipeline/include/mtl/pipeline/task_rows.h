@@ -1,6 +1,8 @@
 // A task's training or validation rows, gathered from one or more feature stores.
 // No LibTorch here.
 #pragma once
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,5 +33,29 @@ TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool w
 
 // The rows of `all` that carry the task's label.
 FeatureRows labelled_rows(const FeatureRows& all, Task task);
+
+// Stores read together for windows of frames (shards of one split): their rows numbered one after
+// the other, every row's image path in memory, features read on demand.
+class StoreSet {
+ public:
+  // Opens the stores and reads their image paths; with `task`, notes the rows with its label.
+  explicit StoreSet(const std::vector<std::string>& paths, std::optional<Task> task = std::nullopt);
+  const std::vector<std::string>& images() const { return images_; }
+  const std::vector<int64_t>& labelled() const { return labelled_; }
+  const std::string& source() const { return source_; }  // "a.h5", or "a.h5 (and 2 more)"
+  size_t stores() const { return stores_.size(); }
+  const FeatureStoreReader& store(size_t s) const { return *stores_[s]; }
+  size_t first_row(size_t s) const { return first_[s]; }
+  // Reads the frames that `windows` names (rows in this numbering, -1 none), in ascending order,
+  // and rewrites `windows` to rows of the returned frames.
+  FeatureRows window_frames(std::vector<int64_t>& windows) const;
+
+ private:
+  std::vector<std::unique_ptr<FeatureStoreReader>> stores_;
+  std::vector<size_t> first_;
+  std::vector<std::string> images_;
+  std::vector<int64_t> labelled_;
+  std::string source_;
+};
 
 }  // namespace mtl
