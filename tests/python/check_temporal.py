@@ -6,9 +6,10 @@ written out step by step, and the task heads are parity.py's. Only the checkpoin
 loaded (torch.jit.load(...).state_dict()).
 
 Usage: check_temporal.py FEATS.h5 PRED.jsonl [--au AU.pt] [--ex EX.pt] [--va VA.pt] [--model MODEL.pt]
+                         [--tolerance X (1e-5)]
 With --model (an mtl-export of the same heads), also runs the model on the windows made here
 and compares its outputs with the lines. Exits 77 (skipped) without torch or h5py; 1 when a value
-differs by more than 1e-5 or a decision differs.
+differs by more than the tolerance or a decision differs.
 """
 import argparse
 import json
@@ -132,6 +133,7 @@ def main():
     for task in ("au", "ex", "va"):
         ap.add_argument("--" + task)
     ap.add_argument("--model")
+    ap.add_argument("--tolerance", type=float, default=1e-5)
     a = ap.parse_args()
     f = h5py.File(a.feats, "r")
     images = [s.decode() if isinstance(s, bytes) else s for s in f["image"][:]]
@@ -177,7 +179,7 @@ def main():
                 worst["model " + key] = 1.0
     masked = int((windows(images, max(c for c, _ in contexts.values())) < 0).sum())
     print(f"{len(preds)} rows, heads {contexts}, {masked} masked window slots; largest differences:", worst)
-    sys.exit(0 if worst and all(v <= 1e-5 for v in worst.values()) else 1)
+    sys.exit(0 if worst and all(v <= a.tolerance for v in worst.values()) else 1)
 
 
 if __name__ == "__main__":
