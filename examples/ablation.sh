@@ -1,21 +1,35 @@
 #!/bin/bash
-# The cross-attention ablation as one table: the EX head's attention variants x seeds x the
-# post-processing of the predictions, scored on held-out validation videos. Run with --help.
+# The ablation as one table: variants of the heads (the EX head's attention, temporal context)
+# x seeds x the post-processing of the predictions, scored on held-out validation videos. Run with
+# --help.
 #
 # Layout of OUT (--out): the run's settings (settings.sh); the two halves of the validation set
-# (val-a.txt, val-b.txt and their feature stores); heads/sSEED/ (the AU and VA heads of a seed);
-# cells/VARIANT/sSEED/ (the EX head, predictions of both halves, thresholds, smoothing, and one
-# mtl-score --json file per post-processing, POST.json); scores.tsv and table.tsv (the table).
+# (val-a.txt, val-b.txt and their feature stores); heads/sSEED/ (the per-frame AU and VA heads of
+# a seed) and heads/GROUP/sSEED/ (those of the variants whose options for all heads are GROUP's,
+# in GROUP/options); cells/VARIANT/sSEED/ (the EX head, predictions of both halves, thresholds,
+# smoothing, and one mtl-score --json file per post-processing, POST.json); scores.tsv and
+# table.tsv (the table).
 set -eu -o pipefail
 
-# The variants: a name, then the mtl-train-ex options that make it. To add a variant, add a line
-# (README: "Ablations"); --variants picks among them (default: all, in this order).
+# The variants: a name, the mtl-train-ex options that make it, and optionally '|' and options for
+# all three trainers (AU, EX and VA: temporal context). Variants with the same options after '|'
+# (the same text) share their AU and VA heads; without '|' they are per-frame heads, shared with
+# the other variants without it. A variant's options come after the demo's defaults and
+# --common-opts, before --au-opts, --ex-opts and --va-opts. The temporal lines train the EX head at --lr 0.1: at the demo's 0.3
+# its window encoder diverges (the loss turns NaN). To add a variant, add a line (README:
+# "Ablations"); --variants picks among them (default: paper,additive,none).
 VARIANT_TABLE='
-paper      --attention paper
-additive   --attention additive
-none       --attention none
+paper            --attention paper
+additive         --attention additive
+none             --attention none
+t8-conv          --attention additive --lr 0.1 | --context 8 --temporal conv
+t16-conv         --attention additive --lr 0.1 | --context 16 --temporal conv
+t32-conv         --attention additive --lr 0.1 | --context 32 --temporal conv
+t16-gru          --attention additive --lr 0.1 | --context 16 --temporal gru
+t16-transformer  --attention additive --lr 0.1 | --context 16 --temporal transformer
 '
 ALL_VARIANTS=$(echo "$VARIANT_TABLE" | awk 'NF { printf "%s%s", sep, $1; sep = "," }')
+DEFAULT_VARIANTS=paper,additive,none
 ALL_POSTS=raw,tuned,smoothed,tuned+smoothed
 # Demo defaults, as examples/pipeline.sh (the demo is small); options given add to them, and a
 # repeated option takes its last value.
@@ -28,24 +42,37 @@ usage() {
   cat <<'EOF'
 Usage: examples/ablation.sh [OPTIONS] [BUILD_DIR|installed] [DATA_DIR]
 
-Crosses the EX head's cross-attention variants with seeds and with the post-processing of the
-predictions, and prints a table: per variant and post-processing, P_AU, P_EX, P_VA and P_MTL as
-mean +- sd over the seeds, and the paired difference (same seed) of P_EX and P_MTL from a
-reference variant (--reference, default: none).
+Crosses variants of the heads (the EX head's cross attention; temporal context of all three heads)
+with seeds and with the post-processing of the predictions, and prints a table: per variant and
+post-processing, P_AU, P_EX, P_VA and P_MTL as mean +- sd over the seeds, and the paired
+difference (same seed) of P_EX and P_MTL from a reference variant (--reference, default: none).
 
 Held out: the videos of the validation annotations are sorted and dealt alternately to half A
 (1st, 3rd, ...) and half B (OUT/val-a.txt, OUT/val-b.txt). The heads pick their best epoch on A,
 the thresholds (mtl-tune) and the smoothing (mtl-smooth) are tuned on A, and every number of the
-table is a score on B. Per seed the AU and VA heads are trained once and shared by the variants;
-the EX head is trained per variant and seed. A rerun with the same OUT skips finished work.
+table is a score on B. Per seed the AU and VA heads are trained once for each distinct set of
+options for all heads (see Variants) and shared by the variants that have it; the EX head is
+trained per variant and seed. A rerun with the same OUT skips finished work.
+
+Variants: the lines of VARIANT_TABLE at the top of this script, each a name, the mtl-train-ex
+options of the variant, and optionally '|' and options for all three trainers (AU, EX and VA):
+EOF
+  echo "$VARIANT_TABLE" | sed '/^$/d; s/^/  /'
+  cat <<'EOF'
+The first three share per-frame AU and VA heads (OUT/heads/sSEED); the temporal ones have AU, EX
+and VA heads that see T = 8, 16 or 32 frames on each side (--context), with the AU and VA heads
+of a seed shared by the variants with the same text after '|' (OUT/heads/GROUP/sSEED, e.g.
+context_16_temporal_conv). Their EX head trains at --lr 0.1: at the demo's 0.3 it diverges. A
+variant's options come after the demo's defaults and --common-opts, before --au-opts, --ex-opts
+and --va-opts (which apply to every variant).
 
 BUILD_DIR is the CMake build folder (default: build); "installed" runs the programs on PATH.
 DATA_DIR (default: demo, as left by examples/pipeline.sh) holds train.h5, val.txt, backbone.pt
 and cropped_aligned/; the options below name other files.
 
 Options:
-  --variants LIST     variants of the EX head, comma-separated (default: paper,additive,none;
-                      more in VARIANT_TABLE at the top of this script)
+  --variants LIST     variants, comma-separated (default: paper,additive,none; the others
+                      of VARIANT_TABLE, above, by name)
   --reference NAME    the variant the differences are taken from (default: none)
   --seeds LIST        seeds: a list and ranges, e.g. 1-5 or 1,3,7 (default: 1-5)
   --post LIST         post-processing: raw, tuned, smoothed, tuned+smoothed (default: all four)
@@ -71,8 +98,8 @@ post n, then mean and sd of P_AU P_EX P_VA P_MTL, then mean and sd of the paired
 dP_EX and dP_MTL; NA where there is none: sd of one seed, differences of the reference itself).
 
 Slurm (--slurm): four jobs, each waiting for the one before (afterok): prepare (split and
-extract the halves), an array of one task per seed (AU and VA heads), an array of one task per
-variant and seed (EX head, prediction, tuning, smoothing, scores), then the table, into
+extract the halves), an array of one task per seed and set of options for all heads (AU and VA
+heads), an array of one task per variant and seed (EX head, prediction, tuning, smoothing, scores), then the table, into
 OUT/table.txt. Jobs run examples/slurm/ablation.sbatch; a stopped job requeues itself and
 resumes. The table step is the same as a local run's.
 
@@ -107,7 +134,7 @@ check_list() {
 }
 
 parse_args() {
-  BUILD=build DATA=demo VARIANTS=$ALL_VARIANTS SEEDS=1-5 POSTS=$ALL_POSTS OUT= TRAIN= TRUTH= BACKBONE=
+  BUILD=build DATA=demo VARIANTS=$DEFAULT_VARIANTS SEEDS=1-5 POSTS=$ALL_POSTS OUT= TRAIN= TRUTH= BACKBONE=
   IMAGE_ROOT= COMMON_OPTS= AU_OPTS= EX_OPTS= VA_OPTS= TUNE_OPTS= SMOOTH_OPTS= SLURM=0 SBATCH_OPTS=
   STAGE= INDEX=0 REFERENCE=none
   local positional=()
@@ -140,6 +167,8 @@ check_settings() {
   check_list variants "$VARIANTS" "$ALL_VARIANTS"
   check_list post "$POSTS" "$ALL_POSTS"
   check_list reference "$REFERENCE" "$ALL_VARIANTS"
+  local v
+  for v in ${VARIANTS//,/ } $REFERENCE; do variant_parts "$v" >/dev/null; done
   SEED_LIST=$(expand_seeds "$SEEDS" 2>/dev/null) && [ -n "$SEED_LIST" ] ||
     usage_error "--seeds must be numbers and ranges such as 1-5 or 1,3,7, not '$SEEDS'"
   [ "$(echo "$SEED_LIST" | sort -n | uniq -d)" = "" ] || usage_error "--seeds lists a seed twice: '$SEEDS'"
@@ -240,22 +269,72 @@ split_halves() {
     }' "$1"
 }
 
-# stage_heads SEED: the AU and VA heads of one seed.
+# stage_heads SEED VARIANT: the AU and VA heads of one seed for VARIANT and the variants that share
+# its options for all heads (heads_dir).
 stage_heads() {
-  local d=$OUT/heads/s$1 common="--train $TRAIN --val $OUT/val-a.h5 $DEMO_COMMON --seed $1 $COMMON_OPTS"
+  local parts head_opts g d common
+  parts=$(variant_parts "$2")
+  head_opts=${parts#*$'\t'}
+  g=$(heads_dir "$head_opts")
+  d=$g/s$1
+  common="--train $TRAIN --val $OUT/val-a.h5 $DEMO_COMMON --seed $1 $COMMON_OPTS"
   mkdir -p "$d"
-  done_head "$d/au.pt" || run "${B}mtl-train-au" -q $common $DEMO_AU $AU_OPTS -o "$d/au.pt" --log "$d/au.log"
-  done_head "$d/va.pt" || run "${B}mtl-train-va" -q $common $DEMO_VA $VA_OPTS -o "$d/va.pt" --log "$d/va.log"
+  if [ -n "$head_opts" ]; then
+    # The group's finished heads are its options' (other options can give the same folder name).
+    [ ! -f "$g/options" ] || [ "$(cat "$g/options")" = "$head_opts" ] ||
+      die "$g was made with the options '$(cat "$g/options")', not '$head_opts' (variant $2); use another --out"
+    [ -f "$g/options" ] || echo "$head_opts" > "$g/options"
+  fi
+  done_head "$d/au.pt" ||
+    run "${B}mtl-train-au" -q $common $DEMO_AU $head_opts $AU_OPTS -o "$d/au.pt" --log "$d/au.log"
+  done_head "$d/va.pt" ||
+    run "${B}mtl-train-va" -q $common $DEMO_VA $head_opts $VA_OPTS -o "$d/va.pt" --log "$d/va.log"
 }
 
-# variant_opts NAME: the mtl-train-ex options of a variant of VARIANT_TABLE.
+# variant_opts NAME: a variant's options as written in VARIANT_TABLE (one space between words).
 variant_opts() { echo "$VARIANT_TABLE" | awk -v v="$1" '$1 == v { $1 = ""; print; found = 1 } END { exit !found }'; }
+
+# variant_parts NAME: a variant's mtl-train-ex options, a tab, and its options for all three
+# trainers (after '|'; empty for per-frame heads).
+variant_parts() {
+  local opts
+  opts=$(variant_opts "$1") || die "variant $1 is not in VARIANT_TABLE"
+  case "$opts" in *'|'*'|'*) die "variant $1: more than one '|' in its line of VARIANT_TABLE" ;; esac
+  echo "$opts" | awk -F'|' '{ ex = $1; all = $2; gsub(/^ +| +$/, "", ex); gsub(/^ +| +$/, "", all); print ex "\t" all }'
+}
+
+# heads_dir OPTS: the folder of the heads trained with OPTS for all three trainers: OUT/heads for
+# none (per-frame heads), else OUT/heads/ and the options' words without their leading dashes,
+# joined by '_' (--context 8 --temporal conv: OUT/heads/context_8_temporal_conv).
+heads_dir() {
+  [ -n "$1" ] || { echo "$OUT/heads"; return; }
+  local name
+  name=$(echo "$1" | awk '{ for (i = 1; i <= NF; i++) { w = $i; sub(/^-+/, "", w); gsub(/[^A-Za-z0-9.=+-]/, "_", w)
+                             printf "%s%s", (i > 1 ? "_" : ""), w } }')
+  [[ ! $name =~ ^s[0-9]+$ ]] || name=_$name   # not a seed's folder
+  echo "$OUT/heads/$name"
+}
+
+# head_groups: one variant per distinct set of options for all heads among VARIANTS (the first in
+# VARIANTS), one per line; its heads are the others' too.
+head_groups() {
+  local v parts seen=$'\n'
+  for v in ${VARIANTS//,/ }; do
+    parts=$(variant_parts "$v")
+    case "$seen" in *$'\n'"${parts#*$'\t'}"$'\n'*) continue ;; esac
+    seen="$seen${parts#*$'\t'}"$'\n'
+    echo "$v"
+  done
+}
 
 # stage_cell VARIANT SEED: the EX head of one variant and seed, the predictions of both halves,
 # the tuning on A, and one score file per post-processing of B's predictions.
 stage_cell() {
-  local v=$1 s=$2 h=$OUT/heads/s$2 d=$OUT/cells/$1/s$2 half post opts
+  local v=$1 s=$2 h d=$OUT/cells/$1/s$2 half post opts parts ex_opts head_opts
   opts=$(variant_opts "$v") || die "variant $v is not in VARIANT_TABLE"
+  parts=$(variant_parts "$v")
+  ex_opts=${parts%%$'\t'*} head_opts=${parts#*$'\t'}
+  h=$(heads_dir "$head_opts")/s$s
   mkdir -p "$d"
   # A variant's finished files are its options' (the table may have changed since).
   [ ! -f "$d/options" ] || [ "$(cat "$d/options")" = "$opts" ] ||
@@ -263,7 +342,7 @@ stage_cell() {
   [ -f "$d/options" ] || echo "$opts" > "$d/options"
   done_head "$h/au.pt" && done_head "$h/va.pt" || die "$h: the heads of seed $s are not trained"
   done_head "$d/ex.pt" || run "${B}mtl-train-ex" -q --train "$TRAIN" --val "$OUT/val-a.h5" --au "$h/au.pt" \
-    $opts $DEMO_COMMON --seed "$s" $COMMON_OPTS $DEMO_EX $EX_OPTS -o "$d/ex.pt" --log "$d/ex.log"
+    $DEMO_COMMON --seed "$s" $COMMON_OPTS $DEMO_EX $ex_opts $head_opts $EX_OPTS -o "$d/ex.pt" --log "$d/ex.log"
   for half in a b; do
     [ -f "$d/pred-$half.jsonl" ] ||
       run_to "$d/pred-$half.jsonl" "${B}mtl-predict" --au "$h/au.pt" --ex "$d/ex.pt" --va "$h/va.pt" "$OUT/val-$half.h5"
@@ -367,13 +446,16 @@ summarise() {
 # print_table TABLE.tsv: the table for people, 4 decimals.
 print_table() {
   local b=$OUT/val-b.txt
-  LC_ALL=C awk -F'\t' -v seeds="$SEED_LIST" -v ref="$REFERENCE" -v frames="$(($(wc -l < "$b") - 1))" \
+  # The variant column: as wide as the longest name, at least 9.
+  local width
+  width=$(echo "${VARIANTS//,/ }" | awk '{ w = 9; for (i = 1; i <= NF; i++) if (length($i) > w) w = length($i); print w }')
+  LC_ALL=C awk -F'\t' -v seeds="$SEED_LIST" -v ref="$REFERENCE" -v frames="$(($(wc -l < "$b") - 1))" -v width="$width" \
     -v videos="$(tail -n +2 "$b" | sed 's|/[^/]*,.*||' | sort -u | wc -l)" '
     function pm(m, s) { return s == "NA" ? sprintf("%.4f", m) : sprintf("%.4f ± %.4f", m, s) }
     function dpm(m, s) { return m == "NA" ? "-" : s == "NA" ? sprintf("%+.4f", m) : sprintf("%+.4f ± %.4f", m, s) }
     function pad(t, w,   c) { c = t; n = gsub(/±/, "", c); while (length(t) - n < w) t = t " "; return t }
     function line(a, b, c, d, e, f, g, h) {
-      print pad(a, 9) " " pad(b, 15) " " pad(c, 16) " " pad(d, 16) " " pad(e, 16) " " pad(f, 16) " " pad(g, 17) " " h
+      print pad(a, width) " " pad(b, 15) " " pad(c, 16) " " pad(d, 16) " " pad(e, 16) " " pad(f, 16) " " pad(g, 17) " " h
     }
     NR == 1 { printf "Held-out half B (%d video(s), %d frames); mean ± sd over seeds %s.\n", videos, frames, seeds
               printf "Thresholds and smoothing tuned on half A. dP: paired difference from variant %s (same seed).\n\n", ref
@@ -385,28 +467,29 @@ print_table() {
 stage_all() {
   local s v
   stage_prepare
-  for s in $SEED_LIST; do stage_heads "$s"; done
+  for v in $(head_groups); do for s in $SEED_LIST; do stage_heads "$s" "$v"; done; done
   for v in ${VARIANTS//,/ }; do for s in $SEED_LIST; do stage_cell "$v" "$s"; done; done
   stage_table
 }
 
 # submit_slurm: the four jobs, each after the one before; prints their ids.
 submit_slurm() {
-  local script sb nseeds ncells jp jh jc jt
+  local script sb nseeds nheads ncells jp jh jc jt
   script=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
   sb=$(dirname "$script")/slurm/ablation.sbatch
   [ -f "$sb" ] || die "$sb: no such file"
   nseeds=$(echo $SEED_LIST | wc -w)
+  nheads=$((nseeds * $(head_groups | wc -l)))
   ncells=$((nseeds * $(echo ${VARIANTS//,/ } | wc -w)))
   mkdir -p "$OUT/slurm"
   sub() { local stage=$1; shift
     sbatch --parsable $SBATCH_OPTS --chdir="$OUT" "$@" --export="ALL,ABLATION=$script,ABL_OUT=$OUT,ABL_STAGE=$stage" "$sb" |
       cut -d';' -f1; }
   jp=$(sub prepare -J abl-prepare -o "$OUT/slurm/prepare.out") || die "sbatch failed"
-  jh=$(sub heads -J abl-heads --dependency=afterok:"$jp" --array=0-$((nseeds - 1)) -o "$OUT/slurm/heads-%a.out") || die "sbatch failed"
+  jh=$(sub heads -J abl-heads --dependency=afterok:"$jp" --array=0-$((nheads - 1)) -o "$OUT/slurm/heads-%a.out") || die "sbatch failed"
   jc=$(sub cell -J abl-cell --dependency=afterok:"$jh" --array=0-$((ncells - 1)) -o "$OUT/slurm/cell-%a.out") || die "sbatch failed"
   jt=$(sub table -J abl-table --dependency=afterok:"$jc" -o "$OUT/slurm/table.out") || die "sbatch failed"
-  echo "submitted: prepare $jp, heads $jh (array of $nseeds), cells $jc (array of $ncells), table $jt"
+  echo "submitted: prepare $jp, heads $jh (array of $nheads), cells $jc (array of $ncells), table $jt"
   echo "the table will be in $OUT/table.txt (and table.tsv, scores.tsv)"
 }
 
@@ -414,10 +497,11 @@ submit_slurm() {
 run_stage() {
   # The programs must not take a shard or a thread count from the array task.
   unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_MAX SLURM_ARRAY_TASK_COUNT SLURM_ARRAY_TASK_STEP
-  local seeds=($SEED_LIST) variants=(${VARIANTS//,/ })
+  local seeds=($SEED_LIST) variants=(${VARIANTS//,/ }) groups
+  groups=($(head_groups))
   case "$1" in
     prepare) stage_prepare ;;
-    heads) stage_heads "${seeds[$2]}" ;;
+    heads) stage_heads "${seeds[$2 % ${#seeds[@]}]}" "${groups[$2 / ${#seeds[@]}]}" ;;
     cell) stage_cell "${variants[$2 / ${#seeds[@]}]}" "${seeds[$2 % ${#seeds[@]}]}" ;;
     table) stage_table ;;
     *) usage_error "--stage must be prepare, heads, cell or table, not '$1'" ;;

@@ -1,7 +1,9 @@
 # examples/ablation.sh on the demo data, locally, with 2 seeds and tiny heads: the halves are the
 # alternate videos, every cell is there, and the table's means, sds and paired differences equal
 # an independent computation (Python's statistics module) from the per-cell mtl-score files. A
-# rerun does no work again and prints the same table; a rerun with other settings is refused.
+# rerun does no work again and prints the same table; a rerun with other settings is refused. A
+# temporal variant (t8-conv) added to the run trains AU, EX and VA heads with context, the AU and VA
+# heads in their own folder, and leaves the per-frame heads and cells as they are.
 . "$(dirname "$0")/common.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 [ -x "$PY" ] || { echo "skipped: no Python at $PY"; exit 77; }
@@ -114,6 +116,42 @@ expect_true "it prints the same table" -- cmp -s "$WORK/out" "$WORK/table1.txt"
 run_table <<EOF
 2 | other settings | bash $A installed $DATA --seeds 1,2 --post $POSTS --out $O --ex-opts "--epochs 5"
 EOF
+# A temporal variant added to the same run (one seed, raw scores: a minute at most): its AU and VA
+# heads are trained once more, with --context 8 (the text after '|' in its line), in their own
+# folder; the per-frame heads and the other variants' cells are used as they are; its EX head has
+# the context too.
+G="$O/heads/context_8_temporal_conv"
+touch "$WORK/mark"
+sleep 1
+expect_exit 0 "a temporal variant (t8-conv) added to the run" -- \
+  bash "$A" "${ARGS[@]}" --variants none,t8-conv --seeds 1 --post raw
+cp "$WORK/out" "$WORK/table2.txt"
+echo "($(( $(date +%s) - start )) s) t8-conv done"
+[ "$(find "$O/heads/s1" "$O/heads/s2" "$O/cells/none" -newer "$WORK/mark" -type f -name '*.pt' | wc -l)" -eq 0 ] &&
+  pass "t8-conv trained no per-frame head again" || fail "a per-frame head was trained again"
+expect_true "t8-conv's heads are in their own folder" -- test "$(cat "$G/options")" = "--context 8 --temporal conv"
+"$PY" - "$O" "$G" "$WORK/table2.txt" <<'PY' && pass "t8-conv's AU, EX and VA heads see 8 frames each side; its row is in the table" || fail "t8-conv"
+import json, sys, torch
+out, group, table = sys.argv[1:4]
+bad = []
+def meta(p):
+    return json.loads(torch.jit.load(p).metadata)
+for name, path in (("au", f"{group}/s1/au.pt"), ("va", f"{group}/s1/va.pt"), ("ex", f"{out}/cells/t8-conv/s1/ex.pt")):
+    m = meta(path)
+    if m.get("context") != 8 or m.get("temporal") != "conv" or m.get("head_kind") != f"{name}-temporal":
+        bad.append(f"{path}: context {m.get('context')}, temporal {m.get('temporal')}, kind {m.get('head_kind')}")
+if meta(f"{out}/heads/s1/au.pt").get("context", 0) != 0:
+    bad.append("heads/s1/au.pt has a context")
+# One printed row each (seed 1, raw); the scores are those of the cells' raw.json.
+rows = {f[0]: f for f in (l.replace(" ± ", "±").split() for l in open(table)) if len(f) == 8 and f[1] == "raw"}
+for v in ("none", "t8-conv"):
+    j = json.load(open(f"{out}/cells/{v}/s1/raw.json"))
+    want = [f"{j[k]:.4f}" for k in ("P_AU", "P_EX", "P_VA", "P_MTL")]
+    if v not in rows or rows[v][2:6] != want:
+        bad.append(f"{v}: printed {rows.get(v)}, raw.json {want}")
+for b in bad: print("mismatch:", b)
+sys.exit(1 if bad else 0)
+PY
 # A stop signal (a Slurm job's TERM) reaches the running trainer, which saves its state
 # (au.pt.resume, which tells ablation.sh that au.pt is not finished); the script exits 143.
 S="$WORK/stopped"
