@@ -500,7 +500,7 @@ run_stage() {
   # The programs must not take a shard or a thread count from the array task.
   unset SLURM_ARRAY_TASK_ID SLURM_ARRAY_TASK_MIN SLURM_ARRAY_TASK_MAX SLURM_ARRAY_TASK_COUNT SLURM_ARRAY_TASK_STEP
   local seeds=($SEED_LIST) variants=(${VARIANTS//,/ }) groups
-  groups=($(head_groups))
+  mapfile -t groups < <(head_groups)
   case "$1" in
     prepare) stage_prepare ;;
     heads) stage_heads "${seeds[$2 % ${#seeds[@]}]}" "${groups[$2 / ${#seeds[@]}]}" ;;
