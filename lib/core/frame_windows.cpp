@@ -77,6 +77,17 @@ std::vector<int64_t> FrameIndex::windows(const std::vector<int64_t>& centres, in
   return w;
 }
 
+std::vector<int64_t> distinct_window_rows(std::vector<int64_t>& windows) {
+  std::vector<int64_t> rows;
+  for (int64_t r : windows)
+    if (r >= 0) rows.push_back(r);
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  for (int64_t& r : windows)
+    if (r >= 0) r = std::lower_bound(rows.begin(), rows.end(), r) - rows.begin();
+  return rows;
+}
+
 void check_context(const FrameIndex& index, int context, const std::string& source) {
   if (context > 0 && index.rows() > 0 && index.longest_video() < 2)
     throw InputError(source + ": each of its " + std::to_string(index.videos()) + " videos holds one frame, so a " +

@@ -165,11 +165,7 @@ void predict_image_windows(const InputList& list, const PredictOptions& o, const
     std::vector<int64_t> centres;
     for (size_t r = start; r < std::min(paths.size(), start + o.chunk_rows); ++r) centres.push_back(static_cast<int64_t>(r));
     std::vector<int64_t> w = index.windows(centres, context);
-    std::vector<int64_t> need;
-    for (int64_t r : w)
-      if (r >= 0) need.push_back(r);
-    std::sort(need.begin(), need.end());
-    need.erase(std::unique(need.begin(), need.end()), need.end());
+    const std::vector<int64_t> need = distinct_window_rows(w);  // w now names places in `need`
     InputList sub;
     sub.labelled = list.labelled;
     sub.name = list.name;
@@ -180,18 +176,17 @@ void predict_image_windows(const InputList& list, const PredictOptions& o, const
     std::vector<int64_t> at(need.size(), -1);
     for (size_t k = 0, f = 0; k < need.size() && f < frames.size(); ++k)
       if (frames.image[f] == paths[static_cast<size_t>(need[k])]) at[k] = static_cast<int64_t>(f++);
-    const auto local = [&](int64_t r) { return at[std::lower_bound(need.begin(), need.end(), r) - need.begin()]; };
-    std::vector<int64_t> kept;  // the windows of the centres that were not skipped
+    std::vector<int64_t> kept;  // the windows of the centres that were not skipped, as rows of `frames`
     std::vector<std::string> names;
     for (size_t c = 0; c < centres.size(); ++c) {
-      if (local(centres[c]) < 0) {
+      if (at[static_cast<size_t>(w[c * width + context])] < 0) {
         ++skipped;
         continue;
       }
       names.push_back(paths[static_cast<size_t>(centres[c])]);
       for (int64_t k = 0; k < width; ++k) {
         const int64_t r = w[c * width + k];
-        kept.push_back(r < 0 ? -1 : local(r));
+        kept.push_back(r < 0 ? -1 : at[static_cast<size_t>(r)]);
       }
     }
     if (names.empty()) continue;

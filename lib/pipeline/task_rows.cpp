@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "mtl/core/error.h"
+#include "mtl/core/frame_windows.h"
 
 namespace mtl {
 namespace {
@@ -106,11 +107,7 @@ StoreSet::StoreSet(const std::vector<std::string>& paths, std::optional<Task> ta
 }
 
 FeatureRows StoreSet::window_frames(std::vector<int64_t>& windows) const {
-  std::vector<int64_t> need;  // every frame the windows name, ascending
-  for (int64_t r : windows)
-    if (r >= 0) need.push_back(r);
-  std::sort(need.begin(), need.end());
-  need.erase(std::unique(need.begin(), need.end()), need.end());
+  const std::vector<int64_t> need = distinct_window_rows(windows);  // windows now name rows of `frames`
   FeatureRows frames;
   for (size_t s = 0, k = 0; s < stores_.size(); ++s) {
     std::vector<size_t> here;
@@ -118,8 +115,6 @@ FeatureRows StoreSet::window_frames(std::vector<int64_t>& windows) const {
       here.push_back(static_cast<size_t>(need[k]) - first_[s]);
     if (!here.empty()) frames.append(stores_[s]->read_selected(here));
   }
-  for (int64_t& r : windows)
-    if (r >= 0) r = std::lower_bound(need.begin(), need.end(), r) - need.begin();
   return frames;
 }
 

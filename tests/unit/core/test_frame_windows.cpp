@@ -85,3 +85,9 @@ BOOST_AUTO_TEST_CASE(paths_without_videos_or_frame_numbers_are_refused) {
   BOOST_CHECK_THROW(check_context(single, 2, "s.h5"), InputError);
   BOOST_CHECK_NO_THROW(check_context(single, 0, "s.h5"));
 }
+
+BOOST_AUTO_TEST_CASE(distinct_window_rows_are_read_once_and_pointed_at) {
+  std::vector<int64_t> w = {-1, 5, 3, 5, -1, 9};
+  BOOST_TEST(distinct_window_rows(w) == (std::vector<int64_t>{3, 5, 9}), boost::test_tools::per_element());
+  BOOST_TEST(w == (std::vector<int64_t>{-1, 1, 0, 1, -1, 2}), boost::test_tools::per_element());
+}

@@ -37,6 +37,10 @@ class FrameIndex {
   size_t videos_ = 0, longest_ = 0;
 };
 
+// The distinct rows that `windows` names (-1: none), ascending; rewrites `windows` to their places
+// in that list, so that the frames can be read once each, in order, and the windows point at them.
+std::vector<int64_t> distinct_window_rows(std::vector<int64_t>& windows);
+
 // Checks that `context` can give a head of `index` any context: InputError naming `source` when
 // every video holds one frame (a window would only ever hold its centre); a warning when the
 // context reaches past the longest video.
