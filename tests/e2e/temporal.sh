@@ -6,8 +6,9 @@
 require_python torch h5py numpy
 FAILED=0
 lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
-# The parity tolerance: 1e-5 (Debian's torch 1.13 in both); CI's LibTorch 2.11 leg, whose sums
-# round otherwise than Debian's Python, sets MTL_TEMPORAL_TOLERANCE.
+# The parity tolerance against the float64 forward: 1e-5 (Debian's torch 1.13 in both), or 10 times
+# the float32 forward's own distance from float64 where that is larger; CI's LibTorch 2.11 leg,
+# whose sums round otherwise than Debian's Python, sets MTL_TEMPORAL_TOLERANCE.
 TOL=${MTL_TEMPORAL_TOLERANCE:-1e-5}
 
 # A validation store with gaps: frames 1, 3, 4, 10-12 and 40 of every video left out (frame 1: the
@@ -22,7 +23,9 @@ expect_exit 0 "AU head, gru, T = 4" -- mtl-train-au $T --lr 0.1 --node-dim 16 --
 expect_exit 0 "AU head, conv, T = 5" -- mtl-train-au $T --lr 0.1 --node-dim 16 --context 5 --temporal-width 32 -o "$WORK/au_conv.pt"
 expect_exit 0 "EX head, transformer, T = 3, on the gru AU head" -- mtl-train-ex $T --lr 0.3 --au "$WORK/au_gru.pt" \
   --context 3 --temporal transformer --temporal-width 32 --temporal-depth 2 -o "$WORK/ex_tr.pt"
-expect_exit 0 "EX head, per-frame, on the conv AU head" -- mtl-train-ex $T --lr 0.3 --au "$WORK/au_conv.pt" \
+# At lr 0.1: at 0.3 this head's logits pass 100 in two epochs, and float32 rounding alone then moves
+# its probabilities by 1e-5 to 7e-5, by amounts that differ between LibTorch builds and CPUs.
+expect_exit 0 "EX head, per-frame, on the conv AU head" -- mtl-train-ex $T --lr 0.1 --au "$WORK/au_conv.pt" \
   --attention paper -o "$WORK/ex_frame.pt"
 expect_exit 0 "VA head, conv, T = 6" -- mtl-train-va $T --lr 0.05 --context 6 --temporal-width 16 -o "$WORK/va_conv.pt"
 expect_exit 0 "VA head, gru, 2 layers, T = 2" -- mtl-train-va $T --lr 0.05 --context 2 --temporal gru --temporal-depth 2 \

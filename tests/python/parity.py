@@ -32,7 +32,7 @@ def au_forward(sd, meta, x):
     v = torch.relu(bn(linear(x, sd, "node_fc"), sd, "node_bn")).view(b, 12, c)
     s = v @ v.transpose(1, 2)
     kth = s.topk(k, dim=-1).values[:, :, -1:]
-    a = (s >= kth).float()
+    a = (s >= kth).to(s.dtype)
     d = a.sum(-1).pow(-0.5)
     a_hat = d[:, :, None] * a * d[:, None, :]
     v2 = torch.relu(v + bn(a_hat @ linear(v, sd, "gnn_v") + linear(v, sd, "gnn_u"), sd, "gnn_bn"))
