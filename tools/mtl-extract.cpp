@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
       ("backbone", "TorchScript backbone file (required)", cxxopts::value(o.backbone))
       ("o,output", "feature store to write (required)", cxxopts::value(o.output))
       ("half", "store features as float16")
+      ("mirror", "also store the features and logits of each image flipped left to right (for the trainers' "
+                 "--augment flip and mtl-predict's --tta flip); the backbone runs twice per image")
       ("shard", "extract only shard I of N of the input list (I/N); inside a Slurm job array the default is "
                 "the array task's shard", cxxopts::value<std::string>())
       ("no-resume", "start afresh even when an interrupted run left a matching OUTPUT.part")
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
     if (r.count("input")) o.input = r["input"].as<std::vector<std::string>>()[0];
     mtl::cli::finish_image_options(r, o);
     o.half = r.count("half") > 0;
+    o.mirror = r.count("mirror") > 0;
     o.resume = r.count("no-resume") == 0;
     if (r.count("shard")) o.shard = mtl::parse_shard(r["shard"].as<std::string>());
     else if (auto s = mtl::slurm_array_shard()) o.shard = *s;

@@ -154,7 +154,10 @@ void add_train_options(Parser& p, TrainOptions& o) {
     ("weight-decay", "SGD weight decay",
      cxxopts::value(t.sam.weight_decay)->default_value(default_text(t.sam.weight_decay)))
     ("rho", "SAM neighbourhood size (0: plain SGD steps taken twice)",
-     cxxopts::value(t.sam.rho)->default_value(default_text(t.sam.rho)));
+     cxxopts::value(t.sam.rho)->default_value(default_text(t.sam.rho)))
+    ("augment", "none, or flip: each row, each epoch, trains on the features of its mirrored image with "
+                "probability 0.5 (needs stores written by mtl-extract --mirror; the labels do not change)",
+     cxxopts::value<std::string>()->default_value("none"));
   add_head_options(p, o);
 }
 
@@ -174,6 +177,9 @@ void finish_train_options(const Parser& p, const cxxopts::ParseResult& r, TrainO
   const auto input = r["input"].as<std::string>();
   if (auto k = parse_input_kind(input)) o.recipe.input = *k;
   else throw UsageError("--input must be features, features+logits or auto, not '" + input + "'");
+  const auto augment = r["augment"].as<std::string>();
+  if (augment != "none" && augment != "flip") throw UsageError("--augment must be none or flip, not '" + augment + "'");
+  o.recipe.augment_flip = augment == "flip";
   finish_head_options(r, o);
   o.check();
 }

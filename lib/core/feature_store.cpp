@@ -19,10 +19,44 @@ void FeatureRows::append(const FeatureRows& o) {
   if (o.dim != dim || o.logits_dim != logits_dim)
     throw std::invalid_argument("feature rows of different sizes (" + std::to_string(dim) + " and " +
                                 std::to_string(o.dim) + ")");
+  if (size() > 0 && o.has_mirror() != has_mirror())
+    throw std::invalid_argument("feature rows with and without mirrored features");
   image.insert(image.end(), o.image.begin(), o.image.end());
   features.insert(features.end(), o.features.begin(), o.features.end());
   logits.insert(logits.end(), o.logits.begin(), o.logits.end());
+  features_mirror.insert(features_mirror.end(), o.features_mirror.begin(), o.features_mirror.end());
+  logits_mirror.insert(logits_mirror.end(), o.logits_mirror.begin(), o.logits_mirror.end());
   labels.insert(labels.end(), o.labels.begin(), o.labels.end());
+}
+
+void FeatureRows::append_row(const FeatureRows& o, size_t i) {
+  if (size() == 0 && dim == 0) {
+    dim = o.dim;
+    logits_dim = o.logits_dim;
+  }
+  if (o.dim != dim || o.logits_dim != logits_dim)
+    throw std::invalid_argument("feature rows of different sizes (" + std::to_string(dim) + " and " +
+                                std::to_string(o.dim) + ")");
+  auto copy = [i](std::vector<float>& to, const std::vector<float>& from, size_t width) {
+    if (width > 0 && !from.empty()) to.insert(to.end(), from.begin() + i * width, from.begin() + (i + 1) * width);
+  };
+  image.push_back(o.image[i]);
+  labels.push_back(o.labels[i]);
+  copy(features, o.features, o.dim);
+  copy(logits, o.logits, o.logits_dim);
+  copy(features_mirror, o.features_mirror, o.dim);
+  copy(logits_mirror, o.logits_mirror, o.logits_dim);
+}
+
+FeatureRows FeatureRows::mirrored() const {
+  FeatureRows m;
+  m.dim = dim;
+  m.logits_dim = logits_dim;
+  m.image = image;
+  m.labels = labels;
+  m.features = features_mirror;
+  m.logits = logits_mirror;
+  return m;
 }
 
 std::string store_mismatch(const StoreInfo& got, const StoreInfo& want) {

@@ -106,18 +106,17 @@ FeatureRows FeatureStoreReader::read_selected(const std::vector<size_t>& rows) c
     size_t b = a + 1;
     while (b < rows.size() && rows[b] > rows[b - 1] && rows[b] - rows[b - 1] <= 64) ++b;
     const FeatureRows run = read(rows[a], rows[b - 1] + 1 - rows[a]);
-    for (size_t k = a; k < b; ++k) {
-      const size_t i = rows[k] - rows[a];
-      out.image.push_back(run.image[i]);
-      out.labels.push_back(run.labels[i]);
-      out.features.insert(out.features.end(), run.features.begin() + i * run.dim, run.features.begin() + (i + 1) * run.dim);
-      if (run.logits_dim)
-        out.logits.insert(out.logits.end(), run.logits.begin() + i * run.logits_dim,
-                          run.logits.begin() + (i + 1) * run.logits_dim);
-    }
+    for (size_t k = a; k < b; ++k) out.append_row(run, rows[k] - rows[a]);
     a = b;
   }
   return out;
+}
+
+void FeatureStoreReader::read_mirror(const std::string& why) {
+  if (!info_.mirror)
+    throw InputError(path_ + ": " + why + " needs the features of mirrored images, and this store holds none "
+                     "(extract it again with mtl-extract --mirror)");
+  mirror_ = true;
 }
 
 FeatureRows FeatureStoreReader::read(size_t start, size_t count, bool with_features) const {
@@ -134,6 +133,16 @@ FeatureRows FeatureStoreReader::read(size_t start, size_t count, bool with_featu
     if (r.logits_dim > 0) {
       r.logits.resize(n * r.logits_dim);
       read_rows(impl_->sets[kLogits], H5T_NATIVE_FLOAT, start, n, r.logits_dim, r.logits.data(), path_ + ": logits");
+    }
+    if (mirror_) {
+      r.features_mirror.resize(n * r.dim);
+      read_rows(impl_->sets[kFeaturesMirror], H5T_NATIVE_FLOAT, start, n, r.dim, r.features_mirror.data(),
+                path_ + ": features_mirror");
+      if (r.logits_dim > 0) {
+        r.logits_mirror.resize(n * r.logits_dim);
+        read_rows(impl_->sets[kLogitsMirror], H5T_NATIVE_FLOAT, start, n, r.logits_dim, r.logits_mirror.data(),
+                  path_ + ": logits_mirror");
+      }
     }
   }
   r.image = read_string_rows(impl_->sets[kImage], start, n, path_ + ": image");
@@ -176,6 +185,8 @@ void FeatureStoreReader::check_rows(const FeatureRows& r, size_t start) const {
   };
   finite(r.features, r.dim, "feature");
   finite(r.logits, r.logits_dim, "logit");
+  finite(r.features_mirror, r.dim, "mirrored feature");
+  finite(r.logits_mirror, r.logits_dim, "mirrored logit");
 }
 
 std::vector<std::string> FeatureStoreReader::skipped() const {

@@ -71,6 +71,7 @@ std::string resume_mismatch(hid_t f, const StoreInfo& want, const std::string& p
   read_attributes(f, part, got);
   if (std::string why = store_mismatch(got, want); !why.empty()) return why;
   if (got.input_sha256 != want.input_sha256) return "other input rows";
+  if (got.mirror != want.mirror) return got.mirror ? "written with --mirror" : "written without --mirror";
   Hid d(H5Dopen2(f, kRowDatasets[kFeatures].name, H5P_DEFAULT), H5Dclose);
   Hid t(H5Dget_type(d), H5Tclose);
   if ((H5Tget_size(t) == 2) != want.half) return "another precision";
@@ -195,6 +196,8 @@ void FeatureStoreWriter::append(const FeatureRows& r, size_t inputs_done, const 
                                 std::to_string(info.feature_dim));
   if (r.features.size() != n * info.feature_dim || (info.logits_dim > 0 && r.logits.size() != n * info.logits_dim))
     throw std::invalid_argument("feature or logit rows do not match the store's sizes");
+  if (info.mirror && (r.features_mirror.size() != r.features.size() || r.logits_mirror.size() != r.logits.size()))
+    throw std::invalid_argument("mirrored feature or logit rows do not match the store's sizes");
   std::vector<int8_t> au(n * kNumAU), ex(n);
   std::vector<float> va(n * 2);
   for (size_t i = 0; i < n; ++i) {
@@ -216,6 +219,8 @@ void FeatureStoreWriter::append(const FeatureRows& r, size_t inputs_done, const 
     rows(kEx, H5T_NATIVE_INT8, ex.data());
     rows(kVa, H5T_NATIVE_FLOAT, va.data());
     if (present(kLogits, info)) rows(kLogits, H5T_NATIVE_FLOAT, r.logits.data());
+    if (present(kFeaturesMirror, info)) rows(kFeaturesMirror, H5T_NATIVE_FLOAT, r.features_mirror.data());
+    if (present(kLogitsMirror, info)) rows(kLogitsMirror, H5T_NATIVE_FLOAT, r.logits_mirror.data());
     write_string_rows(sets[kSkipped], skipped_, skipped, kRowDatasets[kSkipped].name);
     // The committed counts move only after every dataset holds the new rows.
     check(H5Fflush(impl_->file, H5F_SCOPE_GLOBAL), "cannot write (disk full?)", true);

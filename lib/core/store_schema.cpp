@@ -14,13 +14,15 @@ using T = RowDataset::Type;
 using W = RowDataset::Width;
 
 const std::array<RowDataset, kColumnCount> kRowDatasets = {{
-    {"features", T::Features, W::FeatureDim, 0, false},
-    {"image", T::Utf8, W::One, 0, false},
-    {"au", T::Int8, W::Fixed, kNumAU, false},  // 1 present, 0 absent, -1 missing
-    {"ex", T::Int8, W::One, 0, false},         // 0-7, -1 missing
-    {"va", T::Float32, W::Fixed, 2, false},    // -5 missing
-    {"logits", T::Float32, W::LogitsDim, 0, false},
-    {"skipped", T::Utf8, W::One, 0, true},  // the inputs --skip-bad left out
+    {"features", T::Features, W::FeatureDim, 0, false, false},
+    {"image", T::Utf8, W::One, 0, false, false},
+    {"au", T::Int8, W::Fixed, kNumAU, false, false},  // 1 present, 0 absent, -1 missing
+    {"ex", T::Int8, W::One, 0, false, false},         // 0-7, -1 missing
+    {"va", T::Float32, W::Fixed, 2, false, false},    // -5 missing
+    {"logits", T::Float32, W::LogitsDim, 0, false, false},
+    {"skipped", T::Utf8, W::One, 0, true, false},  // the inputs --skip-bad left out
+    {"features_mirror", T::Features, W::FeatureDim, 0, false, true},  // of the image flipped left to right
+    {"logits_mirror", T::Float32, W::LogitsDim, 0, false, true},
 }};
 
 hsize_t columns(Column c, const StoreInfo& info) {
@@ -34,7 +36,9 @@ hsize_t columns(Column c, const StoreInfo& info) {
   return 0;
 }
 
-bool present(Column c, const StoreInfo& info) { return kRowDatasets[c].width != W::LogitsDim || info.logits_dim > 0; }
+bool present(Column c, const StoreInfo& info) {
+  return (kRowDatasets[c].width != W::LogitsDim || info.logits_dim > 0) && (!kRowDatasets[c].mirror || info.mirror);
+}
 
 H5T_class_t type_class(Column c) {
   switch (kRowDatasets[c].type) {
@@ -69,15 +73,15 @@ Attribute floats(const char* name, std::array<float, 3> StoreInfo::*field) {
   return a;
 }
 
-Attribute flag(const char* name, bool StoreInfo::*field) {
-  Attribute a{name, A::Flag, false};
+Attribute flag(const char* name, bool StoreInfo::*field, bool optional = false) {
+  Attribute a{name, A::Flag, optional};
   a.flag = field;
   return a;
 }
 
 }  // namespace
 
-const std::array<Attribute, 13> kAttributes = {
+const std::array<Attribute, 14> kAttributes = {
     text("toolkit_version", &StoreInfo::toolkit_version),
     text("backbone", &StoreInfo::backbone),
     text("backbone_sha256", &StoreInfo::backbone_sha256),
@@ -91,6 +95,7 @@ const std::array<Attribute, 13> kAttributes = {
     integer("feature_dim", &StoreInfo::feature_dim, 1, kMaxStoreColumns),
     integer("logits_dim", &StoreInfo::logits_dim, 0, kMaxStoreColumns),
     flag("labelled", &StoreInfo::labelled),
+    flag("mirror", &StoreInfo::mirror, true),  // features_mirror and logits_mirror (mtl-extract --mirror)
 };
 
 void write_attributes(hid_t f, const StoreInfo& info) {

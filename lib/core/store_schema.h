@@ -15,7 +15,7 @@ namespace mtl {
 namespace store_schema {
 
 // The row datasets, in the order a store creates them (the index of each in kRowDatasets).
-enum Column { kFeatures, kImage, kAu, kEx, kVa, kLogits, kSkipped, kColumnCount };
+enum Column { kFeatures, kImage, kAu, kEx, kVa, kLogits, kSkipped, kFeaturesMirror, kLogitsMirror, kColumnCount };
 
 struct RowDataset {
   const char* name;
@@ -24,6 +24,7 @@ struct RowDataset {
   int fixed_columns;  // Width::Fixed
   // Its rows: the committed image rows ("rows_committed"), or the skipped inputs ("skipped_committed").
   bool counts_skipped;
+  bool mirror;  // held only by stores written with --mirror (StoreInfo::mirror)
 };
 
 extern const std::array<RowDataset, kColumnCount> kRowDatasets;
@@ -31,7 +32,8 @@ extern const std::array<RowDataset, kColumnCount> kRowDatasets;
 // The columns of dataset `c` in a store of `info`: 0 for a one-dimensional dataset; for the
 // logits, 0 also when the store has none (logits_dim 0: no dataset).
 hsize_t columns(Column c, const StoreInfo& info);
-// Whether a store of `info` holds dataset `c` (the logits only with logits_dim > 0).
+// Whether a store of `info` holds dataset `c` (the logits only with logits_dim > 0, the mirrored
+// ones only with info.mirror).
 bool present(Column c, const StoreInfo& info);
 // The HDF5 class a reader requires of dataset `c`.
 H5T_class_t type_class(Column c);
@@ -50,7 +52,7 @@ struct Attribute {
   long long min = 0, max = 0;  // Int: the range a reader accepts
 };
 
-extern const std::array<Attribute, 13> kAttributes;
+extern const std::array<Attribute, 14> kAttributes;
 
 // The writer's progress, written 0 at creation and moved as rows are committed.
 constexpr std::array<const char*, 4> kCounters = {"rows_committed", "inputs_committed", "skipped_committed",

@@ -137,6 +137,9 @@ void read_training(const json& m, CheckpointMeta& c) {
   c.recipe.sam.momentum = m.value("momentum", c.recipe.sam.momentum);
   c.recipe.sam.weight_decay = m.value("weight_decay", c.recipe.sam.weight_decay);
   c.recipe.sam.rho = m.value("rho", c.recipe.sam.rho);
+  const std::string augment = m.value("augment", std::string("none"));  // written since --augment
+  if (augment != "none" && augment != "flip") throw std::invalid_argument("augment must be none or flip, not '" + augment + "'");
+  c.recipe.augment_flip = augment == "flip";
   c.seed = integer(m, "seed", c.seed);
   c.threads = integer(m, "threads", c.threads);
   c.train_data = stores_from(m, "train_data");
@@ -218,6 +221,7 @@ std::string CheckpointMeta::to_json() const {
     m[std::string(task_name(t)) + "_checkpoint"] = up.path;
     m[std::string(task_name(t)) + "_checkpoint_sha256"] = up.sha256;
   }
+  if (recipe.augment_flip) m["augment"] = "flip";  // absent: none (the checkpoints of earlier releases)
   if (!loss_weights.empty()) m["loss_weights"] = loss_weights;
   if (!weights_sha256.empty()) m["weights_sha256"] = weights_sha256;
   if (au_thresholds) m["au_thresholds"] = *au_thresholds;

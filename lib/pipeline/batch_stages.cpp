@@ -12,6 +12,7 @@ DecodeStage::DecodeStage(const InputList& list, size_t first, const ExtractOptio
       slots_(static_cast<size_t>(std::max<size_t>(1, std::min<size_t>(depth, batches_)))) {
   for (auto& s : slots_) {
     s.batch.pixels = backbone.host_buffer(opt.batch);
+    if (opt.mirror) s.batch.mirrored = backbone.host_buffer(opt.batch);
     s.batch.errors.resize(opt.batch);
   }
   const int n = static_cast<int>(std::max<size_t>(1, std::min<size_t>(std::max(threads, 1), total_)));
@@ -43,7 +44,10 @@ void DecodeStage::decode(size_t image) {
   const auto& img = list_.images[first_ + image];
   std::string error;
   try {
-    load_preprocessed(join_image_path(opt_.image_root, img.path), opt_.pre, slot.batch.pixels.data() + j * opt_.pre.floats());
+    const std::string path = join_image_path(opt_.image_root, img.path);
+    float* out = slot.batch.pixels.data() + j * opt_.pre.floats();
+    if (opt_.mirror) load_preprocessed(path, opt_.pre, out, slot.batch.mirrored.data() + j * opt_.pre.floats());
+    else load_preprocessed(path, opt_.pre, out);
   } catch (const std::exception& e) {
     error = e.what();
   }

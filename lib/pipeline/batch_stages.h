@@ -28,6 +28,7 @@ struct DecodedBatch {
   size_t start = 0;
   int count = 0;
   HostBuffer pixels;  // count * 3*S*S floats
+  HostBuffer mirrored;  // the same of each image flipped left to right (ExtractOptions::mirror)
   std::vector<std::string> errors;
 };
 

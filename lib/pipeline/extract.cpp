@@ -58,6 +58,7 @@ FeatureRows keep_good(const InputList& list, const ExtractOptions& opt, DecodedB
                       std::vector<int>& lines) {
   const size_t per = opt.pre.floats();
   float* pixels = d.pixels.data();
+  float* mirrored = opt.mirror ? d.mirrored.data() : nullptr;
   FeatureRows rows;
   int good = 0;
   for (int i = 0; i < d.count; ++i) {
@@ -69,6 +70,7 @@ FeatureRows keep_good(const InputList& list, const ExtractOptions& opt, DecodedB
       continue;
     }
     if (good != i) std::copy_n(pixels + i * per, per, pixels + good * per);
+    if (good != i && mirrored) std::copy_n(mirrored + i * per, per, mirrored + good * per);
     rows.image.push_back(img.path);
     rows.labels.push_back(img.labels);
     lines.push_back(img.line);
@@ -83,32 +85,33 @@ bool all_finite(const float* v, size_t n) {
   return true;
 }
 
-// A row whose features or logits hold a NaN or an infinity is an InputError naming the image, or
-// under opt.skip_bad is dropped with a warning, as an undecodable image is.
+// A row whose features or logits (or mirrored ones) hold a NaN or an infinity is an InputError
+// naming the image, or under opt.skip_bad is dropped with a warning, as an undecodable image is.
 void drop_nonfinite(FeatureRows& rows, const std::vector<int>& lines, const ExtractOptions& opt, ExtractResult& res) {
-  size_t good = 0;
   const size_t d = rows.dim, l = rows.logits_dim;
+  auto finite = [&](size_t i) {
+    return all_finite(&rows.features[i * d], d) && all_finite(rows.logits.data() + i * l, l) &&
+           (!rows.has_mirror() ||
+            (all_finite(&rows.features_mirror[i * d], d) && all_finite(rows.logits_mirror.data() + i * l, l)));
+  };
+  bool all = true;
+  for (size_t i = 0; i < rows.size() && all; ++i) all = finite(i);
+  if (all) return;
+  FeatureRows kept;
+  kept.dim = rows.dim;
+  kept.logits_dim = rows.logits_dim;
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (all_finite(&rows.features[i * d], d) && all_finite(rows.logits.data() + i * l, l)) {
-      if (good != i) {
-        std::copy_n(&rows.features[i * d], d, &rows.features[good * d]);
-        std::copy_n(rows.logits.data() + i * l, l, rows.logits.data() + good * l);
-        rows.image[good] = std::move(rows.image[i]);
-        rows.labels[good] = rows.labels[i];
-      }
-      ++good;
+    if (finite(i)) {
+      kept.append_row(rows, i);
       continue;
     }
     const std::string what = opt.backbone + ": the backbone gave non-finite features (NaN or infinity) for " +
-                             join_image_path(opt.image_root, rows.image[i]);
+                             join_image_path(opt.image_root, rows.image[i]) + (opt.mirror ? " or its mirror image" : "");
     if (!opt.skip_bad) throw InputError(what + " (input line " + std::to_string(lines[i]) + ")");
     logging::warn("skipping: " + what);
     res.skipped.push_back(rows.image[i]);
   }
-  rows.image.resize(good);
-  rows.labels.resize(good);
-  rows.features.resize(good * d);
-  rows.logits.resize(good * l);
+  rows = std::move(kept);
 }
 
 }  // namespace
@@ -140,6 +143,8 @@ ExtractResult extract_rows(const InputList& list, const ExtractOptions& opt, Bac
     rows.logits_dim = backbone.logits_dim();
     if (rows.size() > 0) {
       backbone.forward(batch.pixels.data(), static_cast<int>(rows.size()), rows.features, rows.logits);
+      if (opt.mirror)
+        backbone.forward(batch.mirrored.data(), static_cast<int>(rows.size()), rows.features_mirror, rows.logits_mirror);
       drop_nonfinite(rows, lines, opt, res);
     }
     const size_t done = batch.start + batch.count;
@@ -185,6 +190,7 @@ StoreInfo store_info(const ExtractOptions& opt, const InputList& list, const Bac
   info.input_sha256 = input_list_sha256(list, opt.image_root);
   info.shard = opt.shard.text();
   info.resize = resize_name(opt.pre.resize);
+  info.mirror = opt.mirror;
   info.compute = net.device + (net.fp16 ? " fp16" : " fp32") + (net.channels_last ? " channels-last" : "");
   return info;
 }

@@ -34,21 +34,13 @@ FeatureRows labelled_rows(const FeatureRows& all, Task task) {
   FeatureRows keep;
   keep.dim = all.dim;
   keep.logits_dim = all.logits_dim;
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (!has_label(task, all.labels[i])) continue;
-    keep.image.push_back(all.image[i]);
-    keep.labels.push_back(all.labels[i]);
-    if (!all.features.empty())  // empty when read without features
-      keep.features.insert(keep.features.end(), all.features.begin() + i * all.dim,
-                           all.features.begin() + (i + 1) * all.dim);
-    if (all.logits_dim && !all.logits.empty())
-      keep.logits.insert(keep.logits.end(), all.logits.begin() + i * all.logits_dim,
-                         all.logits.begin() + (i + 1) * all.logits_dim);
-  }
+  for (size_t i = 0; i < all.size(); ++i)
+    if (has_label(task, all.labels[i])) keep.append_row(all, i);  // features only where read with them
   return keep;
 }
 
-TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features) {
+TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features,
+                        const std::string& mirror_for) {
   TaskRows out;
   // Each image once over all the stores: the same store twice, a shard twice, or a shard with its
   // whole split would weigh rows double. Paths by their hash, each hit compared in full.
@@ -56,6 +48,7 @@ TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool w
   for (size_t s = 0; s < paths.size(); ++s) {
     const std::string& path = paths[s];
     FeatureStoreReader store(path);
+    if (!mirror_for.empty()) store.read_mirror(mirror_for);
     FeatureRows keep = read_labelled(store, task, with_features);
     if (s > 0 && (keep.dim != out.rows.dim || keep.logits_dim != out.rows.logits_dim))
       throw InputError(path + ": " + std::to_string(keep.dim) + " features and " + std::to_string(keep.logits_dim) +
@@ -88,10 +81,11 @@ TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool w
   return out;
 }
 
-StoreSet::StoreSet(const std::vector<std::string>& paths, std::optional<Task> task) {
+StoreSet::StoreSet(const std::vector<std::string>& paths, std::optional<Task> task, const std::string& mirror_for) {
   constexpr size_t kChunk = 4096;
   for (const auto& p : paths) {
     stores_.push_back(std::make_unique<FeatureStoreReader>(p));
+    if (!mirror_for.empty()) stores_.back()->read_mirror(mirror_for);
     first_.push_back(images_.size());
     const auto& store = *stores_.back();
     for (size_t start = 0; start < store.rows(); start += kChunk) {

@@ -61,8 +61,9 @@ std::vector<LoadedHead> load_upstream(const TrainOptions& o, CheckpointMeta& m, 
   return v;
 }
 
-TaskRows load_rows(const std::vector<std::string>& paths, Task task, size_t at_least, bool with_features) {
-  TaskRows r = load_task_rows(paths, task, with_features);
+TaskRows load_rows(const std::vector<std::string>& paths, Task task, size_t at_least, bool with_features,
+                   bool mirror = false) {
+  TaskRows r = load_task_rows(paths, task, with_features, mirror ? "--augment flip" : "");
   const size_t n = r.rows.size();
   if (n < at_least)
     throw InputError(r.source + ": " + std::to_string(n) + (n == 1 ? " row" : " rows") + " with " +
@@ -98,8 +99,11 @@ void check_head_fits(const TrainOptions& o, int in_dim, bool on_cuda) {
   logging::warn(what + ", more than the " + format_size(have) + " available now");
 }
 
-// Bytes per row held in memory: the rows as read, the input tensor and its concatenation.
-size_t bytes_per_row(const CheckpointMeta& m) { return size_t(3) * 4 * static_cast<size_t>(m.in_dim); }
+// Bytes per row held in memory: the rows as read, the input tensor and its concatenation (twice
+// with --augment flip: the mirrored rows too).
+size_t bytes_per_row(const CheckpointMeta& m) {
+  return size_t(3) * 4 * static_cast<size_t>(m.in_dim) * (m.recipe.augment_flip ? 2 : 1);
+}
 
 // The training and validation rows: in memory when they fit the budget, else streamed from the
 // stores a pool of blocks at a time. Either way the batches come in the same order (see
@@ -108,6 +112,8 @@ std::pair<std::unique_ptr<TrainingData>, std::unique_ptr<TrainingData>> make_dat
     const TrainOptions& o, const TaskRows& train, const TaskRows* val, const RowFormat& format,
     const CheckpointMeta& m) {
   const size_t budget = o.memory_budget ? o.memory_budget : available_memory() / 2;
+  RowFormat val_format = format;  // validation reads the images as they are
+  val_format.mirror = false;
   if (format.context > 0) {
     // Windows read every frame of their stores, labelled or not, and keep them in memory.
     size_t frames = 0;
@@ -120,26 +126,26 @@ std::pair<std::unique_ptr<TrainingData>, std::unique_ptr<TrainingData>> make_dat
       logging::debug("training frames in memory (" + format_size(need) + "), windows of " +
                      std::to_string(2 * format.context + 1) + " frames");
       auto t = in_memory_windows(o.train, o.task, format);
-      return {std::move(t), val ? in_memory_windows(o.val, o.task, format) : nullptr};
+      return {std::move(t), val ? in_memory_windows(o.val, o.task, val_format) : nullptr};
     }
     logging::info("streaming the windows from the stores: every frame needs " + format_size(need) + ", more than " +
                   "the memory budget of " + format_size(budget) + "; reading " + std::to_string(kBlockRows * kPoolBlocks) +
                   " rows and their windows' frames at a time, in the same order as in memory");
     auto t = streamed_windows(o.train, o.task, format);
-    return {std::move(t), val ? streamed_windows(o.val, o.task, format) : nullptr};
+    return {std::move(t), val ? streamed_windows(o.val, o.task, val_format) : nullptr};
   }
   const size_t rows = train.rows.size() + (val ? val->rows.size() : 0);
   const size_t need = rows * bytes_per_row(m);
   if (need <= budget) {
     logging::debug("training rows in memory (" + format_size(need) + ")");
-    auto t = in_memory(load_rows(o.train, o.task, 2, true), format);
-    return {std::move(t), val ? in_memory(load_rows(o.val, o.task, 1, true), format) : nullptr};
+    auto t = in_memory(load_rows(o.train, o.task, 2, true, format.mirror), format);
+    return {std::move(t), val ? in_memory(load_rows(o.val, o.task, 1, true), val_format) : nullptr};
   }
   logging::info("streaming the rows from the stores: they need " + format_size(need) + ", more than the memory "
                 "budget of " + format_size(budget) + "; reading " + std::to_string(kBlockRows * kPoolBlocks) +
                 " rows at a time, in the same order as in memory");
   auto t = streamed(o.train, o.task, format);
-  return {std::move(t), val ? streamed(o.val, o.task, format) : nullptr};
+  return {std::move(t), val ? streamed(o.val, o.task, val_format) : nullptr};
 }
 
 // The checkpoint and the log must not overwrite an input or a non-file, and their folders exist.
@@ -242,7 +248,8 @@ void run_train(const TrainOptions& o) {
   const torch::Device device(device_name == "cuda" ? torch::kCUDA : torch::kCPU);
   torch::manual_seed(o.seed);
 
-  const TaskRows train = load_rows(o.train, o.task, 2, false);  // labels, sizes and identity
+  // Labels, sizes and identity; with --augment flip, a store without mirrored features stops here.
+  const TaskRows train = load_rows(o.train, o.task, 2, false, o.recipe.augment_flip);
   const std::optional<TaskRows> val = o.val.empty() ? std::nullopt : std::optional(load_rows(o.val, o.task, 1, false));
   if (val) check_same_features(val->info, o.val.front(), train.info, o.train.front());  // before any training
   CheckpointMeta meta = describe(o, train, val ? &*val : nullptr, threads);
@@ -255,6 +262,7 @@ void run_train(const TrainOptions& o) {
   RowFormat format{meta.with_logits, meta.in_dim, "the " + std::string(task_name(o.task)) + " head",
                    head.get(), &upstream, device};
   format.context = head->context();
+  format.mirror = o.recipe.augment_flip;
   for (const auto& up : upstream) format.context = std::max(format.context, up.head->context());
   auto [train_data, val_data] = make_data(o, train, val ? &*val : nullptr, format, meta);
   meta.data_sha256 = train_data->sha256();

@@ -34,10 +34,11 @@ class BlockedRows : public TrainingData {
       std::vector<TrainingSplit> parts;
       if (carry.size() > 0) parts.push_back(std::move(carry));
       for (int64_t b = first; b < std::min(nb, first + kPoolBlocks); ++b) parts.push_back(block(static_cast<size_t>(ids[b])));
-      const TrainingSplit pool = TrainingSplit::cat(parts);
+      TrainingSplit pool = TrainingSplit::cat(parts);
       parts.clear();
       const int64_t n = pool.size();
       const auto perm = torch::randperm(n, gen, torch::kInt64).to(pool.x.device());
+      if (pool.x_mirror.defined()) pool.flip = (torch::rand({n}, gen) < 0.5).to(pool.x.device());
       const bool last = first + kPoolBlocks >= nb;
       const int64_t full = last ? n : n / batch * batch;
       for (int64_t start = 0; start < full; start += batch) {
@@ -78,6 +79,12 @@ class InMemory : public BlockedRows {
     hash_tensor(h, s_.x);
     if (s_.window.defined()) hash_tensor(h, s_.window);
     hash_tensor(h, s_.y);
+    if (s_.x_mirror.defined()) {  // the mirrored inputs' own digest, last (as the streamed sources can)
+      Sha256 m;
+      hash_tensor(m, s_.x_mirror);
+      const std::string digest = m.hex();
+      h.update(digest.data(), digest.size());
+    }
     return h.hex();
   }
 
@@ -100,6 +107,7 @@ class Streamed : public BlockedRows {
     int64_t in_open = 0;  // its labelled rows so far
     for (const auto& p : paths) {
       stores_.push_back(std::make_unique<FeatureStoreReader>(p));
+      if (f.mirror) stores_.back()->read_mirror("--augment flip");
       const auto& store = *stores_.back();
       const size_t s = stores_.size() - 1;
       size_t from = 0;           // where the open block's rows begin in this store,
@@ -154,15 +162,20 @@ class Streamed : public BlockedRows {
   // One pass in store order: the targets, and the checksum of inputs then targets.
   void summarize() {
     if (!sha_.empty()) return;
-    Sha256 h;
+    Sha256 h, m;  // m: the mirrored inputs, appended last as in InMemory::sha256
     std::vector<torch::Tensor> ys;
     for (size_t b = 0; b < blocks_.size(); ++b) {
       TrainingSplit s = block(b);
       hash_tensor(h, s.x);
+      if (s.x_mirror.defined()) hash_tensor(m, s.x_mirror);
       ys.push_back(s.y);
     }
     y_ = torch::cat(ys);
     hash_tensor(h, y_);
+    if (format_.mirror) {
+      const std::string digest = m.hex();
+      h.update(digest.data(), digest.size());
+    }
     sha_ = h.hex();
   }
 
@@ -181,7 +194,7 @@ class Streamed : public BlockedRows {
 class StreamedWindows : public BlockedRows {
  public:
   StreamedWindows(const std::vector<std::string>& paths, Task task, const RowFormat& f)
-      : format_(f), set_(paths, task), index_(set_.images(), set_.source()) {
+      : format_(f), set_(paths, task, f.mirror ? "--augment flip" : ""), index_(set_.images(), set_.source()) {
     check_context(index_, format_.context, set_.source());
   }
   int64_t size() const override { return static_cast<int64_t>(set_.labelled().size()); }
@@ -220,12 +233,15 @@ class StreamedWindows : public BlockedRows {
   void summarize() {
     if (!sha_.empty()) return;
     constexpr size_t kChunk = 4096;
-    Sha256 h;
+    Sha256 h, m;  // m: the mirrored inputs, appended last as in InMemory::sha256
     for (size_t s = 0; s < set_.stores(); ++s) {
       const FeatureStoreReader& store = set_.store(s);
-      for (size_t start = 0; start < store.rows(); start += kChunk)
-        hash_tensor(h, head_input(store.read(start, std::min(kChunk, store.rows() - start)), format_.with_logits,
-                                  format_.in_dim, store.path(), format_.head_name));
+      for (size_t start = 0; start < store.rows(); start += kChunk) {
+        const FeatureRows r = store.read(start, std::min(kChunk, store.rows() - start));
+        hash_tensor(h, head_input(r, format_.with_logits, format_.in_dim, store.path(), format_.head_name));
+        if (format_.mirror)
+          hash_tensor(m, head_input(r.mirrored(), format_.with_logits, format_.in_dim, store.path(), format_.head_name));
+      }
     }
     std::vector<torch::Tensor> ys;
     for (size_t b = 0; b < blocks(); ++b) {
@@ -235,6 +251,10 @@ class StreamedWindows : public BlockedRows {
     }
     y_ = torch::cat(ys);
     hash_tensor(h, y_);
+    if (format_.mirror) {
+      const std::string digest = m.hex();
+      h.update(digest.data(), digest.size());
+    }
     sha_ = h.hex();
   }
 
@@ -247,49 +267,77 @@ class StreamedWindows : public BlockedRows {
 
 }  // namespace
 
+namespace {
+
+// `mirrored` where flip [n] says so, `plain` elsewhere (rows along dimension 0).
+torch::Tensor pick(const torch::Tensor& flip, const torch::Tensor& mirrored, const torch::Tensor& plain) {
+  std::vector<int64_t> shape(static_cast<size_t>(plain.dim()), 1);
+  shape[0] = flip.size(0);
+  return torch::where(flip.view(shape), mirrored, plain);
+}
+
+}  // namespace
+
 torch::Tensor TrainingSplit::forward(TaskHead& head) const {
-  if (!window.defined()) return head.forward(x, upstream);
+  UpstreamOutputs up = upstream;
+  if (flip.defined())
+    for (auto& [task, out] : up) out = pick(flip, upstream_mirror.at(task), out);
+  if (!window.defined()) return head.forward(flip.defined() ? pick(flip, x_mirror, x) : x, up);
   auto [xw, mask] = gather_windows(x, window);
-  return head.forward_window(xw, mask, upstream);
+  if (flip.defined()) xw = pick(flip, gather_windows(x_mirror, window).first, xw);
+  return head.forward_window(xw, mask, up);
 }
 
 TrainingSplit TrainingSplit::select(const torch::Tensor& idx) const {
-  if (window.defined()) {
-    TrainingSplit s{x, y.index_select(0, idx), {}, window.index_select(0, idx)};
-    for (const auto& [task, out] : upstream) s.upstream[task] = out.index_select(0, idx);
-    return s;
+  TrainingSplit s;
+  s.y = y.index_select(0, idx);
+  if (window.defined()) {  // the frames stay whole; the windows are selected
+    s.x = x, s.x_mirror = x_mirror;
+    s.window = window.index_select(0, idx);
+  } else {
+    s.x = x.index_select(0, idx);
+    if (x_mirror.defined()) s.x_mirror = x_mirror.index_select(0, idx);
   }
-  TrainingSplit s{x.index_select(0, idx), y.index_select(0, idx), {}, {}};
+  if (flip.defined()) s.flip = flip.index_select(0, idx);
   for (const auto& [task, out] : upstream) s.upstream[task] = out.index_select(0, idx);
+  for (const auto& [task, out] : upstream_mirror) s.upstream_mirror[task] = out.index_select(0, idx);
   return s;
 }
 
 TrainingSplit TrainingSplit::rows(int64_t start, int64_t count) const {
+  TrainingSplit s;
+  s.y = y.narrow(0, start, count);
   if (window.defined()) {
-    TrainingSplit s{x, y.narrow(0, start, count), {}, window.narrow(0, start, count)};
-    for (const auto& [task, out] : upstream) s.upstream[task] = out.narrow(0, start, count);
-    return s;
+    s.x = x, s.x_mirror = x_mirror;
+    s.window = window.narrow(0, start, count);
+  } else {
+    s.x = x.narrow(0, start, count);
+    if (x_mirror.defined()) s.x_mirror = x_mirror.narrow(0, start, count);
   }
-  TrainingSplit s{x.narrow(0, start, count), y.narrow(0, start, count), {}, {}};
+  if (flip.defined()) s.flip = flip.narrow(0, start, count);
   for (const auto& [task, out] : upstream) s.upstream[task] = out.narrow(0, start, count);
+  for (const auto& [task, out] : upstream_mirror) s.upstream_mirror[task] = out.narrow(0, start, count);
   return s;
 }
 
 TrainingSplit TrainingSplit::cat(const std::vector<TrainingSplit>& parts) {
   if (parts.size() == 1) return parts[0];
-  std::vector<torch::Tensor> xs, ys, ws;
-  std::map<Task, std::vector<torch::Tensor>> ups;
+  std::vector<torch::Tensor> xs, xms, ys, ws;
+  std::map<Task, std::vector<torch::Tensor>> ups, ups_mirror;
   for (const auto& p : parts) {
     xs.push_back(p.x);
+    if (p.x_mirror.defined()) xms.push_back(p.x_mirror);
     ys.push_back(p.y);
     if (p.window.defined()) ws.push_back(p.window);
     for (const auto& [task, out] : p.upstream) ups[task].push_back(out);
+    for (const auto& [task, out] : p.upstream_mirror) ups_mirror[task].push_back(out);
   }
-  TrainingSplit s;
+  TrainingSplit s;  // `flip` is left out: each pool draws its own
   bool shared = true;  // windowed splits of one source in memory share its frames
   for (const auto& p : parts) shared = shared && p.x.is_same(parts.front().x);
   if (!ws.empty() && shared) {
     s.x = parts.front().x;
+    s.x_mirror = parts.front().x_mirror;
     s.window = torch::cat(ws);
   } else if (!ws.empty()) {  // streamed blocks, each with its frames: their tables one after the other
     int64_t offset = 0;
@@ -298,12 +346,15 @@ TrainingSplit TrainingSplit::cat(const std::vector<TrainingSplit>& parts) {
       offset += parts[i].x.size(0);
     }
     s.x = torch::cat(xs);
+    if (!xms.empty()) s.x_mirror = torch::cat(xms);
     s.window = torch::cat(ws);
   } else {
     s.x = torch::cat(xs);
+    if (!xms.empty()) s.x_mirror = torch::cat(xms);
   }
   s.y = torch::cat(ys);
   for (const auto& [task, outs] : ups) s.upstream[task] = torch::cat(outs);
+  for (const auto& [task, outs] : ups_mirror) s.upstream_mirror[task] = torch::cat(outs);
   return s;
 }
 
@@ -311,16 +362,22 @@ TrainingSplit RowFormat::split(const FeatureRows& rows, const std::string& sourc
   TrainingSplit s;
   s.x = head_input(rows, with_logits, in_dim, source, head_name).to(device);
   s.y = head->targets(rows).to(device);
+  const FeatureRows mirrored = mirror ? rows.mirrored() : FeatureRows{};
+  if (mirror) s.x_mirror = head_input(mirrored, with_logits, in_dim, source, head_name).to(device);
   torch::NoGradGuard ng;
-  for (const auto& up : *upstream) {
-    // A block at a time: the AU head at the authors' size holds 12 x C values per row in each of
-    // several intermediates, about 9 GB for 20k rows in one go; and a streamed block then runs
-    // the same forward on the same rows as in memory (same bits).
-    auto x = head_input(rows, up.meta.with_logits, up.meta.in_dim, source, up.path).to(device);
+  // A block at a time: the AU head at the authors' size holds 12 x C values per row in each of
+  // several intermediates, about 9 GB for 20k rows in one go; and a streamed block then runs the
+  // same forward on the same rows as in memory (same bits).
+  auto run = [&](const LoadedHead& up, const FeatureRows& r) {
+    auto x = head_input(r, up.meta.with_logits, up.meta.in_dim, source, up.path).to(device);
     std::vector<torch::Tensor> parts;
     for (int64_t at = 0; at < x.size(0); at += kBlockRows)
       parts.push_back(up.head->prediction(up.head->forward(x.slice(0, at, std::min(at + kBlockRows, x.size(0))), {})));
-    s.upstream[up.meta.task] = parts.empty() ? up.head->prediction(up.head->forward(x, {})) : torch::cat(parts);
+    return parts.empty() ? up.head->prediction(up.head->forward(x, {})) : torch::cat(parts);
+  };
+  for (const auto& up : *upstream) {
+    s.upstream[up.meta.task] = run(up, rows);
+    if (mirror) s.upstream_mirror[up.meta.task] = run(up, mirrored);
   }
   return s;
 }
@@ -337,16 +394,21 @@ TrainingSplit RowFormat::window_split(const FeatureRows& all, const std::vector<
     labelled.labels.push_back(all.labels[static_cast<size_t>(c)]);
   }
   s.y = head->targets(labelled).to(device);
+  const FeatureRows mirrored = mirror ? all.mirrored() : FeatureRows{};
+  if (mirror) s.x_mirror = head_input(mirrored, with_logits, in_dim, source, head_name).to(device);
   torch::NoGradGuard ng;
-  for (const auto& up : *upstream) {
-    // A block at a time, as in split().
-    auto frames = head_input(all, up.meta.with_logits, up.meta.in_dim, source, up.path).to(device);
+  auto run = [&](const LoadedHead& up, const FeatureRows& r) {  // a block at a time, as in split()
+    auto frames = head_input(r, up.meta.with_logits, up.meta.in_dim, source, up.path).to(device);
     std::vector<torch::Tensor> parts;
     for (int64_t at = 0; at < n; at += kBlockRows) {
       auto [xw, mask] = gather_windows(frames, s.window.slice(0, at, std::min(at + kBlockRows, n)));
       parts.push_back(up.head->prediction(up.head->forward_window(xw, mask, {})));
     }
-    s.upstream[up.meta.task] = torch::cat(parts);
+    return torch::cat(parts);
+  };
+  for (const auto& up : *upstream) {
+    s.upstream[up.meta.task] = run(up, all);
+    if (mirror) s.upstream_mirror[up.meta.task] = run(up, mirrored);
   }
   return s;
 }
@@ -355,7 +417,9 @@ std::unique_ptr<TrainingData> in_memory_windows(const std::vector<std::string>& 
                                                 const RowFormat& format) {
   FeatureRows all;
   for (size_t s = 0; s < paths.size(); ++s) {
-    FeatureRows r = FeatureStoreReader(paths[s]).read_all();
+    FeatureStoreReader store(paths[s]);
+    if (format.mirror) store.read_mirror("--augment flip");
+    FeatureRows r = store.read_all();
     if (s == 0) all = std::move(r);
     else all.append(r);  // the stores' sizes were checked when their labels were read
   }

@@ -227,6 +227,14 @@ void load_preprocessed(const std::string& path, const Preprocess& p, float* out)
   preprocess_bgr(img.ptr<uint8_t>(0), img.rows, img.cols, p, out);
 }
 
+void load_preprocessed(const std::string& path, const Preprocess& p, float* out, float* mirrored) {
+  const cv::Mat img = decode_checked(path);
+  preprocess_bgr(img.ptr<uint8_t>(0), img.rows, img.cols, p, out);
+  cv::Mat flipped;
+  cv::flip(img, flipped, 1);
+  preprocess_bgr(flipped.ptr<uint8_t>(0), flipped.rows, flipped.cols, p, mirrored);
+}
+
 void write_jpeg(const std::string& path, const uint8_t* bgr, int h, int w, int quality) {
   cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t*>(bgr));
   bool ok = false;

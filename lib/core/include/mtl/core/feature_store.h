@@ -4,6 +4,8 @@
 //   features [N,D] float32 (or float16)   image [N] UTF-8 strings   au [N,12] int8 (-1 missing)
 //   ex [N] int8 (-1 missing)   va [N,2] float32 (-5 missing)   logits [N,L] float32 (optional)
 //   skipped [M] UTF-8 strings: inputs left out by --skip-bad
+//   features_mirror [N,D], logits_mirror [N,L] (stores written with mtl-extract --mirror, root
+//   attribute mirror 1): the same of each image flipped left to right
 // Root attributes: format "mtl-feature-store", format_version, toolkit_version, backbone,
 //   backbone_sha256, input_size, mean[3], std[3], feature_dim, logits_dim, labelled,
 //   rows_committed (rows fully written), complete (1 once the writer finished); since 0.2 also
@@ -44,6 +46,7 @@ struct StoreInfo {
   std::string shard = "1/1";  // which shard of its input list the store holds
   std::string compute;  // where and how the backbone ran: "cpu fp32", "cuda fp16 channels-last", ...
   std::string resize = "opencv";  // how images were resized: "pil" or "opencv" (older stores: opencv)
+  bool mirror = false;  // also holds the features and logits of each image flipped left to right
 };
 
 // How the features of `got` differ from those of `want` in what makes features of two stores
@@ -60,9 +63,18 @@ struct FeatureRows {
   std::vector<float> features;  // rows * dim
   std::vector<float> logits;    // rows * logits_dim (empty when none)
   std::vector<Labels> labels;
+  // The features and logits of the mirrored images (left-right flip), row for row; empty unless
+  // read from a store written with --mirror by a reader asked for them (or extracted so).
+  std::vector<float> features_mirror, logits_mirror;
   size_t size() const { return image.size(); }
-  // Appends the rows of `o` (same dims). Throws std::invalid_argument on a dimension mismatch.
+  bool has_mirror() const { return !features_mirror.empty(); }
+  // Appends the rows of `o` (same dims, both with or both without mirrored values). Throws
+  // std::invalid_argument on a mismatch.
   void append(const FeatureRows& o);
+  // Appends row i of `o` (same dims), with its features, logits and mirrored values where `o` has them.
+  void append_row(const FeatureRows& o, size_t i);
+  // The same rows with the mirrored features and logits in place of the originals (and none mirrored).
+  FeatureRows mirrored() const;
 };
 
 // Writes a store under a temporary name (`path` + ".part") and renames it into place on finish(),
@@ -125,6 +137,10 @@ class FeatureStoreReader {
   // Reads the rows `rows` (ascending), in that order: runs of nearby rows are read as one range
   // (a gap of up to 64 rows is read through), so that the rows of a few videos cost few reads.
   FeatureRows read_selected(const std::vector<size_t>& rows) const;
+  // From now on, reads with features also read the mirrored features and logits
+  // (FeatureRows::features_mirror). Throws InputError naming the store when it holds none
+  // ("written without mtl-extract --mirror"), `why` saying what needs them ("--augment flip").
+  void read_mirror(const std::string& why);
   std::vector<std::string> skipped() const;
   const std::string& path() const { return path_; }
 
@@ -135,6 +151,7 @@ class FeatureStoreReader {
   std::unique_ptr<Impl> impl_;
   std::string path_;
   StoreInfo info_;
+  bool mirror_ = false;  // read_mirror() was called
 };
 
 // True when the file at `path` begins with the HDF5 signature.

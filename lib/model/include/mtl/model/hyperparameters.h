@@ -186,6 +186,9 @@ struct TrainRecipe {
   int epochs = 100;
   int batch = 256;
   HeadInputKind input = HeadInputKind::Auto;
+  // --augment flip: each training row, each epoch, reads the features of its mirrored image
+  // (the store's features_mirror) with probability 0.5. Off by default (see README: the defaults).
+  bool augment_flip = false;
   SamOptions sam;
   void check() const;
 };

@@ -28,6 +28,7 @@ struct ExtractOptions {
   bool channels_last = false;  // NHWC activations in the backbone
   Shard shard;             // the part of the input list this run extracts
   bool resume = true;      // go on from the .part of an interrupted run with the same settings
+  bool mirror = false;     // also run the backbone on each image flipped left to right (FeatureRows::features_mirror)
   Preprocess pre;
   bool size_from_backbone = false;  // S from the backbone's record when it has one (else pre.size)
   // Checks the values that need no file: batch, size, mean/std. Throws UsageError.

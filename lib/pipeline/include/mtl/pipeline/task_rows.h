@@ -28,8 +28,11 @@ void check_same_features(const StoreInfo& got, const std::string& got_path, cons
 // Reads the rows of `paths` that carry the task's label (without features and logits when
 // !with_features: labels, paths and sizes only). Throws InputError naming the store when one
 // cannot be read, or its rows differ in size from the first store's, or its features are not
-// comparable with the first store's (check_same_features).
-TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features = true);
+// comparable with the first store's (check_same_features). With `mirror_for` (what needs them, for
+// messages: "--augment flip"), the rows carry the mirrored features too (FeatureRows::features_mirror),
+// and a store without them is an InputError.
+TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features = true,
+                        const std::string& mirror_for = "");
 
 // The rows of `all` that carry the task's label.
 FeatureRows labelled_rows(const FeatureRows& all, Task task);
@@ -38,8 +41,10 @@ FeatureRows labelled_rows(const FeatureRows& all, Task task);
 // the other, every row's image path in memory, features read on demand.
 class StoreSet {
  public:
-  // Opens the stores and reads their image paths; with `task`, notes the rows with its label.
-  explicit StoreSet(const std::vector<std::string>& paths, std::optional<Task> task = std::nullopt);
+  // Opens the stores and reads their image paths; with `task`, notes the rows with its label; with
+  // `mirror_for`, frames are read with their mirrored features (see load_task_rows).
+  explicit StoreSet(const std::vector<std::string>& paths, std::optional<Task> task = std::nullopt,
+                    const std::string& mirror_for = "");
   const std::vector<std::string>& images() const { return images_; }
   const std::vector<int64_t>& labelled() const { return labelled_; }
   const std::string& source() const { return source_; }  // "a.h5", or "a.h5 (and 2 more)"

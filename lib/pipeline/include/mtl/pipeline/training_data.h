@@ -23,8 +23,15 @@ struct TrainingSplit {
   // rows of x in each row's window, -1 where its video has no such frame. Undefined for per-frame
   // rows, whose x is [n,D].
   torch::Tensor window;
+  // With --augment flip: x_mirror and upstream_mirror hold the same of the mirrored images (x's
+  // shape; the upstream heads run on the mirrored features), and a batch's `flip` [n] (bool) says
+  // which of its rows train on them (a whole window at once); undefined otherwise.
+  torch::Tensor x_mirror;
+  UpstreamOutputs upstream_mirror;
+  torch::Tensor flip;
   int64_t size() const { return y.defined() ? y.size(0) : 0; }
-  // The head's raw output for these rows (forward, or forward_window on the gathered windows).
+  // The head's raw output for these rows (forward, or forward_window on the gathered windows), on
+  // the mirrored rows where `flip` says so.
   torch::Tensor forward(TaskHead& head) const;
   // The rows at `idx` (an int64 index tensor on the same device).
   TrainingSplit select(const torch::Tensor& idx) const;
@@ -45,6 +52,9 @@ struct RowFormat {
   // Frames each side that the head and the heads it reads see (the largest of their contexts);
   // 0: per-frame rows.
   int context = 0;
+  // --augment flip: the rows carry their mirrored features (x_mirror, upstream_mirror), and each
+  // epoch draws which rows train on them.
+  bool mirror = false;
   // The split of `rows` (all labelled), read from `source`.
   TrainingSplit split(const FeatureRows& rows, const std::string& source) const;
   // The windowed split of the rows `centres` (all labelled) of `frames`, read from `source`, whose
@@ -71,7 +81,8 @@ class TrainingData {
   virtual int64_t size() const = 0;
   // Calls `step` with each batch of an epoch, in the epoch's random order (see kBlockRows; seeded
   // by one draw from LibTorch's generator); batches of fewer than 2 rows are left out. Stops when
-  // `step` returns false.
+  // `step` returns false. With mirrored rows (RowFormat::mirror), each pool, after its permutation,
+  // draws from the epoch's generator which of its rows are flipped (each with probability 0.5).
   virtual void for_each_batch(int64_t batch, const std::function<bool(const TrainingSplit&)>& step) = 0;
   // The head's raw outputs (evaluation mode, no gradient) and the targets over all rows, in order.
   virtual std::pair<torch::Tensor, torch::Tensor> evaluate(TaskHead& head) = 0;

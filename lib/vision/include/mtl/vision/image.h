@@ -51,6 +51,8 @@ constexpr long long kMaxImageBytes = 64ll << 20;
 // of at most kMaxImageBytes is read; a JPEG cut off before its end marker, or a PNG before its
 // IEND chunk, is refused. Throws InputError "path: cannot read image" or "path: cannot decode image".
 void load_preprocessed(const std::string& path, const Preprocess& p, float* out);
+// The same, and the image flipped left to right (cv::flip(image, 1)) preprocessed into `mirrored`.
+void load_preprocessed(const std::string& path, const Preprocess& p, float* out, float* mirrored);
 
 // Reads and decodes the image file at `path`, checked as load_preprocessed does, into 8-bit BGR
 // (h x w pixels, 3 bytes each, row-major). Throws InputError as load_preprocessed.
