@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
       ("chunk-rows", "store rows predicted at a time; heads with temporal context read the frames of these "
                      "rows' windows with them (memory grows with it, the lines do not change)",
        cxxopts::value(o.chunk_rows)->default_value("4096"), "N")
+      ("tta", "test-time augmentation: none, or flip (each probability and VA value the mean over the image "
+              "and its mirror; stores need mtl-extract --mirror)", cxxopts::value<std::string>()->default_value("none"))
       ("inputs", "feature stores, or image lists with --backbone", cxxopts::value(o.inputs));
     p.add("Image input")("backbone", "TorchScript backbone: read images from lists instead of feature stores",
                          cxxopts::value(o.images.backbone));
@@ -31,6 +33,7 @@ int main(int argc, char** argv) {
     p.positional("inputs");
     auto r = p.parse(argc, argv);
     mtl::cli::finish_image_options(r, o.images);
+    o.tta_flip = mtl::cli::parse_flip("--tta", r["tta"].as<std::string>());
     o.threads = p.common().threads;
     o.device = p.common().device;
     if (p.common().deterministic) mtl::set_deterministic();

@@ -134,6 +134,11 @@ void add_checkpoint_options(Parser& p, std::map<Task, std::string>& checkpoints)
   }
 }
 
+bool parse_flip(const std::string& option, const std::string& value) {
+  if (value != "none" && value != "flip") throw UsageError(option + " must be none or flip, not '" + value + "'");
+  return value == "flip";
+}
+
 void add_train_options(Parser& p, TrainOptions& o) {
   TrainRecipe& t = o.recipe;
   p.add("Data")
@@ -177,9 +182,7 @@ void finish_train_options(const Parser& p, const cxxopts::ParseResult& r, TrainO
   const auto input = r["input"].as<std::string>();
   if (auto k = parse_input_kind(input)) o.recipe.input = *k;
   else throw UsageError("--input must be features, features+logits or auto, not '" + input + "'");
-  const auto augment = r["augment"].as<std::string>();
-  if (augment != "none" && augment != "flip") throw UsageError("--augment must be none or flip, not '" + augment + "'");
-  o.recipe.augment_flip = augment == "flip";
+  o.recipe.augment_flip = parse_flip("--augment", r["augment"].as<std::string>());
   finish_head_options(r, o);
   o.check();
 }

@@ -29,6 +29,10 @@ void add_checkpoint_options(Parser& p, std::map<Task, std::string>& checkpoints)
 
 // The options of mtl-train-<o.task>: data, the training recipe, and the head's own group.
 void add_train_options(Parser& p, TrainOptions& o);
+
+// The value of a "none|flip" option (--augment, --tta): true for flip. Throws UsageError naming
+// `option` for any other value.
+bool parse_flip(const std::string& option, const std::string& value);
 // Completes `o` from a parse (common options, named choices) and checks every value before any
 // file is read. Throws UsageError.
 void finish_train_options(const Parser& p, const cxxopts::ParseResult& r, TrainOptions& o);

@@ -26,8 +26,8 @@ constexpr size_t kStoreChunk = 4096;
 // The heads of a HeadSet on a device, deciding with the thresholds given or their own.
 class Predictor {
  public:
-  Predictor(const std::map<Task, std::string>& checkpoints, const torch::Device& device)
-      : set_(checkpoints), device_(device) {
+  Predictor(const std::map<Task, std::string>& checkpoints, const torch::Device& device, bool tta_flip)
+      : set_(checkpoints), device_(device), tta_flip_(tta_flip) {
     for (auto& h : set_.heads()) h.head->module().to(device_);
   }
   const HeadSet& heads() const { return set_; }
@@ -49,40 +49,56 @@ class Predictor {
     return t;
   }
 
-  // Predicts the rows of `source` and writes their JSON lines.
+  // Predicts the rows of `source` and writes their JSON lines (with --tta flip, `rows` carry their
+  // mirrored features).
   void predict(const FeatureRows& rows, const std::string& source, std::ostream& out) {
-    write(rows.image, source, out, [&](LoadedHead& h, const UpstreamOutputs& up) {
-      return h.head->forward(head_input(rows, h.meta.with_logits, h.meta.in_dim, source, h.path).to(device_), up);
+    const FeatureRows mirrored = tta_flip_ ? rows.mirrored() : FeatureRows{};
+    write(rows.image, source, out, [&](LoadedHead& h, const UpstreamOutputs& up, bool mirror) {
+      const FeatureRows& r = mirror ? mirrored : rows;
+      return h.head->forward(head_input(r, h.meta.with_logits, h.meta.in_dim, source, h.path).to(device_), up);
     });
   }
 
   // Predicts the rows whose windows `window` [n,W] (rows of `frames`, -1 none) gives, named
-  // `images`, and writes their JSON lines.
+  // `images`, and writes their JSON lines. With --tta flip the mirror of a window is the window of
+  // the mirrored frames.
   void predict_windows(const FeatureRows& frames, const torch::Tensor& window, const std::vector<std::string>& images,
                        const std::string& source, std::ostream& out) {
     const auto w = window.to(device_);
-    write(images, source, out, [&](LoadedHead& h, const UpstreamOutputs& up) {
-      auto [x, mask] = gather_windows(head_input(frames, h.meta.with_logits, h.meta.in_dim, source, h.path).to(device_), w);
+    const FeatureRows mirrored = tta_flip_ ? frames.mirrored() : FeatureRows{};
+    write(images, source, out, [&](LoadedHead& h, const UpstreamOutputs& up, bool mirror) {
+      const FeatureRows& f = mirror ? mirrored : frames;
+      auto [x, mask] = gather_windows(head_input(f, h.meta.with_logits, h.meta.in_dim, source, h.path).to(device_), w);
       return h.head->forward_window(x, mask, up);
     });
   }
 
  private:
-  // Runs each head (`forward` gives its raw output) and writes a line per image.
+  // Runs each head (`forward` gives its raw output, on the mirrored rows when asked) and writes a
+  // line per image.
   void write(const std::vector<std::string>& images, const std::string& source, std::ostream& out,
-             const std::function<torch::Tensor(LoadedHead&, const UpstreamOutputs&)>& forward) {
+             const std::function<torch::Tensor(LoadedHead&, const UpstreamOutputs&, bool)>& forward) {
     if (images.empty()) return;
     torch::NoGradGuard ng;
-    UpstreamOutputs outputs;
+    UpstreamOutputs outputs, mirrored;  // each head's prediction(), on the images and on their mirrors
     struct Rows {
       const TaskHead* head;
       torch::Tensor out, pred;  // raw output and prediction(), float32 on the CPU
     };
     std::vector<Rows> preds;
     for (auto& h : set_.heads()) {
-      auto o = forward(h, outputs);
+      auto o = forward(h, outputs, false);
       auto p = h.head->prediction(o);
       outputs[h.meta.task] = p;
+      if (tta_flip_) {
+        // The mean of the two predictions; the raw output that decides is made from it: the AU and
+        // VA heads' outputs are their predictions, and the EX head decides by the largest
+        // log-probability, the class of the largest mean probability.
+        auto pm = h.head->prediction(forward(h, mirrored, true));
+        mirrored[h.meta.task] = pm;
+        p = (p + pm) / 2;
+        o = h.meta.task == Task::EX ? torch::log(p) : p;
+      }
       auto cpu = [](const torch::Tensor& t) { return t.to(torch::kCPU, torch::kFloat32).contiguous(); };
       preds.push_back({h.head.get(), cpu(o), cpu(p)});
       refuse_nonfinite(preds.back().pred, images, source, h);
@@ -118,6 +134,7 @@ class Predictor {
   torch::Device device_;
   Thresholds thresholds_ = Thresholds::uniform(0.5f);
   bool redecide_ = false;
+  bool tta_flip_ = false;
 };
 
 // Prediction with heads that see windows of frames: the stores' image paths are indexed first (a
@@ -127,7 +144,7 @@ class Predictor {
 // context, and do not depend on the chunk size.
 void predict_windows(const PredictOptions& o, Predictor& predictor, std::ostream& out) {
   const int context = predictor.context();
-  const StoreSet set(o.inputs);
+  const StoreSet set(o.inputs, std::nullopt, o.tta_flip ? "--tta flip" : "");
   for (size_t s = 0; s < set.stores(); ++s) predictor.heads().warn_other_backbone(set.store(s).info().backbone_sha256, o.inputs[s]);
   const FrameIndex index(set.images(), set.source());
   const int64_t width = 2 * context + 1;
@@ -215,10 +232,12 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   const BackboneOptions net = o.images.backbone_options(device_name);  // checked before any file is read
   std::optional<Thresholds> file_thresholds;
   if (!o.thresholds.empty()) file_thresholds = read_thresholds(o.thresholds);  // before the heads load
-  Predictor predictor(o.checkpoints, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU));
+  Predictor predictor(o.checkpoints, torch::Device(device_name == "cuda" ? torch::kCUDA : torch::kCPU), o.tta_flip);
   predictor.set_thresholds(file_thresholds, o.untuned);
   if (o.images.backbone.empty()) {
     // Stores given together (shards) must hold comparable features: checked before the first line.
+    if (o.tta_flip)  // every store before the first line
+      for (const auto& path : o.inputs) FeatureStoreReader(path).read_mirror("--tta flip");
     if (o.inputs.size() > 1) {
       const StoreInfo first = FeatureStoreReader(o.inputs[0]).info();
       for (size_t i = 1; i < o.inputs.size(); ++i)
@@ -230,6 +249,7 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
     }
     for (const auto& path : o.inputs) {
       FeatureStoreReader store(path);
+      if (o.tta_flip) store.read_mirror("--tta flip");
       predictor.heads().warn_other_backbone(store.info().backbone_sha256, path);
       for (size_t start = 0; start < store.rows(); start += o.chunk_rows) {
         if (int sig = stop_signal()) throw Interrupted(sig);
@@ -244,6 +264,7 @@ void run_predict(const PredictOptions& o, std::ostream& out) {
   bool checked_backbone = false;  // after the first batch, so that a broken backbone's error comes first
   ExtractOptions eo = o.images.for_backbone(backbone);
   eo.threads = o.threads;
+  eo.mirror = o.tta_flip;  // each image and its mirror through the backbone
   predictor.heads().warn_other_resize(resize_name(eo.pre.resize));
   for (const auto& path : o.inputs) {
     InputList list = read_input_list(path);

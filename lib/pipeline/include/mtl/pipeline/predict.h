@@ -20,6 +20,10 @@ struct PredictOptions {
   std::string thresholds;  // thresholds file to decide with ("": those stored in the checkpoints)
   bool untuned = false;    // ignore thresholds stored in the checkpoints (AU at the head's own, EX argmax)
   size_t chunk_rows = 4096;  // store rows predicted at a time (with temporal heads: their windows' frames read for them)
+  // --tta flip: each head's probabilities (VA values) are the mean of its outputs on the image and
+  // on its mirror (each head reading the upstream heads' outputs on the same image); decisions are
+  // taken on the means. From stores it needs mirrored features (mtl-extract --mirror).
+  bool tta_flip = false;
   // Checks what needs no file: a checkpoint and an input are given, the image options. Throws UsageError.
   void check() const;
 };
