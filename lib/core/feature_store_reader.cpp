@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,9 +28,24 @@ struct FeatureStoreReader::Impl {
   std::array<Hid, kColumnCount> sets;  // the row datasets but "skipped" (read on demand), by Column
 };
 
+std::vector<std::string> joined_store_parts(const std::string& path) {
+  struct stat st {};
+  if (path.find('+') == std::string::npos || ::stat(path.c_str(), &st) == 0) return {path};
+  std::vector<std::string> parts;
+  size_t from = 0;
+  for (size_t plus; (plus = path.find('+', from)) != std::string::npos; from = plus + 1)
+    parts.push_back(path.substr(from, plus - from));
+  parts.push_back(path.substr(from));
+  return parts;
+}
+
 FeatureStoreReader::FeatureStoreReader(const std::string& path, bool allow_partial)
     : impl_(new Impl), path_(path) {
   quiet_hdf5();
+  if (joined_store_parts(path).size() > 1) {
+    open_joined(allow_partial);
+    return;
+  }
   if (!is_hdf5_file(path)) {
     std::ifstream probe(path);
     if (!probe) throw InputError(path + ": cannot open: " + std::strerror(errno));
@@ -98,6 +114,89 @@ void FeatureStoreReader::check_sizes(hid_t f) {
 
 FeatureStoreReader::~FeatureStoreReader() = default;
 
+// Opens the parts of a join and checks that they hold the same rows: the images and labels of each
+// part, a chunk at a time, against the first's.
+void FeatureStoreReader::open_joined(bool allow_partial) {
+  const std::vector<std::string> names = joined_store_parts(path_);
+  for (const auto& name : names) {
+    if (name.empty())
+      throw InputError(path_ + ": an empty store name in a join (stores are joined as A.h5+B.h5)");
+    parts_.push_back(std::make_unique<FeatureStoreReader>(name, allow_partial));
+  }
+  const FeatureStoreReader& first = *parts_.front();
+  info_ = first.info();
+  info_.backbone = info_.backbone_sha256 = info_.compute = "";
+  info_.feature_dim = info_.logits_dim = 0;
+  bool all_logits = true;
+  for (size_t k = 0; k < parts_.size(); ++k) {
+    const FeatureStoreReader& part = *parts_[k];
+    const StoreInfo& in = part.info();
+    if (part.rows() != first.rows())
+      throw InputError(path_ + ": " + part.path() + " holds " + std::to_string(part.rows()) + " rows, " + first.path() +
+                       " " + std::to_string(first.rows()) + "; stores joined with '+' must hold the same images in "
+                       "the same order (extract them from the same list)");
+    const std::string sep = k ? "+" : "";
+    info_.backbone += sep + in.backbone;
+    info_.backbone_sha256 += sep + in.backbone_sha256;
+    info_.compute += sep + in.compute;
+    info_.feature_dim += in.feature_dim;
+    info_.logits_dim += in.logits_dim;
+    all_logits = all_logits && in.logits_dim > 0;
+    info_.mirror = info_.mirror && in.mirror;
+    info_.complete = info_.complete && in.complete;
+    info_.half = info_.half || in.half;
+  }
+  if (!all_logits) info_.logits_dim = 0;  // logits only when every part has them
+  if (info_.feature_dim > kMaxStoreColumns)
+    throw InputError(path_ + ": " + std::to_string(info_.feature_dim) + " features per row joined, more than " +
+                     std::to_string(kMaxStoreColumns));
+  constexpr size_t kChunk = 4096;
+  for (size_t start = 0; start < first.rows(); start += kChunk) {
+    const size_t n = std::min(kChunk, first.rows() - start);
+    const FeatureRows want = first.read(start, n, false);
+    for (size_t k = 1; k < parts_.size(); ++k) {
+      const FeatureRows got = parts_[k]->read(start, n, false);
+      for (size_t i = 0; i < n; ++i) {
+        const bool same_image = got.image[i] == want.image[i];
+        if (same_image && got.labels[i].au == want.labels[i].au && got.labels[i].ex == want.labels[i].ex &&
+            got.labels[i].va == want.labels[i].va)
+          continue;
+        throw InputError(path_ + ": row " + std::to_string(start + i) + " of " + parts_[k]->path() + " is '" +
+                         got.image[i] + "'" + (same_image ? " with other labels than in " : ", not '" + want.image[i] + "' as in ") +
+                         first.path() + "; stores joined with '+' must hold the same images in the same order "
+                         "(extract them from the same list)");
+      }
+    }
+  }
+}
+
+// The parts' rows side by side: each row's features (logits) are the parts' in the order given.
+FeatureRows FeatureStoreReader::read_joined(size_t start, size_t count, bool with_features) const {
+  std::vector<FeatureRows> got;
+  for (const auto& part : parts_) got.push_back(part->read(start, count, with_features));
+  FeatureRows r;
+  r.dim = info_.feature_dim;
+  r.logits_dim = info_.logits_dim;
+  r.image = std::move(got.front().image);
+  r.labels = std::move(got.front().labels);
+  if (!with_features) return r;
+  auto side_by_side = [&](std::vector<float>& out, std::vector<float> FeatureRows::*values, int FeatureRows::*width) {
+    if ((got.front().*values).empty()) return;
+    for (size_t i = 0; i < count; ++i)
+      for (const FeatureRows& g : got) {
+        const size_t w = static_cast<size_t>(g.*width);
+        out.insert(out.end(), (g.*values).begin() + i * w, (g.*values).begin() + (i + 1) * w);
+      }
+  };
+  side_by_side(r.features, &FeatureRows::features, &FeatureRows::dim);
+  if (r.logits_dim > 0) side_by_side(r.logits, &FeatureRows::logits, &FeatureRows::logits_dim);
+  if (mirror_) {
+    side_by_side(r.features_mirror, &FeatureRows::features_mirror, &FeatureRows::dim);
+    if (r.logits_dim > 0) side_by_side(r.logits_mirror, &FeatureRows::logits_mirror, &FeatureRows::logits_dim);
+  }
+  return r;
+}
+
 FeatureRows FeatureStoreReader::read_selected(const std::vector<size_t>& rows) const {
   FeatureRows out;
   out.dim = info_.feature_dim;
@@ -113,6 +212,7 @@ FeatureRows FeatureStoreReader::read_selected(const std::vector<size_t>& rows) c
 }
 
 void FeatureStoreReader::read_mirror(const std::string& why) {
+  for (auto& part : parts_) part->read_mirror(why);  // names the part without them
   if (!info_.mirror)
     throw InputError(path_ + ": " + why + " needs the features of mirrored images, and this store holds none "
                      "(extract it again with mtl-extract --mirror)");
@@ -123,6 +223,7 @@ FeatureRows FeatureStoreReader::read(size_t start, size_t count, bool with_featu
   if (start > rows() || count > rows() - start)
     throw std::out_of_range(path_ + ": rows " + std::to_string(start) + "+" + std::to_string(count) +
                             " past the end (" + std::to_string(rows()) + " rows)");
+  if (!parts_.empty()) return read_joined(start, count, with_features);
   FeatureRows r;
   r.dim = info_.feature_dim;
   r.logits_dim = info_.logits_dim;
@@ -190,6 +291,7 @@ void FeatureStoreReader::check_rows(const FeatureRows& r, size_t start) const {
 }
 
 std::vector<std::string> FeatureStoreReader::skipped() const {
+  if (!parts_.empty()) return parts_.front()->skipped();
   const char* name = kRowDatasets[kSkipped].name;
   if (H5Lexists(impl_->file, name, H5P_DEFAULT) <= 0) return {};
   Hid d(H5Dopen2(impl_->file, name, H5P_DEFAULT), H5Dclose);

@@ -22,4 +22,15 @@ inline std::string temp_path(const std::string& name) {
   return "/tmp/mtl-test-" + std::to_string(getpid()) + "-" + name;
 }
 
+// Runs `f`, which must throw E with `part` in its message.
+template <typename E>
+void check_throws_message(const std::function<void()>& f, const std::string& part) {
+  try {
+    f();
+    BOOST_ERROR("no exception; expected one saying: " + part);
+  } catch (const E& e) {
+    BOOST_TEST(std::string(e.what()).find(part) != std::string::npos, e.what());
+  }
+}
+
 }  // namespace mtl_test

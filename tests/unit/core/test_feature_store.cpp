@@ -262,3 +262,99 @@ BOOST_AUTO_TEST_CASE(store_reader_refuses_bad_rows) {
     std::remove(path.c_str());
   }
 }
+
+namespace {
+// A finished store at `path` of rows make_rows(0, n, dim, logits_dim), with their mirrored values
+// (features and logits negated) when `mirror`; `rename` renames row `rename` (-1: none).
+void write_store(const std::string& path, int n, int dim, int logits_dim, bool mirror, const std::string& sha,
+                 int rename = -1) {
+  StoreInfo info = small_info();
+  info.feature_dim = dim;
+  info.logits_dim = logits_dim;
+  info.backbone_sha256 = sha;
+  info.mirror = mirror;
+  FeatureRows r = make_rows(0, n, dim, logits_dim);
+  if (rename >= 0) r.image[static_cast<size_t>(rename)] = "vid/other.jpg";
+  if (mirror) {
+    for (float v : r.features) r.features_mirror.push_back(-v);
+    for (float v : r.logits) r.logits_mirror.push_back(-v);
+  }
+  FeatureStoreWriter w(path, info, false);
+  w.append(r, static_cast<size_t>(n));
+  w.finish();
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(store_mirror_round_trip) {
+  const std::string with = temp_path("m.h5"), without = temp_path("nm.h5");
+  write_store(with, 300, 4, 2, true, "a");
+  write_store(without, 3, 4, 2, false, "a");
+  FeatureStoreReader r(with);
+  BOOST_TEST(r.info().mirror);
+  BOOST_TEST(r.read(0, 3).features_mirror.empty());  // only when asked for
+  r.read_mirror("test");
+  const FeatureRows got = r.read_all(), want = make_rows(0, 300, 4, 2);
+  BOOST_TEST(got.features == want.features);
+  BOOST_REQUIRE(got.features_mirror.size() == want.features.size());
+  BOOST_REQUIRE(got.logits_mirror.size() == want.logits.size());
+  for (size_t i = 0; i < want.features.size(); ++i) BOOST_TEST(got.features_mirror[i] == -want.features[i]);
+  for (size_t i = 0; i < want.logits.size(); ++i) BOOST_TEST(got.logits_mirror[i] == -want.logits[i]);
+  const FeatureRows sel = r.read_selected({1, 250});  // two runs of rows
+  BOOST_TEST(sel.features_mirror == (std::vector<float>{-100.5f, -101.5f, -102.5f, -103.5f, -25000.5f, -25001.5f,
+                                                         -25002.5f, -25003.5f}));
+  BOOST_TEST(got.mirrored().features == got.features_mirror);
+  FeatureStoreReader plain(without);
+  BOOST_TEST(!plain.info().mirror);
+  check_throws_message<InputError>([&] { plain.read_mirror("--tta flip"); },
+                                   "nm.h5: --tta flip needs the features of mirrored images");
+  std::remove(with.c_str());
+  std::remove(without.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(store_join_puts_the_features_side_by_side) {
+  const std::string a = temp_path("ja.h5"), b = temp_path("jb.h5"), c = temp_path("jc.h5");
+  write_store(a, 300, 4, 2, true, "aaa");
+  write_store(b, 300, 3, 2, true, "bbb");
+  write_store(c, 300, 2, 0, false, "ccc");
+  FeatureStoreReader ab(a + "+" + b);
+  BOOST_TEST(ab.rows() == 300u);
+  BOOST_TEST(ab.info().feature_dim == 7);
+  BOOST_TEST(ab.info().logits_dim == 4);
+  BOOST_TEST(ab.info().backbone_sha256 == "aaa+bbb");
+  BOOST_TEST(ab.info().mirror);
+  ab.read_mirror("test");
+  const FeatureRows ra = make_rows(0, 300, 4, 2), rb = make_rows(0, 300, 3, 2);
+  const FeatureRows got = ab.read(0, 300);
+  BOOST_TEST(got.image == ra.image);
+  for (size_t i = 0; i < 300; ++i) {  // row i: a's 4 features then b's 3; a's 2 logits then b's 2
+    std::vector<float> f(ra.features.begin() + i * 4, ra.features.begin() + i * 4 + 4);
+    f.insert(f.end(), rb.features.begin() + i * 3, rb.features.begin() + i * 3 + 3);
+    std::vector<float> l(ra.logits.begin() + i * 2, ra.logits.begin() + i * 2 + 2);
+    l.insert(l.end(), rb.logits.begin() + i * 2, rb.logits.begin() + i * 2 + 2);
+    BOOST_TEST(std::vector<float>(got.features.begin() + i * 7, got.features.begin() + i * 7 + 7) == f);
+    BOOST_TEST(std::vector<float>(got.logits.begin() + i * 4, got.logits.begin() + i * 4 + 4) == l);
+    BOOST_TEST(got.features_mirror[i * 7 + 5] == -f[5]);
+  }
+  const FeatureRows part = ab.read_selected({7, 299});
+  BOOST_TEST(part.features.size() == 14u);
+  BOOST_TEST(part.features[7] == got.features[299 * 7]);
+  // A part without logits: the join has none; without mirrored features: none either.
+  FeatureStoreReader ac(a + "+" + c);
+  BOOST_TEST(ac.info().feature_dim == 6);
+  BOOST_TEST(ac.info().logits_dim == 0);
+  BOOST_TEST(ac.read(0, 2).logits.empty());
+  check_throws_message<InputError>([&] { ac.read_mirror("--augment flip"); }, "jc.h5: --augment flip needs");
+  // Rows that differ are refused, naming the row.
+  const std::string shorter = temp_path("js.h5"), renamed = temp_path("jr.h5");
+  write_store(shorter, 299, 3, 2, false, "s");
+  write_store(renamed, 300, 3, 2, false, "r", 123);
+  check_throws_message<InputError>([&] { FeatureStoreReader(a + "+" + shorter); }, "js.h5 holds 299 rows");
+  check_throws_message<InputError>([&] { FeatureStoreReader(a + "+" + renamed); },
+                                   "row 123 of " + renamed + " is 'vid/other.jpg', not 'vid/123.jpg'");
+  check_throws_message<InputError>([&] { FeatureStoreReader(a + "+"); }, "an empty store name in a join");
+  // A file whose name holds '+' is that file.
+  const std::string plus = temp_path("x+y.h5");
+  write_store(plus, 3, 2, 0, false, "p");
+  BOOST_TEST(FeatureStoreReader(plus).info().feature_dim == 2);
+  for (const auto& p : {a, b, c, shorter, renamed, plus}) std::remove(p.c_str());
+}

@@ -125,6 +125,14 @@ class FeatureStoreWriter {
 // or a feature that is NaN or infinite, or data that fails its checksum (stores written since
 // checksums were added carry Fletcher-32 on every chunk and the HDF5 1.8 format's checksummed
 // object headers; older stores are read without).
+//
+// Joined stores: a path "A.h5+B.h5" that names no file opens the stores A.h5 and B.h5 (any number,
+// joined with '+') as one, whose rows hold A's features then B's (and A's logits then B's when
+// each has logits; else none): the features of several backbones for the same images. Every part
+// must hold the same images with the same labels in the same order (they are compared when the
+// join is opened: InputError naming the first row that differs); their info() is the first
+// part's, with the sizes summed, the backbones and their checksums joined with '+', mirror only
+// when every part has it.
 class FeatureStoreReader {
  public:
   explicit FeatureStoreReader(const std::string& path, bool allow_partial = false);
@@ -147,12 +155,18 @@ class FeatureStoreReader {
  private:
   void check_sizes(int64_t file);
   void check_rows(const FeatureRows& rows, size_t start) const;
+  void open_joined(bool allow_partial);
+  FeatureRows read_joined(size_t start, size_t count, bool with_features) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;
   StoreInfo info_;
   bool mirror_ = false;  // read_mirror() was called
+  std::vector<std::unique_ptr<FeatureStoreReader>> parts_;  // the stores of a join ("A.h5+B.h5")
 };
+
+// The stores a path names: {path} for a file (or a path without '+'), else the parts of a join.
+std::vector<std::string> joined_store_parts(const std::string& path);
 
 // True when the file at `path` begins with the HDF5 signature.
 bool is_hdf5_file(const std::string& path);
