@@ -151,6 +151,11 @@ void add_train_options(Parser& p, TrainOptions& o) {
                       "rows that do not fit are streamed from the stores, in the same batches", cxxopts::value<std::string>())
     ("input", "head input: features, features+logits (the authors' 1288 values), or auto (logits appended "
               "when the store has them)", cxxopts::value<std::string>()->default_value(input_kind_name(t.input)));
+  add_recipe_options(p, t);
+  add_head_options(p, o);
+}
+
+void add_recipe_options(Parser& p, TrainRecipe& t) {
   p.add("Training")
     ("epochs", "epochs", cxxopts::value(t.epochs)->default_value(default_text(t.epochs)))
     ("batch", "rows per batch", cxxopts::value(t.batch)->default_value(default_text(t.batch)))
@@ -163,7 +168,19 @@ void add_train_options(Parser& p, TrainOptions& o) {
     ("augment", "none, or flip: each row, each epoch, trains on the features of its mirrored image with "
                 "probability 0.5 (needs stores written by mtl-extract --mirror; the labels do not change)",
      cxxopts::value<std::string>()->default_value("none"));
-  add_head_options(p, o);
+}
+
+void finish_recipe_options(const cxxopts::ParseResult& r, TrainRecipe& t) {
+  t.augment_flip = parse_flip("--augment", r["augment"].as<std::string>());
+}
+
+size_t memory_budget_option(const cxxopts::ParseResult& r) {
+  if (!r.count("memory-budget")) return 0;
+  const auto text = r["memory-budget"].as<std::string>();
+  auto size = parse_size(text);
+  if (!size || *size == 0)
+    throw UsageError("--memory-budget must be a size such as 512M or 4G (at most 16777215T), not '" + text + "'");
+  return *size;
 }
 
 void finish_train_options(const Parser& p, const cxxopts::ParseResult& r, TrainOptions& o) {
@@ -172,17 +189,11 @@ void finish_train_options(const Parser& p, const cxxopts::ParseResult& r, TrainO
   o.device = p.common().device;
   if (p.common().deterministic) set_deterministic();
   o.resume = r.count("no-resume") == 0;
-  if (r.count("memory-budget")) {
-    const auto text = r["memory-budget"].as<std::string>();
-    auto size = parse_size(text);
-    if (!size || *size == 0)
-      throw UsageError("--memory-budget must be a size such as 512M or 4G (at most 16777215T), not '" + text + "'");
-    o.memory_budget = *size;
-  }
+  o.memory_budget = memory_budget_option(r);
   const auto input = r["input"].as<std::string>();
   if (auto k = parse_input_kind(input)) o.recipe.input = *k;
   else throw UsageError("--input must be features, features+logits or auto, not '" + input + "'");
-  o.recipe.augment_flip = parse_flip("--augment", r["augment"].as<std::string>());
+  finish_recipe_options(r, o.recipe);
   finish_head_options(r, o);
   o.check();
 }

@@ -30,6 +30,13 @@ void add_checkpoint_options(Parser& p, std::map<Task, std::string>& checkpoints)
 // The options of mtl-train-<o.task>: data, the training recipe, and the head's own group.
 void add_train_options(Parser& p, TrainOptions& o);
 
+// The "Training" group: epochs, batch, SGD and SAM, --augment (defaults: the values in `t`), and
+// reading what needs parsing back.
+void add_recipe_options(Parser& p, TrainRecipe& t);
+void finish_recipe_options(const cxxopts::ParseResult& r, TrainRecipe& t);
+// --memory-budget as bytes (0 when not given). Throws UsageError for a value that is not a size.
+size_t memory_budget_option(const cxxopts::ParseResult& r);
+
 // The value of a "none|flip" option (--augment, --tta): true for flip. Throws UsageError naming
 // `option` for any other value.
 bool parse_flip(const std::string& option, const std::string& value);

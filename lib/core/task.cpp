@@ -36,4 +36,9 @@ bool has_label(Task t, const Labels& l) {
   return false;
 }
 
+bool RowFilter::takes(const Labels& l) const {
+  if (task) return has_label(*task, l);
+  return has_label(Task::AU, l) || has_label(Task::EX, l) || has_label(Task::VA, l);
+}
+
 }  // namespace mtl

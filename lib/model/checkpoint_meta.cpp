@@ -228,6 +228,7 @@ std::string CheckpointMeta::to_json() const {
   if (ex_offsets) m["ex_offsets"] = *ex_offsets;
   if (!trained_sha256.empty()) m["trained_sha256"] = trained_sha256;
   if (!head_kind.empty()) m["head_kind"] = head_kind;
+  if (!joint.empty()) m["joint"] = json::parse(joint);
   return m.dump();
 }
 
@@ -244,6 +245,10 @@ CheckpointMeta CheckpointMeta::from_json(const std::string& text, const std::str
     read_head_options(m, c);
     read_training(m, c);
     read_tuned(m, c);
+    if (m.contains("joint")) {
+      if (!m.at("joint").is_object()) throw std::invalid_argument("joint must be an object");
+      c.joint = m.at("joint").dump();
+    }
   } catch (const json::exception& e) {
     throw InputError(source + ": incomplete or mistyped checkpoint metadata: " + e.what());
   } catch (const std::invalid_argument& e) {

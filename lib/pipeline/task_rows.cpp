@@ -12,7 +12,7 @@ namespace mtl {
 namespace {
 
 // Reads a store's labelled rows a chunk at a time, so that memory holds the kept rows and one chunk.
-FeatureRows read_labelled(const FeatureStoreReader& store, Task task, bool with_features) {
+FeatureRows read_labelled(const FeatureStoreReader& store, RowFilter task, bool with_features) {
   constexpr size_t kChunk = 4096;
   FeatureRows out = labelled_rows(store.read(0, std::min(kChunk, store.rows()), with_features), task);
   for (size_t start = kChunk; start < store.rows(); start += kChunk)
@@ -30,16 +30,16 @@ void check_same_features(const StoreInfo& got, const std::string& got_path, cons
                      "be made with the same backbone, input size, resize and normalisation");
 }
 
-FeatureRows labelled_rows(const FeatureRows& all, Task task) {
+FeatureRows labelled_rows(const FeatureRows& all, RowFilter task) {
   FeatureRows keep;
   keep.dim = all.dim;
   keep.logits_dim = all.logits_dim;
   for (size_t i = 0; i < all.size(); ++i)
-    if (has_label(task, all.labels[i])) keep.append_row(all, i);  // features only where read with them
+    if (task.takes(all.labels[i])) keep.append_row(all, i);  // features only where read with them
   return keep;
 }
 
-TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features,
+TaskRows load_task_rows(const std::vector<std::string>& paths, RowFilter task, bool with_features,
                         const std::string& mirror_for) {
   TaskRows out;
   // Each image once over all the stores: the same store twice, a shard twice, or a shard with its

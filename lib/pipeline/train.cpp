@@ -21,6 +21,7 @@
 #include "mtl/model/runtime.h"
 #include "mtl/pipeline/trainer.h"
 #include "mtl/pipeline/task_rows.h"
+#include "train_run.h"
 
 namespace mtl {
 namespace {
@@ -161,11 +162,6 @@ void check_outputs(const TrainOptions& o) {
   }
 }
 
-std::ostream& null_stream() {
-  static std::ostream null(nullptr);
-  return null;
-}
-
 // Restores the state a stopped run left, when it was training the same head on the same data.
 // Returns the epoch it goes on after (0: from the start).
 int resume_from_state(Trainer& trainer, const TrainOptions& o, const std::string& identity) {
@@ -202,10 +198,13 @@ int resume_from_state(Trainer& trainer, const TrainOptions& o, const std::string
   throw Interrupted(trainer.stopped_by());
 }
 
-// The per-epoch log, written to LOG.part (`log`'s temporary file) while the run lasts: created
-// afresh, or after a resume cut back to the epochs the state holds (a run killed between its log
-// line and its state has one line more), then appended to. The lines kept come from the LOG.part
-// of the stopped run, or from LOG where an older toolkit wrote its live log there.
+}  // namespace
+
+std::ostream& null_stream() {
+  static std::ostream null(nullptr);
+  return null;
+}
+
 std::ofstream open_log(const AtomicFile& log, int resumed_epoch) {
   std::vector<std::string> keep;
   if (resumed_epoch > 0) {
@@ -222,8 +221,6 @@ std::ofstream open_log(const AtomicFile& log, int resumed_epoch) {
   for (const auto& line : keep) f << line << "\n";
   return f;
 }
-
-}  // namespace
 
 void TrainOptions::check() const {
   if (train.empty()) throw UsageError("at least one --train feature store is required");

@@ -282,7 +282,9 @@ void Trainer::fit(TrainingData& train, TrainingData* val) {
     if (stopped_) break;
     if (!std::isfinite(train_loss)) diverged(epoch, "the training loss", train_loss, kTooLarge);
     if (!weights_finite(head_.module())) diverged(epoch, "a weight of the head", std::nan(""), kTooLarge);
-    nlohmann::json line = {{"task", task_name(head_.task())}, {"epoch", epoch}, {"train_loss", train_loss}};
+    nlohmann::json line = {{"task", task_label_.empty() ? std::string(task_name(head_.task())) : task_label_},
+                           {"epoch", epoch},
+                           {"train_loss", train_loss}};
     std::optional<double> score;
     if (val) {
       auto [out, y] = val->evaluate(head_);

@@ -101,7 +101,7 @@ class InMemory : public BlockedRows {
 class Streamed : public BlockedRows {
  public:
   // One pass over the labels alone finds where each block's labelled rows lie in the stores.
-  Streamed(const std::vector<std::string>& paths, Task task, const RowFormat& f) : task_(task), format_(f) {
+  Streamed(const std::vector<std::string>& paths, RowFilter task, const RowFormat& f) : task_(task), format_(f) {
     constexpr size_t kLabelChunk = 4096;
     Block open;          // the block being gathered
     int64_t in_open = 0;  // its labelled rows so far
@@ -116,7 +116,7 @@ class Streamed : public BlockedRows {
         const FeatureRows r = store.read(start, std::min(kLabelChunk, store.rows() - start), /*with_features=*/false);
         for (size_t i = 0; i < r.size(); ++i) {
           if (!from_here) from = start + i, from_here = true;
-          if (!has_label(task_, r.labels[i])) continue;
+          if (!task_.takes(r.labels[i])) continue;
           ++n_;
           if (++in_open < kBlockRows) continue;
           open.push_back({s, from, start + i + 1 - from});
@@ -179,7 +179,7 @@ class Streamed : public BlockedRows {
     sha_ = h.hex();
   }
 
-  Task task_;
+  RowFilter task_;
   RowFormat format_;
   std::vector<std::unique_ptr<FeatureStoreReader>> stores_;
   std::vector<Block> blocks_;
@@ -442,7 +442,7 @@ std::unique_ptr<TrainingData> in_memory(const TaskRows& rows, const RowFormat& f
   return std::make_unique<InMemory>(format.split(rows.rows, rows.source));
 }
 
-std::unique_ptr<TrainingData> streamed(const std::vector<std::string>& paths, Task task, const RowFormat& format) {
+std::unique_ptr<TrainingData> streamed(const std::vector<std::string>& paths, RowFilter task, const RowFormat& format) {
   return std::make_unique<Streamed>(paths, task, format);
 }
 

@@ -21,4 +21,16 @@ std::optional<Task> parse_task(const std::string& s);
 // Whether `l` carries the task's label (for AU: all 12 AUs).
 bool has_label(Task t, const Labels& l);
 
+// The rows a trainer takes: those with one task's label (a Task converts to it), or, for joint
+// training of the three heads, those with the label of any task.
+struct RowFilter {
+  std::optional<Task> task;  // nullopt: any task's label
+  RowFilter(Task t) : task(t) {}  // NOLINT: a task is the filter of its rows
+  static RowFilter any_task() { return RowFilter(); }
+  bool takes(const Labels& l) const;
+
+ private:
+  RowFilter() = default;
+};
+
 }  // namespace mtl

@@ -57,6 +57,8 @@ struct CheckpointMeta {
   // SHA-256 of the file as its trainer wrote it, set when thresholds are first stored into it: a head
   // trained on this one (EX on AU) records that, and still finds its upstream after a store.
   std::string trained_sha256;
+  // After joint fine-tuning (mtl-train-joint): its record, a JSON object as text ("" for none).
+  std::string joint;
 
   // The metadata as one JSON object (keys sorted, so that the same head gives the same bytes).
   std::string to_json() const;

@@ -25,17 +25,17 @@ struct TaskRows {
 void check_same_features(const StoreInfo& got, const std::string& got_path, const StoreInfo& want,
                          const std::string& want_path);
 
-// Reads the rows of `paths` that carry the task's label (without features and logits when
+// Reads the rows of `paths` that carry the task's label (or any task's: RowFilter::any_task()) (without features and logits when
 // !with_features: labels, paths and sizes only). Throws InputError naming the store when one
 // cannot be read, or its rows differ in size from the first store's, or its features are not
 // comparable with the first store's (check_same_features). With `mirror_for` (what needs them, for
 // messages: "--augment flip"), the rows carry the mirrored features too (FeatureRows::features_mirror),
 // and a store without them is an InputError.
-TaskRows load_task_rows(const std::vector<std::string>& paths, Task task, bool with_features = true,
+TaskRows load_task_rows(const std::vector<std::string>& paths, RowFilter task, bool with_features = true,
                         const std::string& mirror_for = "");
 
-// The rows of `all` that carry the task's label.
-FeatureRows labelled_rows(const FeatureRows& all, Task task);
+// The rows of `all` that carry the task's label (or, RowFilter::any_task(), any task's).
+FeatureRows labelled_rows(const FeatureRows& all, RowFilter task);
 
 // Stores read together for windows of frames (shards of one split): their rows numbered one after
 // the other, every row's image path in memory, features read on demand.

@@ -18,6 +18,8 @@ class Trainer {
   Trainer(TaskHead& head, const TrainRecipe& recipe, std::ostream& log);
   // Sends the epoch lines to `log` from now on.
   void set_log(std::ostream& log) { log_ = &log; }
+  // The log lines' "task" (default: the head's task name; joint fine-tuning: "joint").
+  void set_task_label(std::string label) { task_label_ = std::move(label); }
 
   // After every epoch, writes the whole training state (parameters, momentum, random generator,
   // best epoch) to `path` atomically, tagged with `identity` (what was trained on, and how).
@@ -53,6 +55,7 @@ class Trainer {
   int stopped_ = 0;
   int done_epochs_ = 0;                    // epochs restored from a state file
   std::string state_path_, state_identity_;
+  std::string task_label_;
 };
 
 }  // namespace mtl

@@ -107,7 +107,7 @@ std::unique_ptr<TrainingData> streamed_windows(const std::vector<std::string>& p
                                                const RowFormat& format);
 
 // Rows streamed from the stores, a pool of blocks at a time: memory is bounded by the pool, not
-// by the stores.
-std::unique_ptr<TrainingData> streamed(const std::vector<std::string>& paths, Task task, const RowFormat& format);
+// by the stores. The rows are those with the task's label (joint training: any task's).
+std::unique_ptr<TrainingData> streamed(const std::vector<std::string>& paths, RowFilter task, const RowFormat& format);
 
 }  // namespace mtl
