@@ -54,14 +54,16 @@ void parse_line(std::string_view line, TrainingLog& log) {
   }
   if (!j.is_object()) throw LineError{"expected a JSON object"};
   const auto& task_v = need(j, "task");
-  std::optional<Task> task = task_v.is_string() ? parse_task(task_v.get<std::string>()) : std::nullopt;
-  if (!task) throw LineError{"\"task\" must be \"au\", \"ex\" or \"va\""};
+  const std::string task_text = task_v.is_string() ? task_v.get<std::string>() : "";
+  const std::optional<Task> task = parse_task(task_text);  // nullopt: joint
+  if (!task && task_text != "joint") throw LineError{"\"task\" must be \"au\", \"ex\", \"va\" or \"joint\""};
+  auto name = [](std::optional<Task> t) { return t ? std::string(task_name(*t)) : std::string("joint"); };
   const bool has_val = j.contains("val_loss") || j.contains("val_score");
   if (log.epochs.empty()) {
-    log.task = *task;
+    log.task = task;
     log.has_val = has_val;
-  } else if (*task != log.task) {
-    throw LineError{std::string("the task is ") + task_name(*task) + ", but line 1's is " + task_name(log.task)};
+  } else if (task != log.task) {
+    throw LineError{"the task is " + name(task) + ", but line 1's is " + name(log.task)};
   } else if (has_val != log.has_val) {
     throw LineError{has_val ? "validation scores, but line 1 has none" : "no validation scores, but line 1 has them"};
   }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "axes.h"
@@ -89,7 +90,7 @@ struct Ranges {
     hi = std::max(hi, v);
   }
 };
-Ranges ranges_of(const std::vector<Run>& runs, Task task) {
+Ranges ranges_of(const std::vector<Run>& runs, std::optional<Task> task) {
   Ranges r;
   for (const auto& run : runs) {
     if (run.log.task != task) continue;
@@ -109,7 +110,11 @@ cv::Rect2d panel(int row, int col, int cols) {
   return cv::Rect2d(kMargin + col * w + 64, kTop + row * kRowHeight + 34, w - 64 - 26, kRowHeight - 34 - 62);
 }
 
-void draw_loss_panel(Canvas& c, const std::vector<Run>& runs, Task task, const Ranges& r, cv::Rect2d area) {
+// A row's name in titles: "AU head", or "Joint fine-tuning" for the three heads together.
+std::string row_title(std::optional<Task> task) { return task ? upper(task_name(*task)) + " head" : "Joint fine-tuning"; }
+std::string score_name(std::optional<Task> task) { return task ? task_score_name(*task) : "P_MTL"; }
+
+void draw_loss_panel(Canvas& c, const std::vector<Run>& runs, std::optional<Task> task, const Ranges& r, cv::Rect2d area) {
   Axes ax(c, area, nice_ticks(r.e_lo, r.e_hi, 8, true), nice_ticks(r.l_lo, r.l_hi, 5));
   ax.draw_frame(true);
   for (size_t i = 0; i < runs.size(); ++i) {
@@ -122,11 +127,12 @@ void draw_loss_panel(Canvas& c, const std::vector<Run>& runs, Task task, const R
     c.polyline(train, colour_of(i), 1.6);
     if (!val.empty()) c.dashed(val, colour_of(i), 1.6);
   }
-  ax.draw_labels("epoch", "loss", upper(task_name(task)) + " head: loss");
+  ax.draw_labels("epoch", "loss", row_title(task) + ": loss");
 }
 
-void draw_score_panel(Canvas& c, const std::vector<Run>& runs, Task task, const Ranges& r, cv::Rect2d area) {
-  const std::string title = upper(task_name(task)) + " head: validation " + task_score_name(task);
+void draw_score_panel(Canvas& c, const std::vector<Run>& runs, std::optional<Task> task, const Ranges& r,
+                      cv::Rect2d area) {
+  const std::string title = row_title(task) + ": validation " + score_name(task);
   if (!r.val) {
     Axes ax(c, area, nice_ticks(r.e_lo, r.e_hi, 8, true), nice_ticks(0, 1, 5));
     ax.draw_labels("", "", title);
@@ -144,7 +150,7 @@ void draw_score_panel(Canvas& c, const std::vector<Run>& runs, Task task, const 
     for (const auto& e : log.epochs)
       if (e.epoch == log.epochs.back().best_epoch) c.disc(ax.at(e.epoch, *e.val_score), 4, colour_of(i));
   }
-  ax.draw_labels("epoch", task_score_name(task), title);
+  ax.draw_labels("epoch", score_name(task), title);
 }
 
 }  // namespace
@@ -163,9 +169,10 @@ void write_curves_plot(const std::vector<Run>& runs, const std::string& path, co
   if (runs.size() > run_colours().size())
     logging::warn(std::to_string(runs.size()) + " runs but " + std::to_string(run_colours().size()) +
                   " colours: runs " + std::to_string(run_colours().size() + 1) + " on repeat the colours");
-  std::vector<Task> tasks;
+  std::vector<std::optional<Task>> tasks;  // a row of panels each: AU, EX, VA, then joint runs
   bool any_val = false;
-  for (Task t : kAllTasks)
+  for (std::optional<Task> t : {std::optional<Task>(Task::AU), std::optional<Task>(Task::EX),
+                                std::optional<Task>(Task::VA), std::optional<Task>()})
     for (const auto& run : runs)
       if (run.log.task == t) {
         if (tasks.empty() || tasks.back() != t) tasks.push_back(t);

@@ -68,6 +68,13 @@ BOOST_AUTO_TEST_CASE(training_log_reads_the_trainers_lines) {
   BOOST_TEST((v.task == Task::VA));
   BOOST_TEST(!v.has_val);
   BOOST_TEST(!v.epochs[0].val_score.has_value());
+  // mtl-train-joint's lines: the three heads together.
+  const TrainingLog j = parse_training_log(
+      R"({"task":"joint","epoch":1,"train_loss":1.2,"val_loss":1.5,"val_score":1.6,"best_epoch":1,"wall_s":0.1})", "j.log");
+  BOOST_TEST(!j.task.has_value());
+  BOOST_TEST(*j.epochs[0].val_score == 1.6);
+  BOOST_TEST(log_error(kLine1 + "\n" + R"({"task":"joint","epoch":2,"train_loss":1,"val_loss":1,"val_score":1,"best_epoch":0,"wall_s":1})") ==
+             "r.log: line 2: the task is joint, but line 1's is au");
 }
 
 BOOST_AUTO_TEST_CASE(training_log_errors_name_the_line) {
@@ -78,7 +85,8 @@ BOOST_AUTO_TEST_CASE(training_log_errors_name_the_line) {
   BOOST_TEST(log_error("{\"task\":").find("r.log: line 1: invalid JSON") == 0u);
   BOOST_TEST(log_error(kLine1 + "\n\n" + kLine2) == "r.log: line 2: empty line");
   BOOST_TEST(log_error("[1,2]") == "r.log: line 1: expected a JSON object");
-  BOOST_TEST(log_error(R"({"task":"xx","epoch":1})") == "r.log: line 1: \"task\" must be \"au\", \"ex\" or \"va\"");
+  BOOST_TEST(log_error(R"({"task":"xx","epoch":1})") ==
+             "r.log: line 1: \"task\" must be \"au\", \"ex\", \"va\" or \"joint\"");
   BOOST_TEST(log_error(R"({"task":"ex","epoch":1,"best_epoch":1,"wall_s":1})") == "r.log: line 1: no \"train_loss\"");
   BOOST_TEST(log_error(R"({"task":"ex","epoch":0,"train_loss":1,"best_epoch":0,"wall_s":1})") ==
              "r.log: line 1: \"epoch\" must be an integer of at least 1");

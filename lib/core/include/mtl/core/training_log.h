@@ -21,12 +21,12 @@ struct EpochRecord {
 // A whole log: one head's run, epochs in increasing order.
 struct TrainingLog {
   std::string path;
-  Task task = Task::AU;
+  std::optional<Task> task = Task::AU;  // nullopt: the three heads fine-tuned together ("joint")
   bool has_val = false;  // every line holds val_loss and val_score
   std::vector<EpochRecord> epochs;
 };
 
-// Reads a training log strictly: every line must be a JSON object with "task" (au, ex or va, the
+// Reads a training log strictly: every line must be a JSON object with "task" (au, ex, va or joint, the
 // same on every line), "epoch" (a positive integer, increasing from line to line), "train_loss",
 // "best_epoch" and "wall_s", and either every line or none "val_loss" and "val_score"; numbers must
 // be finite. Other keys are ignored. A last line that is not JSON and has no newline yet (a
