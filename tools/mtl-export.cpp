@@ -17,7 +17,10 @@ int main(int argc, char** argv) {
     p.add()
       ("thresholds", "thresholds file (mtl-formats(5)); default: those stored in the checkpoints, else the AU head's",
        cxxopts::value(o.thresholds))
-      ("o,output", "model file to write (required)", cxxopts::value(o.output));
+      ("o,output", "model file to write (required)", cxxopts::value(o.output))
+      ("tta", "test-time augmentation: none, or flip (the model returns the mean over its input and the mirror: "
+              "images are flipped inside, features of the mirrored images come as forward's last argument)",
+       cxxopts::value<std::string>()->default_value("none"));
     const std::string group = "With a backbone (the model then takes images)";
     p.add(group)("backbone", "TorchScript backbone to put in front of the heads", cxxopts::value(o.backbone));
     mtl::cli::add_input_options(p, group, o.pre);
@@ -27,6 +30,7 @@ int main(int argc, char** argv) {
         if (r.count(name))
           throw mtl::UsageError(std::string("--") + name + " is for the backbone's input: give --backbone, or leave it out");
     o.size_from_backbone = mtl::cli::finish_input_options(r, o.pre);
+    o.tta_flip = mtl::cli::parse_flip("--tta", r["tta"].as<std::string>());
     mtl::install_stop_signals();  // SIGTERM or SIGINT: exit 128+N, no temporary file left
     const auto res = mtl::run_export(o);
     char diff[32];

@@ -48,6 +48,7 @@ struct Parts {
   bool has_backbone = false, backbone_tuple = false;
   int feature_dim = 0, logits_dim = 0;  // logits_dim: what the heads that read logits need (0: none do)
   int context = 0;  // the largest context of the heads: > 0, the model reads windows of 2 context + 1 frames
+  bool tta_flip = false;  // --tta flip: the mean over the input and its mirror
   std::vector<LoadedHead>& heads() { return set->heads(); }
   const std::vector<LoadedHead>& heads() const { return set->heads(); }
   const LoadedHead* find(Task t) const { return set->find(t); }
@@ -140,43 +141,49 @@ std::string input_name(const Parts& p) {
 }
 int input_dim(const Parts& p) { return p.feature_dim + p.logits_dim; }
 
-// The first lines of the model's forward: check the input and turn it into h [B, feature_dim + logits_dim].
-std::string input_source(const Parts& p, const Preprocess& pre) {
+// The signature of the model's forward ("x: Tensor, mask: Tensor" ...): images, features, or windows
+// of features and their mask; with --tta flip from features, the mirrored images' features too.
+std::string forward_arguments(const Parts& p) {
+  std::string a = "self, x: Tensor";
+  if (p.context > 0) a += ", mask: Tensor";
+  if (p.tta_flip && !p.has_backbone) a += ", x_mirror: Tensor";
+  return a;
+}
+
+// Lines that check the model input `x` and turn it into h [B, feature_dim + logits_dim] (windows:
+// [B, W, ...], masked), as the body of a method taking x (and mask).
+std::string input_lines(const Parts& p, const Preprocess& pre) {
   const std::string S = std::to_string(pre.size), D = std::to_string(input_dim(p));
   if (p.context > 0) {
     const std::string W = std::to_string(2 * p.context + 1);
-    return "def forward(self, x: Tensor, mask: Tensor) -> Dict[str, Tensor]:\n"
-           "    assert x.dim() == 3 and x.size(1) == " + W + " and x.size(2) == " + D +
+    return "    assert x.dim() == 3 and x.size(1) == " + W + " and x.size(2) == " + D +
            ", \"mtl model: the input must be windows of features [B," + W + "," + D + "] (" + input_name(p) + ")\"\n"
            "    assert mask.dim() == 2 and mask.size(0) == x.size(0) and mask.size(1) == " + W +
            ", \"mtl model: the mask must be [B," + W + "], 1 for a frame and 0 for none\"\n"
            "    assert x.is_floating_point(), \"mtl model: the input must be a float batch\"\n"
-           "    mask = mask.float()\n"
-           "    h = x.float() * mask.unsqueeze(-1)\n"
-           "    hc = h.select(1, " + std::to_string(p.context) + ")\n";
+           "    h = x.float() * mask.float().unsqueeze(-1)\n";
   }
-  std::string s = "def forward(self, x: Tensor) -> Dict[str, Tensor]:\n";
   if (!p.has_backbone)
-    return s + "    assert x.dim() == 2 and x.size(1) == " + D + ", \"mtl model: the input must be a float batch [B," + D +
+    return "    assert x.dim() == 2 and x.size(1) == " + D + ", \"mtl model: the input must be a float batch [B," + D +
            "] (" + input_name(p) + ")\"\n"
            "    assert x.is_floating_point(), \"mtl model: the input must be a float batch\"\n"
            "    h = x.float()\n";
-  s += "    assert x.dim() == 4 and x.size(1) == 3 and x.size(2) == " + S + " and x.size(3) == " + S +
-       ", \"mtl model: the input must be RGB images [B,3," + S + "," + S + "] scaled to [0,1]\"\n"
-       "    assert x.is_floating_point(), \"mtl model: the images must be floats scaled to [0,1]\"\n"
-       "    out = self.backbone.forward((x.float() - self.pixel_mean) / self.pixel_std)\n";
+  std::string s = "    assert x.dim() == 4 and x.size(1) == 3 and x.size(2) == " + S + " and x.size(3) == " + S +
+                  ", \"mtl model: the input must be RGB images [B,3," + S + "," + S + "] scaled to [0,1]\"\n"
+                  "    assert x.is_floating_point(), \"mtl model: the images must be floats scaled to [0,1]\"\n"
+                  "    out = self.backbone.forward((x.float() - self.pixel_mean) / self.pixel_std)\n";
   if (!p.backbone_tuple) return s + "    h = out.float()\n";
   if (p.logits_dim == 0) return s + "    h = out[0].float()\n";
   return s + "    h = torch.cat([out[0].float(), out[1].float()], 1)\n";
 }
 
-// The model's forward: the heads in order and the outputs under the JSONL's keys. A row whose
-// features (or a head's outputs) are NaN or infinite is an error, as in mtl-predict: a NaN
-// probability would otherwise decide "no AU" and a class.
-std::string model_source(const Parts& p, const Preprocess& pre) {
-  std::string s = input_source(p, pre) +
-                  "    assert bool(torch.isfinite(h).all()), \"mtl model: a row's features are NaN or infinite\"\n"
+// Lines that run the heads on h (and mask) and put their outputs under the JSONL's keys in `res`.
+// A row whose features (or a head's outputs) are NaN or infinite is an error, as in mtl-predict: a
+// NaN probability would otherwise decide "no AU" and a class.
+std::string head_lines(const Parts& p) {
+  std::string s = "    assert bool(torch.isfinite(h).all()), \"mtl model: a row's features are NaN or infinite\"\n"
                   "    res: Dict[str, Tensor] = {}\n";
+  if (p.context > 0) s += "    mask = mask.float()\n    hc = h.select(1, " + std::to_string(p.context) + ")\n";
   for (const auto& h : p.heads()) {
     // Its input: the centre frames [B,D] (per-frame heads), or the windows and the mask.
     const bool windows = h.head->context() > 0;
@@ -201,9 +208,42 @@ std::string model_source(const Parts& p, const Preprocess& pre) {
       case Task::VA: s += "    res[\"va\"] = self.va.forward(" + x + ")\n"; break;
     }
   }
-  return s + "    for key, value in res.items():\n"
-             "        assert bool(torch.isfinite(value.float()).all()), \"mtl model: a head gave NaN or infinity\"\n"
-             "    return res\n";
+  return s;
+}
+
+const char* kFiniteOutputs =
+    "    for key, value in res.items():\n"
+    "        assert bool(torch.isfinite(value.float()).all()), \"mtl model: a head gave NaN or infinity\"\n"
+    "    return res\n";
+
+// The model's methods. Without --tta flip, one forward: the input, the heads in order, the outputs.
+// With it, prepare() (the input as h) and heads() (the heads on h) run on the input and on its
+// mirror (the images flipped left to right here, or the x_mirror given), and forward() returns the
+// mean of the two passes' probabilities and VA values, deciding on the means as mtl-predict --tta
+// flip does (an AU at its threshold, the class of the largest log mean probability plus its offset).
+std::vector<std::string> model_sources(const Parts& p, const Preprocess& pre) {
+  if (!p.tta_flip) return {"def forward(" + forward_arguments(p) + ") -> Dict[str, Tensor]:\n" + input_lines(p, pre) +
+                           head_lines(p) + kFiniteOutputs};
+  const std::string mask_arg = p.context > 0 ? ", mask: Tensor" : "", mask = p.context > 0 ? ", mask" : "";
+  std::string f = "def forward(" + forward_arguments(p) + ") -> Dict[str, Tensor]:\n";
+  f += "    a = self.heads(self.prepare(x" + mask + ")" + mask + ")\n";
+  f += p.has_backbone ? "    b = self.heads(self.prepare(torch.flip(x, [3])" + mask + ")" + mask + ")\n"
+                      : "    b = self.heads(self.prepare(x_mirror" + mask + ")" + mask + ")\n";
+  f += "    res: Dict[str, Tensor] = {}\n";
+  for (const auto& h : p.heads()) switch (h.meta.task) {
+      case Task::AU:
+        f += "    res[\"au_prob\"] = (a[\"au_prob\"] + b[\"au_prob\"]) / 2\n"
+             "    res[\"au\"] = (res[\"au_prob\"] >= self.au_thresholds).long()\n";
+        break;
+      case Task::EX:
+        f += "    res[\"ex_prob\"] = (a[\"ex_prob\"] + b[\"ex_prob\"]) / 2\n"
+             "    res[\"ex\"] = torch.argmax(torch.log(res[\"ex_prob\"]) + self.ex_offsets, 1)\n";
+        break;
+      case Task::VA: f += "    res[\"va\"] = (a[\"va\"] + b[\"va\"]) / 2\n"; break;
+    }
+  return {"def prepare(self, x: Tensor" + mask_arg + ") -> Tensor:\n" + input_lines(p, pre) + "    return h\n",
+          "def heads(self, h: Tensor" + mask_arg + ") -> Dict[str, Tensor]:\n" + head_lines(p) + "    return res\n",
+          f + kFiniteOutputs};
 }
 
 // The metadata JSON: each head's checkpoint metadata and file identity, the backbone and thresholds.
@@ -240,6 +280,7 @@ void register_attributes(torch::jit::Module& m, const ExportOptions& o, const Pa
   num("feature_dim", p.feature_dim);
   num("logits_dim", p.logits_dim);
   num("context", p.context);  // > 0: forward(x [B,2 context+1,input_dim], mask [B,2 context+1])
+  str("tta", p.tta_flip ? "flip" : "none");  // flip from features: forward(..., x_mirror) after the others
   const std::vector<double> mean(o.pre.mean.begin(), o.pre.mean.end()), sd(o.pre.std.begin(), o.pre.std.end());
   m.register_attribute("mean", c10::ListType::ofFloats(), list_of(mean));
   m.register_attribute("std", c10::ListType::ofFloats(), list_of(sd));
@@ -271,7 +312,7 @@ torch::jit::Module build_model(const ExportOptions& o, Parts& p) {
       const std::string name = task_name(h.meta.task);
       m.register_module(name, script_head(*h.head, name + "_head", cu));
     }
-    m.define(model_source(p, o.pre));
+    for (const auto& source : model_sources(p, o.pre)) m.define(source);
   } catch (const std::exception& e) {  // a bug here, not a bad input
     throw Error(std::string("cannot build the TorchScript model: ") + e.what(), kExitFailure);
   }
@@ -328,18 +369,27 @@ double self_check(const std::string& bytes, const std::string& file, const Expor
     }
     x = x * mask.unsqueeze(-1);
   }
+  // With --tta flip: the mirror, the images flipped here or other features.
+  torch::Tensor x_mirror;
+  if (p.tta_flip) x_mirror = p.has_backbone ? torch::flip(x, {3}) : p.context > 0 ? torch::randn_like(x) * mask.unsqueeze(-1)
+                                                                                 : torch::randn_like(x);
   try {
     std::istringstream in(bytes);
     m = torch::jit::load(in, torch::kCPU);
     c10::InferenceMode guard;
-    out = p.context > 0 ? m.forward({x, mask}) : m.forward({x});
+    std::vector<c10::IValue> args{x};
+    if (p.context > 0) args.push_back(mask);
+    if (p.tta_flip && !p.has_backbone) args.push_back(x_mirror);
+    out = m.forward(args);
     if (!out.isGenericDict()) throw std::runtime_error("forward does not return a dict");
   } catch (const std::exception& e) {
     throw Error(file + ": self-check: the written model does not run: " + first_line(e), kExitFailure);
   }
   auto fail = [&](const std::string& what) { throw Error(file + ": self-check: " + what, kExitFailure); };
   const auto got = out.toGenericDict();
-  const auto want = reference(o, p, x, mask);
+  auto want = reference(o, p, x, mask);
+  if (p.tta_flip)
+    for (auto& [key, value] : reference(o, p, x_mirror, mask)) want[key] = (want[key] + value) / 2;
   double worst = 0;
   for (const auto& [key, ref] : want) {
     if (!got.contains(key)) fail("the model gives no \"" + key + "\"");
@@ -390,6 +440,8 @@ ExportResult export_model(const ExportOptions& o, Parts& p) {
                                   std::to_string(input_dim(p)) + "] and their mask [B," +
                                   std::to_string(2 * p.context + 1) + "]"
                             : input_name(p) + " [B," + std::to_string(input_dim(p)) + "]";
+  if (p.tta_flip)
+    r.input += p.has_backbone ? " (and their mirror, flipped inside: --tta flip)" : ", then those of the mirrored images (--tta flip)";
   for (const auto& h : p.heads()) r.tasks += (r.tasks.empty() ? "" : " ") + std::string(task_name(h.meta.task));
   return r;
 }
@@ -413,6 +465,7 @@ ExportResult run_export(const ExportOptions& o) {
     if (!path.empty()) inputs.push_back(path);
   check_output_path("-o", o.output, inputs, OutputKind::FileOrStream);
   Parts p;
+  p.tta_flip = o.tta_flip;
   load_heads(o, p);
   ExportOptions resolved = o;  // with the backbone's input size
   if (!o.backbone.empty()) load_backbone(resolved, p);

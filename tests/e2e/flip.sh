@@ -97,6 +97,24 @@ for set in "au_f ex_f" "au_f ex_f va_f"; do
   # (up to float rounding: the heads run on batches of 64 images here, on chunks of 4096 rows there)
   expect_true "images give the store's lines ($*)" -- numeric_match "$WORK/out" "$WORK/tta.jsonl" 1e-6
 done
+# mtl-export --tta flip: from features, forward(x, x_mirror); with a backbone, the images flipped
+# inside the model. Against mtl-predict --tta flip's lines (tests/python/check_export.py).
+H="--au $WORK/au_f.pt --ex $WORK/ex_f.pt"
+mtl-predict $H --tta flip "$WORK/val_m.h5" > "$WORK/tta.jsonl"
+mtl-predict $H --tta flip --threads 2 --backbone "$DATA/backbone.pt" --image-root "$DATA/cropped_aligned" "$DATA/val.txt" \
+  > "$WORK/tta_img.jsonl"
+expect_exit 0 "export --tta flip" -- mtl-export $H --tta flip -o "$WORK/m_tta.pt"
+expect_grep "then those of the mirrored images (--tta flip)" "$WORK/err" "it says what the model takes"
+expect_exit 0 "the exported model equals mtl-predict --tta flip" -- "$PY" "$(dirname "$0")/../python/check_export.py" \
+  "$WORK/m_tta.pt" "$WORK/tta.jsonl" --features "$WORK/val_m.h5"
+cat "$WORK/out"
+expect_exit 0 "export --tta flip with the backbone" -- mtl-export $H --tta flip --backbone "$DATA/backbone.pt" -o "$WORK/m_tta_img.pt"
+if "$PY" -c "import cv2, PIL" 2>/dev/null; then
+  expect_exit 0 "that model equals mtl-predict --tta flip from images" -- "$PY" "$(dirname "$0")/../python/check_export.py" \
+    "$WORK/m_tta_img.pt" "$WORK/tta_img.jsonl" --images "$DATA/val.txt" --image-root "$DATA/cropped_aligned"
+  cat "$WORK/out"
+fi
+expect_exit 2 "export --tta flop" -- mtl-export $H --tta flop -o "$WORK/m_x.pt"
 expect_exit 3 "--tta flip on a store without mirrored features" -- mtl-predict --au "$WORK/au_f.pt" --tta flip "$DATA/val.h5"
 expect_grep "val.h5: --tta flip needs the features of mirrored images" "$WORK/err" "it names the store"
 [ -s "$WORK/out" ] && fail "lines were written before the refusal" || pass "no line was written"

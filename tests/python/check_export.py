@@ -3,6 +3,8 @@ JSON lines for the same rows: au_prob, ex_prob and va to 1e-5 (--tol); au and ex
 
 Usage: check_export.py MODEL.pt PRED.jsonl (--features FEATS.h5 | --images LIST --image-root DIR)
        [--thresholds FILE]
+A model exported with --tta flip from features is given the store's features_mirror (and
+logits_mirror) as its second argument; PRED.jsonl then comes from mtl-predict --tta flip.
 With --thresholds, the expected au and ex come from mtl-predict's probabilities and the file
 (p_i >= t_i; argmax of log p + offsets), since mtl-predict does not read thresholds. Images are
 decoded as the toolkit does (OpenCV), resized as its default --resize pil does (Pillow's
@@ -25,11 +27,12 @@ except ImportError as e:
 
 
 
-def feature_rows(model, path):
+def feature_rows(model, path, suffix=""):
+    """The store's rows as the model's input; suffix "_mirror": those of the mirrored images."""
     with h5py.File(path, "r") as f:
-        x = f["features"][:].astype(np.float32)
+        x = f["features" + suffix][:].astype(np.float32)
         if model.input == "features+logits":
-            x = np.concatenate([x, f["logits"][:].astype(np.float32)], axis=1)
+            x = np.concatenate([x, f["logits" + suffix][:].astype(np.float32)], axis=1)
         images = list(f["image"].asstr()[:])
     return images, torch.from_numpy(x)
 
@@ -78,8 +81,11 @@ def main():
     a = ap.parse_args()
     model = torch.jit.load(a.model)
     model.eval()
+    # A model exported with --tta flip from features takes the mirrored images' features as well.
+    mirror = a.features and getattr(model, "tta", "none") == "flip"
     if a.features:
         images, x = feature_rows(model, a.features)
+        xm = feature_rows(model, a.features, "_mirror")[1] if mirror else None
     else:
         images, x = image_rows(model, a.images, a.image_root)
     preds = [json.loads(line) for line in open(a.pred)]
@@ -87,7 +93,7 @@ def main():
     # The same batches as mtl-predict: a matrix product's rounding can depend on the batch size.
     batch = a.batch or (4096 if a.features else 64)
     with torch.no_grad():
-        outs = [model(x[i:i + batch]) for i in range(0, len(x), batch)]
+        outs = [model(x[i:i + batch], xm[i:i + batch]) if mirror else model(x[i:i + batch]) for i in range(0, len(x), batch)]
     out = {k: torch.cat([o[k] for o in outs]) for k in outs[0]}
     keys = set(preds[0]) - {"image"}
     ok = set(out) == keys

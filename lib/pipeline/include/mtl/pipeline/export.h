@@ -19,6 +19,9 @@ struct ExportOptions {
   std::string output;                       // the model file to write
   Preprocess pre;                           // input size S and normalisation (with a backbone)
   bool size_from_backbone = false;          // S from the backbone's record when it has one (else pre.size)
+  // --tta flip: the model returns the mean over its input and the mirror (images: flipped left to
+  // right inside; features: forward takes x_mirror last), deciding on the means as mtl-predict.
+  bool tta_flip = false;
   // Checks what needs no file: a head and an output are given, the preprocessing values.
   // Throws UsageError.
   void check() const;
