@@ -261,6 +261,7 @@ void run_joint(const JointOptions& o) {
   std::optional<TaskRows> val;
   if (!o.val.empty()) {
     val = load_task_rows(o.val, RowFilter::any_task(), false);
+    if (val->rows.size() == 0) throw InputError(val->source + ": no row with a label; nothing to validate on");
     check_same_features(val->info, o.val.front(), train.info, o.train.front());
   }
   const int in_dim = au.meta.feature_dim + (with_logits ? au.meta.logits_dim : 0);
