@@ -10,15 +10,24 @@
 
 namespace mtl {
 
+namespace {
+
+// Rows appended to `to` must have its sizes; an empty block without sizes takes those of `from`.
+void match_sizes(FeatureRows& to, const FeatureRows& from) {
+  if (to.size() == 0 && to.dim == 0) {
+    to.dim = from.dim;
+    to.logits_dim = from.logits_dim;
+  }
+  if (from.dim != to.dim || from.logits_dim != to.logits_dim)
+    throw std::invalid_argument("feature rows of different sizes (" + std::to_string(to.dim) + " and " +
+                                std::to_string(from.dim) + ")");
+}
+
+}  // namespace
+
 void FeatureRows::append(const FeatureRows& o) {
   if (o.size() == 0) return;
-  if (size() == 0 && dim == 0) {
-    dim = o.dim;
-    logits_dim = o.logits_dim;
-  }
-  if (o.dim != dim || o.logits_dim != logits_dim)
-    throw std::invalid_argument("feature rows of different sizes (" + std::to_string(dim) + " and " +
-                                std::to_string(o.dim) + ")");
+  match_sizes(*this, o);
   if (size() > 0 && o.has_mirror() != has_mirror())
     throw std::invalid_argument("feature rows with and without mirrored features");
   image.insert(image.end(), o.image.begin(), o.image.end());
@@ -30,13 +39,7 @@ void FeatureRows::append(const FeatureRows& o) {
 }
 
 void FeatureRows::append_row(const FeatureRows& o, size_t i) {
-  if (size() == 0 && dim == 0) {
-    dim = o.dim;
-    logits_dim = o.logits_dim;
-  }
-  if (o.dim != dim || o.logits_dim != logits_dim)
-    throw std::invalid_argument("feature rows of different sizes (" + std::to_string(dim) + " and " +
-                                std::to_string(o.dim) + ")");
+  match_sizes(*this, o);
   auto copy = [i](std::vector<float>& to, const std::vector<float>& from, size_t width) {
     if (width > 0 && !from.empty()) to.insert(to.end(), from.begin() + i * width, from.begin() + (i + 1) * width);
   };
