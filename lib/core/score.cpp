@@ -48,7 +48,7 @@ long Truth::find(std::string_view image) const {
 Truth read_truth(const std::string& path) {
   Truth t;
   t.source = path;
-  if (path != "-" && is_hdf5_file(path)) {
+  if (path != "-" && (is_hdf5_file(path) || joined_store_parts(path).size() > 1)) {  // a store, or stores joined with '+'
     FeatureStoreReader store(path);
     FeatureRows rows = store.read_all(/*with_features=*/false);
     t.reserve(rows.size());

@@ -170,6 +170,9 @@ LoadedHead& find_head(HeadSet& set, Task t) {
 
 std::string part(const std::string& dir, const std::string& name) { return dir + "/" + name; }
 
+// run_joint after the output folder exists.
+void fine_tune(const JointOptions& o);
+
 }  // namespace
 
 std::string JointLambda::text() const {
@@ -223,8 +226,21 @@ void JointOptions::check() const {
 void run_joint(const JointOptions& o) {
   o.check();
   struct stat st {};
-  if (::stat(o.output.c_str(), &st) != 0 && ::mkdir(o.output.c_str(), 0777) != 0 && errno != EEXIST)
+  const bool created = ::stat(o.output.c_str(), &st) != 0 && ::mkdir(o.output.c_str(), 0777) == 0;
+  if (!created && ::stat(o.output.c_str(), &st) != 0)
     throw OutputError(o.output + ": cannot create the output folder: " + std::strerror(errno));
+  try {
+    fine_tune(o);
+  } catch (...) {
+    if (created) ::rmdir(o.output.c_str());  // a folder made for a run that wrote nothing goes (when empty)
+    throw;
+  }
+}
+
+namespace {
+
+void fine_tune(const JointOptions& o) {
+  struct stat st {};
   if (::stat(o.output.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw OutputError(o.output + ": not a folder (-o names the folder for au.pt, ex.pt and va.pt)");
   std::vector<std::string> inputs = o.train;
@@ -280,7 +296,8 @@ void run_joint(const JointOptions& o) {
   RowFormat val_format = format;
   val_format.mirror = false;
   const size_t budget = o.memory_budget ? o.memory_budget : available_memory() / 2;
-  const size_t need = (train.rows.size() + (val ? val->rows.size() : 0)) * 12 * static_cast<size_t>(in_dim) * (augment ? 2 : 1);
+  // Bytes in memory: 12 a value (the rows read, the input and its copy), the training rows' mirrors too.
+  const size_t need = (train.rows.size() * (augment ? 2 : 1) + (val ? val->rows.size() : 0)) * 12 * static_cast<size_t>(in_dim);
   std::unique_ptr<TrainingData> train_data, val_data;
   if (need <= budget) {
     train_data = in_memory(load_task_rows(o.train, RowFilter::any_task(), true, mirror_for), format);
@@ -395,4 +412,5 @@ void run_joint(const JointOptions& o) {
                 (trainer.best_score() ? ", validation P_MTL " + std::to_string(*trainer.best_score()) : std::string()) + ")");
 }
 
+}  // namespace
 }  // namespace mtl

@@ -35,6 +35,8 @@ PY
 expect_exit 0 "the lines equal a forward on the two stores' values side by side" -- "$PY" "$WORK/check.py" \
   "$(dirname "$0")/../python" "$DATA/val.h5" "$WORK/val_b2.h5" "$WORK/va.pt" "$WORK/va.jsonl"
 cat "$WORK/out"
+expect_exit 0 "mtl-score with the joined stores as the truth" -- mtl-score --truth "$DATA/val.h5+$WORK/val_b2.h5" "$WORK/va.jsonl"
+expect_grep "^VA  *0\.[0-9]*  *226" "$WORK/out" "it scores VA on its 226 rows"
 expect_exit 0 "AU head on the joined stores" -- mtl-train-au $J --lr 0.1 --node-dim 16 -o "$WORK/au.pt"
 expect_exit 0 "EX head on the joined stores, on that AU head" -- mtl-train-ex $J --lr 0.1 --au "$WORK/au.pt" -o "$WORK/ex.pt"
 expect_exit 0 "predict the three" -- mtl-predict --au "$WORK/au.pt" --ex "$WORK/ex.pt" --va "$WORK/va.pt" \

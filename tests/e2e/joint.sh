@@ -81,7 +81,7 @@ mtl-train-au $T --epochs 2 --lr 0.1 --node-dim 16 --seed 9 -o "$WORK/au2.pt" || 
 expect_exit 3 "an EX head trained on another AU head than --au" -- mtl-train-joint --au "$WORK/au2.pt" --ex "$WORK/ex.pt" \
   --va "$WORK/va.pt" $T -o "$WORK/bad"
 expect_grep "au2.pt" "$WORK/err" "it names the AU checkpoint given"
-[ -e "$WORK/bad/au.pt" ] && fail "a checkpoint was written" || pass "nothing written"
+[ -e "$WORK/bad" ] && fail "the output folder made for the refused run was left" || pass "nothing written, no folder left"
 for l in -1,1,1 nan,1,1 0,0,0 1,2 inf,1,1 huge; do
   expect_exit 2 "--lambda $l" -- mtl-train-joint --au "$WORK/au.pt" --ex "$WORK/ex.pt" --va "$WORK/va.pt" $T --lambda $l -o "$WORK/bad"
   expect_grep "lambda must be equal, scale, or three numbers >= 0" "$WORK/err" "it says what --lambda takes"
