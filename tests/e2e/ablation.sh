@@ -3,7 +3,10 @@
 # an independent computation (Python's statistics module) from the per-cell mtl-score files. A
 # rerun does no work again and prints the same table; a rerun with other settings is refused. A
 # temporal variant (t8-conv) added to the run trains AU, EX and VA heads with context, the AU and VA
-# heads in their own folder, and leaves the per-frame heads and cells as they are.
+# heads in their own folder, and leaves the per-frame heads and cells as they are. Flips and a
+# second backbone (flip+tta, b0+b2) added to the run: the stores they need are extracted then and
+# not before, the flipping heads and the joined ones in their own folders, the predictions of
+# flip+tta are mtl-predict --tta flip's, and a second demo backbone with other images is refused.
 . "$(dirname "$0")/common.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 [ -x "$PY" ] || { echo "skipped: no Python at $PY"; exit 77; }
@@ -23,7 +26,12 @@ run_table <<EOF
 2 | twice | bash $A --seeds 1,1
 2 | unknown option | bash $A --epochs 3
 1 | no-such.h5: no such file | bash $A --train $WORK/no-such.h5 installed $DATA
+1 | no-such.pt: no such file .--backbone2 | bash $A --variants b2 --backbone2 $WORK/no-such.pt --out $WORK/bad installed $DATA
+1 | no-such.txt: no such file .--train-list | bash $A --variants flip --train-list $WORK/no-such.txt --out $WORK/bad installed $DATA
+1 | are not those of | bash $A --variants b2 --b2-demo-opts '--seed 8' --seeds 1 --post raw --out $WORK/bad installed $DATA
 EOF
+bash "$A" --help | grep -q '^  flip+tta  *--attention additive | --augment flip | predict: --tta flip' &&
+  pass "--help lists the flip and backbone variants" || fail "--help lacks flip+tta"
 bash "$A" --help | grep -q '^Usage: examples/ablation.sh' && pass "--help prints the usage" || fail "--help"
 
 expect_exit 0 "the ablation runs (2 seeds x 3 variants x 4 post-processings)" -- bash "$A" "${ARGS[@]}"
@@ -145,6 +153,64 @@ if meta(f"{out}/heads/s1/au.pt").get("context", 0) != 0:
 # One printed row each (seed 1, raw); the scores are those of the cells' raw.json.
 rows = {f[0]: f for f in (l.replace(" ± ", "±").split() for l in open(table)) if len(f) == 8 and f[1] == "raw"}
 for v in ("none", "t8-conv"):
+    j = json.load(open(f"{out}/cells/{v}/s1/raw.json"))
+    want = [f"{j[k]:.4f}" for k in ("P_AU", "P_EX", "P_VA", "P_MTL")]
+    if v not in rows or rows[v][2:6] != want:
+        bad.append(f"{v}: printed {rows.get(v)}, raw.json {want}")
+for b in bad: print("mismatch:", b)
+sys.exit(1 if bad else 0)
+PY
+# Flips and two backbones added to the same run (one seed, raw scores). No variant so far needed a
+# store with mirrored features or of a second backbone, and none was extracted; flip+tta (--augment
+# flip for all three trainers, --tta flip for mtl-predict) and b0+b2 (the demo backbone's features
+# joined with those of a second one, 282 features, made by mtl-gen-demo on the same images) have
+# them extracted now, train their AU and VA heads in their own folders, and leave the other heads
+# and cells as they are.
+expect_true "no store beyond the halves' before a variant needs one" -- test ! -e "$O/stores" -a ! -e "$O/b2-demo"
+touch "$WORK/mark"
+sleep 1
+expect_exit 0 "flip+tta and b0+b2 added to the run" -- \
+  bash "$A" "${ARGS[@]}" --variants none,flip+tta,b0+b2 --seeds 1 --post raw
+cp "$WORK/out" "$WORK/table3.txt"
+echo "($(( $(date +%s) - start )) s) flip+tta and b0+b2 done"
+[ "$(find "$O/heads/s1" "$O/heads/s2" "$O/cells/none" -newer "$WORK/mark" -type f -name '*.pt' | wc -l)" -eq 0 ] &&
+  pass "flip+tta and b0+b2 trained no per-frame head again" || fail "a per-frame head was trained again"
+expect_true "flip+tta's heads are in their own folder" -- test "$(cat "$O/heads/augment_flip/options")" = "--augment flip"
+expect_true "b0+b2's heads are in their own folder" -- test "$(cat "$O/heads/features_b0+b2/options")" = "features: b0+b2"
+expect_true "the second demo backbone was made (its copy of the images removed)" -- \
+  test -f "$O/b2-demo/backbone.pt" -a ! -e "$O/b2-demo/cropped_aligned"
+# The predictions of flip+tta are --tta flip's from the halves with mirrored features, which differ
+# from those without --tta (the same heads).
+F="$O/cells/flip+tta/s1"
+H="--au $O/heads/augment_flip/s1/au.pt --ex $F/ex.pt --va $O/heads/augment_flip/s1/va.pt"
+mtl-predict $H --tta flip "$O/stores/b0-mirror/val-b.h5" > "$WORK/tta.jsonl" 2>/dev/null
+mtl-predict $H "$O/val-b.h5" > "$WORK/notta.jsonl" 2>/dev/null
+expect_true "flip+tta's predictions are mtl-predict --tta flip's" -- cmp -s "$F/pred-b.jsonl" "$WORK/tta.jsonl"
+expect_true "... which are not those without --tta" -- test -s "$WORK/notta.jsonl" -a -n "$(cmp "$WORK/tta.jsonl" "$WORK/notta.jsonl" 2>&1)"
+"$PY" - "$O" "$DATA" "$WORK/table3.txt" <<'PY' && pass "flip+tta's heads flip and its stores hold the plain features and their mirrors; b0+b2's heads read 256 + 282 features; both rows are in the table" || fail "flip+tta, b0+b2"
+import json, sys, h5py, numpy as np, torch
+out, data, table = sys.argv[1:4]
+bad = []
+def meta(p):
+    return json.loads(torch.jit.load(p).metadata)
+for path in (f"{out}/heads/augment_flip/s1/au.pt", f"{out}/heads/augment_flip/s1/va.pt", f"{out}/cells/flip+tta/s1/ex.pt"):
+    if meta(path).get("augment") != "flip": bad.append(f"{path}: augment {meta(path).get('augment')}")
+if meta(f"{out}/heads/s1/au.pt").get("augment", "none") != "none": bad.append("heads/s1/au.pt flips")
+# The stores with mirrored features hold the plain stores' features, and mirrored ones that differ;
+# the second backbone's, 282 features of the same images.
+for part, plain in (("train", f"{data}/train.h5"), ("val-a", f"{out}/val-a.h5"), ("val-b", f"{out}/val-b.h5")):
+    with h5py.File(f"{out}/stores/b0-mirror/{part}.h5", "r") as m, h5py.File(plain, "r") as p:
+        if not np.array_equal(m["features"][:], p["features"][:]): bad.append(f"{part}: features differ from {plain}")
+        if m["features_mirror"].shape != p["features"].shape or np.array_equal(m["features_mirror"][:], p["features"][:]):
+            bad.append(f"{part}: features_mirror {m['features_mirror'].shape}")
+    with h5py.File(f"{out}/stores/b2/{part}.h5", "r") as b2, h5py.File(plain, "r") as p:
+        if b2["features"].shape != (p["features"].shape[0], 282): bad.append(f"b2 {part}: {b2['features'].shape}")
+        if list(b2["image"][:]) != list(p["image"][:]): bad.append(f"b2 {part}: other images")
+# b0+b2: every head reads the joined features and logits (256 + 8 + 282 + 8).
+for path in (f"{out}/heads/features_b0+b2/s1/au.pt", f"{out}/heads/features_b0+b2/s1/va.pt", f"{out}/cells/b0+b2/s1/ex.pt"):
+    if meta(path).get("in_dim") != 554: bad.append(f"{path}: in_dim {meta(path).get('in_dim')}")
+rows = {f[0]: f for f in (l.replace(" ± ", "±").split() for l in open(table)) if len(f) == 8 and f[1] == "raw"}
+for v in ("none", "flip+tta", "b0+b2"):
     j = json.load(open(f"{out}/cells/{v}/s1/raw.json"))
     want = [f"{j[k]:.4f}" for k in ("P_AU", "P_EX", "P_VA", "P_MTL")]
     if v not in rows or rows[v][2:6] != want:
