@@ -3,6 +3,7 @@
 #include "mtl/pipeline/joint.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
