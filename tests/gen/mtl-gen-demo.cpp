@@ -9,6 +9,11 @@
 // happiness, AU1+AU2+AU26 with surprise, ...); valence/arousal follow the expression; each task
 // has its own rate of missing labels. Pixels: each AU brightens its own facial region, the
 // expression tints the face, valence and arousal shade it; plus noise and JPEG compression.
+// These pixels are not mirror-symmetric: valence shades left against right, and each AU of a
+// left-right pair (AU1/AU2, AU6/AU7, AU12/AU15, AU25/AU26) lights one side, so a flipped crop
+// shows other labels. With --mirror-safe a flip keeps the labels, as on real faces: valence shades
+// the sides against the middle, and each AU lights its region and the mirror of it in a colour
+// channel of its own (the two AUs of a pair in different channels).
 #include <torch/script.h>
 
 #include <algorithm>
@@ -71,7 +76,7 @@ void mkdirs(const std::string& path) {
 // pixel noise is 6 times stronger, their labels unchanged. At 0 no random number is drawn for it,
 // so the default data set stays as it was.
 std::vector<Frame> make_video(std::mt19937_64& rng, const std::string& root, const std::string& video, int frames,
-                              double degraded) {
+                              double degraded, bool mirror_safe) {
   std::uniform_real_distribution<double> U(0, 1);
   std::normal_distribution<double> N(0, 1);
   const int skin[3] = {static_cast<int>(90 + 60 * U(rng)), static_cast<int>(110 + 50 * U(rng)),
@@ -102,7 +107,7 @@ std::vector<Frame> make_video(std::mt19937_64& rng, const std::string& root, con
         bool face = dx * dx + dy * dy <= 1;
         for (int c = 0; c < 3; ++c) {
           double p = face ? skin[c] + 0.8 * kTint[ex][c] : 40 + 20 * c;
-          p += 30 * v * (x - 55.5) / 56 + 30 * a * (y - 55.5) / 56;
+          p += (mirror_safe ? 30 * v * (2 * std::abs(x - 55.5) / 56 - 1) : 30 * v * (x - 55.5) / 56) + 30 * a * (y - 55.5) / 56;
           p += noise * N(rng);
           img[(y * 112 + x) * 3 + c] = static_cast<uint8_t>(std::clamp(p, 0.0, 255.0));
         }
@@ -112,6 +117,15 @@ std::vector<Frame> make_video(std::mt19937_64& rng, const std::string& root, con
       for (int y = kAuRegion[i][1]; y < kAuRegion[i][1] + 18; ++y)
         for (int x = kAuRegion[i][0]; x < kAuRegion[i][0] + 18; ++x)
           for (int c = 0; c < 3; ++c) {
+            if (mirror_safe) {  // the region and its mirror, in channel i % 3 (a pair's AUs differ by one)
+              if (c != i % 3) continue;
+              const double lift = 60 + 10 * N(rng);
+              for (int xx : {x, 111 - x}) {
+                auto& px = img[(y * 112 + xx) * 3 + c];
+                px = static_cast<uint8_t>(std::clamp(px + lift, 0.0, 255.0));
+              }
+              continue;
+            }
             auto& px = img[(y * 112 + x) * 3 + c];
             px = static_cast<uint8_t>(std::clamp(px + 45 + 10 * N(rng), 0.0, 255.0));
           }
@@ -180,7 +194,9 @@ int main(int argc, char** argv) {
       ("feature-dim", "features D of the backbone", cxxopts::value(dim)->default_value("256"))
       ("degraded", "share of frames drawn with 6 times the pixel noise (labels unchanged)",
        cxxopts::value(degraded)->default_value("0"), "P")
-      ("features-only", "the backbone returns features only, no logits");
+      ("features-only", "the backbone returns features only, no logits")
+      ("mirror-safe", "draw faces whose labels a left-right flip keeps (valence shades the sides, each AU lights "
+                      "its region and the mirror of it), for measuring flips; the default faces are one-sided");
     auto r = p.parse(argc, argv);
     if (out.empty()) throw mtl::UsageError("--output is required");
     if (!(degraded >= 0 && degraded <= 1)) throw mtl::UsageError("--degraded: a share from 0 to 1");
@@ -199,7 +215,7 @@ int main(int argc, char** argv) {
     for (int v = 0; v < train_videos + val_videos; ++v) {
       char name[16];
       std::snprintf(name, sizeof name, "%d-%d", 100 + v, 1 + v % 3);
-      auto frames_v = make_video(rng, root, name, frames, degraded);
+      auto frames_v = make_video(rng, root, name, frames, degraded, r.count("mirror-safe") > 0);
       auto& dst = v < train_videos ? train : val;
       dst.insert(dst.end(), frames_v.begin(), frames_v.end());
     }
