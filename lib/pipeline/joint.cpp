@@ -171,6 +171,49 @@ LoadedHead& find_head(HeadSet& set, Task t) {
 
 std::string part(const std::string& dir, const std::string& name) { return dir + "/" + name; }
 
+// The lambdas of `rule`: with --lambda scale, 1 / each task's loss at the start, over the
+// training rows in evaluation mode, so that every term starts at 1.
+JointLambda resolve_lambda(JointLambda rule, JointHead& joint, TrainingData& train, const std::string& source) {
+  if (rule.kind != JointLambda::Kind::Scale) return rule;
+  auto [out, y] = train.evaluate(joint);
+  torch::NoGradGuard ng;
+  for (Task t : kAllTasks) {
+    const auto l = joint.task_loss(t, out, y);
+    const double v = l.defined() ? l.item<double>() : 0.0;
+    if (!(v > 0) || !std::isfinite(v))
+      throw InputError(source + ": --lambda scale: the " + std::string(task_name(t)) + " loss at the start is " +
+                       std::to_string(v) + "; give the lambdas (--lambda A,E,V)");
+    rule.values[static_cast<size_t>(t)] = 1.0 / v;
+  }
+  return rule;
+}
+
+// DIR/au.pt, ex.pt and va.pt: each head's own metadata with the joint run's data, best epoch and
+// record (`common`), its class weights and validation score; thresholds tuned before are dropped
+// (tune again), and the EX checkpoint records the new AU file (written first) as the head it reads.
+void write_checkpoints(const std::string& dir, const std::array<LoadedHead*, 3>& heads, const JointHead& joint,
+                       const CheckpointMeta& common, const std::array<std::optional<double>, 3>& scores) {
+  std::string au_sha;
+  for (LoadedHead* h : heads) {
+    CheckpointMeta m = h->meta;
+    m.train_data = common.train_data;
+    m.val_data = common.val_data;
+    m.data_sha256 = common.data_sha256;
+    m.best_epoch = common.best_epoch;
+    m.joint = common.joint;
+    m.loss_weights = joint.loss_weights(m.task);
+    m.val_score = scores[static_cast<size_t>(m.task)];
+    m.toolkit_version = toolkit_version();
+    m.au_thresholds.reset();
+    m.ex_offsets.reset();
+    m.trained_sha256.clear();
+    if (m.upstream.count(Task::AU)) m.upstream[Task::AU] = {part(dir, "au.pt"), au_sha};
+    const std::string path = part(dir, std::string(task_name(m.task)) + ".pt");
+    save_checkpoint(path, *h->head, m);
+    if (m.task == Task::AU) au_sha = sha256_file(path);
+  }
+}
+
 // run_joint after the output folder exists.
 void fine_tune(const JointOptions& o);
 
@@ -312,20 +355,7 @@ void fine_tune(const JointOptions& o) {
   const std::string data_sha256 = train_data->sha256();
   joint.fit_loss_weights(train_data->targets());
 
-  JointLambda lambda = o.lambda;
-  if (lambda.kind == JointLambda::Kind::Scale) {
-    // Each task's loss at the start, over the training rows in evaluation mode: its term starts at 1.
-    auto [out, y] = train_data->evaluate(joint);
-    torch::NoGradGuard ng;
-    for (Task t : kAllTasks) {
-      const auto l = joint.task_loss(t, out, y);
-      const double v = l.defined() ? l.item<double>() : 0.0;
-      if (!(v > 0) || !std::isfinite(v))
-        throw InputError(train.source + ": --lambda scale: the " + std::string(task_name(t)) + " loss at the start is " +
-                         std::to_string(v) + "; give the lambdas (--lambda A,E,V)");
-      lambda.values[static_cast<size_t>(t)] = 1.0 / v;
-    }
-  }
+  const JointLambda lambda = resolve_lambda(o.lambda, joint, *train_data, train.source);
   joint.set_lambda(lambda.values);
 
   // What the run trains on and how: the resume state is taken only from a run with the same.
@@ -384,25 +414,13 @@ void fine_tune(const JointOptions& o) {
   record["best_epoch"] = trainer.best_epoch();
   record["val_p_mtl"] = trainer.best_score() ? nlohmann::json(*trainer.best_score()) : nlohmann::json(nullptr);
   joint.module().to(torch::kCPU);
-  std::string au_sha;
-  for (LoadedHead* h : {&au, &ex, &va}) {  // AU first: the EX checkpoint records the new AU file
-    CheckpointMeta m = h->meta;
-    m.train_data = train.stores;
-    m.val_data = val ? val->stores : std::vector<StoreIdentity>{};
-    m.data_sha256 = data_sha256;
-    m.loss_weights = joint.loss_weights(m.task);
-    m.best_epoch = trainer.best_epoch();
-    m.val_score = scores[static_cast<size_t>(m.task)];
-    m.toolkit_version = toolkit_version();
-    m.au_thresholds.reset();  // tuned for the heads before fine-tuning: tune again (mtl-tune)
-    m.ex_offsets.reset();
-    m.trained_sha256.clear();
-    m.joint = record.dump();
-    if (m.upstream.count(Task::AU)) m.upstream[Task::AU] = {part(o.output, "au.pt"), au_sha};
-    const std::string path = part(o.output, std::string(task_name(m.task)) + ".pt");
-    save_checkpoint(path, *h->head, m);
-    if (m.task == Task::AU) au_sha = sha256_file(path);
-  }
+  CheckpointMeta common;  // what the three checkpoints record of the joint run
+  common.train_data = train.stores;
+  if (val) common.val_data = val->stores;
+  common.data_sha256 = data_sha256;
+  common.best_epoch = trainer.best_epoch();
+  common.joint = record.dump();
+  write_checkpoints(o.output, {&au, &ex, &va}, joint, common, scores);
   if (log_out) {
     log_file.close();
     if (!log_file) throw OutputError(log_out->temp_path() + ": cannot write log");
