@@ -172,14 +172,19 @@ void FeatureStoreReader::open_joined(bool allow_partial) {
 
 // The parts' rows side by side: each row's features (logits) are the parts' in the order given.
 FeatureRows FeatureStoreReader::read_joined(size_t start, size_t count, bool with_features) const {
+  if (!with_features) {  // the paths and labels, the same in every part (checked at open): the first's
+    FeatureRows r = parts_.front()->read(start, count, false);
+    r.dim = info_.feature_dim;
+    r.logits_dim = info_.logits_dim;
+    return r;
+  }
   std::vector<FeatureRows> got;
-  for (const auto& part : parts_) got.push_back(part->read(start, count, with_features));
+  for (const auto& part : parts_) got.push_back(part->read(start, count, true));
   FeatureRows r;
   r.dim = info_.feature_dim;
   r.logits_dim = info_.logits_dim;
   r.image = std::move(got.front().image);
   r.labels = std::move(got.front().labels);
-  if (!with_features) return r;
   auto side_by_side = [&](std::vector<float>& out, std::vector<float> FeatureRows::*values, int FeatureRows::*width) {
     if ((got.front().*values).empty()) return;
     for (size_t i = 0; i < count; ++i)

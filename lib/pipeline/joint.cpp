@@ -371,16 +371,8 @@ void fine_tune(const JointOptions& o) {
   }
   Trainer trainer(joint, o.recipe, null_stream());
   trainer.set_task_label("joint");
-  trainer.keep_state(state, record.dump() + "\nrow order: " + row_order_scheme());
-  int resumed = 0;
-  if (o.resume && std::ifstream(state)) {
-    std::string why;
-    resumed = trainer.restore_state(state, record.dump() + "\nrow order: " + row_order_scheme(), why);
-    if (resumed > 0)
-      logging::info("resuming " + state + " after epoch " + std::to_string(resumed) + " of " + std::to_string(o.recipe.epochs));
-    else
-      logging::warn("not resuming " + state + " (" + why + "); starting afresh");
-  }
+  const int resumed =
+      resume_from_state(trainer, state, record.dump() + "\nrow order: " + row_order_scheme(), o.resume, o.recipe.epochs);
   std::optional<AtomicFile> log_out;
   std::ofstream log_file;
   if (!o.log.empty()) {

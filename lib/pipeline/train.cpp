@@ -162,22 +162,6 @@ void check_outputs(const TrainOptions& o) {
   }
 }
 
-// Restores the state a stopped run left, when it was training the same head on the same data.
-// Returns the epoch it goes on after (0: from the start).
-int resume_from_state(Trainer& trainer, const TrainOptions& o, const std::string& identity) {
-  const std::string path = state_path(o);
-  trainer.keep_state(path, identity);
-  if (!o.resume || !std::ifstream(path)) return 0;
-  std::string why;
-  const int epoch = trainer.restore_state(path, identity, why);
-  if (epoch > 0)
-    logging::info("resuming " + path + " after epoch " + std::to_string(epoch) + " of " +
-                  std::to_string(o.recipe.epochs));
-  else
-    logging::warn("not resuming " + path + " (" + why + "); starting afresh");
-  return epoch;
-}
-
 // Ends a run stopped by a signal. The state file holds the last finished epoch; the checkpoint is
 // written only where none exists, so that a stopped run never replaces a finished one with weights
 // that are worse or untrained. Throws Interrupted.
@@ -220,6 +204,19 @@ std::ofstream open_log(const AtomicFile& log, int resumed_epoch) {
   if (!f) throw OutputError(log.temp_path() + ": cannot create log: " + std::strerror(errno));
   for (const auto& line : keep) f << line << "\n";
   return f;
+}
+
+int resume_from_state(Trainer& trainer, const std::string& path, const std::string& identity, bool resume,
+                      int epochs) {
+  trainer.keep_state(path, identity);
+  if (!resume || !std::ifstream(path)) return 0;
+  std::string why;
+  const int epoch = trainer.restore_state(path, identity, why);
+  if (epoch > 0)
+    logging::info("resuming " + path + " after epoch " + std::to_string(epoch) + " of " + std::to_string(epochs));
+  else
+    logging::warn("not resuming " + path + " (" + why + "); starting afresh");
+  return epoch;
 }
 
 void TrainOptions::check() const {
@@ -266,7 +263,8 @@ void run_train(const TrainOptions& o) {
   meta.loss_weights = head->fit_loss_weights(train_data->targets());
 
   Trainer trainer(*head, o.recipe, null_stream());
-  const int resumed = resume_from_state(trainer, o, meta.to_json() + "\nrow order: " + row_order_scheme());
+  const int resumed = resume_from_state(trainer, state_path(o), meta.to_json() + "\nrow order: " + row_order_scheme(),
+                                        o.resume, o.recipe.epochs);
   // The log goes to LOG.part and replaces LOG only with the checkpoint: a rerun that stops or
   // diverges leaves the finished run's log as it was.
   std::optional<AtomicFile> log_out;

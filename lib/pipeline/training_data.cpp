@@ -279,13 +279,16 @@ torch::Tensor pick(const torch::Tensor& flip, const torch::Tensor& mirrored, con
 }  // namespace
 
 torch::Tensor TrainingSplit::forward(TaskHead& head) const {
-  UpstreamOutputs up = upstream;
-  if (flip.defined())
-    for (auto& [task, out] : up) out = pick(flip, upstream_mirror.at(task), out);
-  if (!window.defined()) return head.forward(flip.defined() ? pick(flip, x_mirror, x) : x, up);
+  if (!flip.defined()) {
+    if (!window.defined()) return head.forward(x, upstream);
+    auto [xw, mask] = gather_windows(x, window);
+    return head.forward_window(xw, mask, upstream);
+  }
+  UpstreamOutputs up = upstream;  // each row's from the image or from its mirror, as its x
+  for (auto& [task, out] : up) out = pick(flip, upstream_mirror.at(task), out);
+  if (!window.defined()) return head.forward(pick(flip, x_mirror, x), up);
   auto [xw, mask] = gather_windows(x, window);
-  if (flip.defined()) xw = pick(flip, gather_windows(x_mirror, window).first, xw);
-  return head.forward_window(xw, mask, up);
+  return head.forward_window(pick(flip, gather_windows(x_mirror, window).first, xw), mask, up);
 }
 
 TrainingSplit TrainingSplit::select(const torch::Tensor& idx) const {
